@@ -1,0 +1,153 @@
+/**
+ * Opening an `.aext` for any purpose (verify, inspect, install, check): the
+ * install pipeline's steps 1–3 (DESIGN.md), in order, failing closed:
+ *
+ * 1. strict container check, before any data is read (zip/structure.ts);
+ * 2. the envelope: size-capped, strict JSON and base64, DSSE PAE, Ed25519 by
+ *    a trusted key (when keys are given), then the signed INDEX parsed from the
+ *    signed bytes (never re-serialised);
+ * 3. zip entries ⇔ INDEX: every entry listed exactly once with its size, every
+ *    listed file present, nothing else under META-AEXT/;
+ * 4. aext.json read (capped), hashed against the INDEX, and its identity
+ *    compared with the INDEX.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { AextError, toAextError } from './errors.js';
+import type { Limits } from './limits.js';
+import type { Manifest } from './types.js';
+import { openZip, type ZipArchive, type ZipRecord } from './zip/reader.js';
+import { ENVELOPE_PATH, parseEnvelope, RESERVED_PREFIX, verifySignatures, type IndexFile, type ParsedEnvelope } from './crypto/dsse.js';
+import type { PublicKey } from './crypto/keys.js';
+import { parseManifest } from './manifest/validate.js';
+import { showName } from './util/paths.js';
+import { sha256Hex } from './util/hash.js';
+
+/** How signatures are treated when opening. */
+export interface OpenOptions {
+  limits: Limits;
+  /**
+   * Trusted keys. When given (non-empty), at least `threshold` distinct trusted
+   * keys must have signed, unless `allowUnsigned` and the archive has no signatures.
+   * When omitted, signatures are parsed but not checked (inspect, validate, scan).
+   */
+  trusted?: PublicKey[];
+  /** Distinct trusted signers required (default 1). */
+  threshold?: number;
+  /** Require a valid trusted signature even when `trusted` is empty (install without keys). */
+  requireSignature?: boolean;
+  /** Accept an archive whose envelope has no signatures (never one with bad signatures). */
+  allowUnsigned?: boolean;
+}
+
+/** An archive that passed steps 1–4. Call `close()`. */
+export interface OpenedArchive {
+  file: string;
+  zip: ZipArchive;
+  envelope: ParsedEnvelope;
+  manifest: Manifest;
+  manifestBytes: Buffer;
+  /** Zip records paired with their INDEX entries (directories have none), in central-directory order. */
+  pairs: Array<{ record: ZipRecord; file: IndexFile | undefined }>;
+  /** Key ids of trusted keys whose signatures verified (empty when not checked or unsigned). */
+  signers: string[];
+  /** True when signatures were checked against trusted keys. */
+  signaturesChecked: boolean;
+  /** True when the archive has no signatures (only possible with allowUnsigned or no trust check). */
+  unsigned: boolean;
+  close(): Promise<void>;
+}
+
+/** Hex SHA-256 of a whole file, streamed. @throws AextError E_IO / E_NOT_FOUND. */
+export async function fileSha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  try {
+    for await (const c of createReadStream(file)) h.update(c as Buffer);
+  } catch (e) {
+    throw toAextError(e, { file });
+  }
+  return h.digest('hex');
+}
+
+/**
+ * Opens and checks an archive (steps 1–4 above).
+ * @throws AextError every code of the zip reader; E_RESERVED_ENTRY; E_ENVELOPE_MISSING,
+ *   E_ENVELOPE_INVALID, E_PAYLOAD_TYPE, E_INDEX_INVALID, E_UNSIGNED, E_SIG_INVALID,
+ *   E_UNTRUSTED_KEY; E_ENTRY_UNLISTED, E_ENTRY_MISSING, E_SIZE_MISMATCH;
+ *   E_MANIFEST_MISMATCH, E_MANIFEST_INVALID.
+ */
+export async function openArchive(file: string, opts: OpenOptions): Promise<OpenedArchive> {
+  const { limits } = opts;
+  const zip = await openZip(file, limits);
+  try {
+    const d = (entry: string) => ({ file, entry });
+    let envRecord: ZipRecord | undefined;
+    for (const r of zip.records) {
+      if (r.name === ENVELOPE_PATH) envRecord = r;
+      else if (r.name.toUpperCase().startsWith(RESERVED_PREFIX)) {
+        throw new AextError('E_RESERVED_ENTRY', `${file}: entry ${showName(r.name)} is under the reserved META-AEXT/ directory`, d(r.name));
+      }
+    }
+    if (!envRecord) throw new AextError('E_ENVELOPE_MISSING', `${file} has no ${ENVELOPE_PATH}: it is not signed and has no INDEX`, d(ENVELOPE_PATH));
+    const envBytes = await zip.readBuffer(envRecord, limits.maxEnvelopeBytes);
+    const envelope = parseEnvelope(envBytes, limits, file);
+
+    let signers: string[] = [];
+    let checked = false;
+    const unsigned = envelope.envelope.signatures.length === 0;
+    const trusted = opts.trusted ?? [];
+    if (trusted.length > 0 || opts.requireSignature) {
+      if (unsigned && opts.allowUnsigned) {
+        checked = false;
+      } else {
+        if (trusted.length === 0 && !unsigned) {
+          throw new AextError('E_UNTRUSTED_KEY', `${file}: no trusted key given (use --pub KEY.pem)`, d(ENVELOPE_PATH));
+        }
+        signers = verifySignatures(envelope, trusted, opts.threshold ?? 1, file).validKeyIds;
+        checked = true;
+      }
+    }
+
+    // Zip entries ⇔ INDEX, exactly.
+    const byPath = new Map(envelope.index.files.map((f) => [f.path, f]));
+    const present = new Set<string>();
+    const pairs: OpenedArchive['pairs'] = [];
+    for (const r of zip.records) {
+      if (r === envRecord) continue;
+      if (r.isDir) {
+        pairs.push({ record: r, file: undefined });
+        continue;
+      }
+      const f = byPath.get(r.name);
+      if (!f) throw new AextError('E_ENTRY_UNLISTED', `${file}: entry ${showName(r.name)} is not listed in the signed INDEX (added after signing?)`, d(r.name));
+      if (r.uncompressedSize !== f.size) {
+        throw new AextError('E_SIZE_MISMATCH', `${file}: entry ${showName(r.name)} declares ${r.uncompressedSize} bytes, the signed INDEX says ${f.size}`, { ...d(r.name), expected: f.size, actual: r.uncompressedSize });
+      }
+      present.add(r.name);
+      pairs.push({ record: r, file: f });
+    }
+    for (const f of envelope.index.files) {
+      if (!present.has(f.path)) throw new AextError('E_ENTRY_MISSING', `${file}: ${showName(f.path)} is listed in the signed INDEX but missing from the archive`, d(f.path));
+    }
+
+    const mPair = pairs.find((p) => p.record.name === 'aext.json');
+    if (!mPair?.file) throw new AextError('E_LAYOUT_INVALID', `${file}: no aext.json at the archive root`, d('aext.json'));
+    const manifestBytes = await zip.readBuffer(mPair.record, limits.maxManifestBytes);
+    if (sha256Hex(manifestBytes) !== mPair.file.sha256) {
+      throw new AextError('E_MANIFEST_MISMATCH', `${file}: aext.json differs from the signed INDEX (changed after signing?)`, d('aext.json'));
+    }
+    const manifest = parseManifest(manifestBytes, limits, `${file}:aext.json`);
+    const ix = envelope.index;
+    if (ix.publisher !== manifest.publisher || ix.name !== manifest.name || ix.version !== manifest.version) {
+      throw new AextError(
+        'E_MANIFEST_MISMATCH',
+        `${file}: signed INDEX names ${ix.publisher}/${ix.name}@${ix.version} but aext.json says ${manifest.publisher}/${manifest.name}@${manifest.version}`,
+        d('aext.json'),
+      );
+    }
+    return { file, zip, envelope, manifest, manifestBytes, pairs, signers, signaturesChecked: checked, unsigned, close: () => zip.close() };
+  } catch (e) {
+    await zip.close();
+    throw e;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Registry-side and read-only entry points: `check` (one verdict per upload,
+ * never installs), `validate` and `scan` of a directory or an archive.
+ * Archives are extracted only into a private temporary directory that is
+ * always removed; nothing is written anywhere else.
+ */
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AextError, toAextError, type ErrorCode } from './errors.js';
+import { resolveLimits, type Limits } from './limits.js';
+import type { Finding, Manifest, Severity, Verdict } from './types.js';
+import { collectSource, memoryFiles } from './source.js';
+import { validatePackage } from './manifest/validate.js';
+import { scanFiles, type ScanResult } from './scan/index.js';
+import { openArchive } from './archive.js';
+import { extractVerified } from './store/extract.js';
+import { dirFiles } from './source.js';
+import { scanDir, vet, type VetOptions } from './install.js';
+
+/** True when `target` names an archive rather than a source directory. */
+export const isArchivePath = (target: string) => /\.aext$/i.test(target);
+
+async function withTemp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'aext-'));
+  try {
+    const staging = path.join(dir, 'pkg');
+    await fsp.mkdir(staging, { mode: 0o700 });
+    return await fn(staging);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Result of {@link validate}. */
+export interface ValidateResult {
+  target: string;
+  manifest: Manifest;
+  files: number;
+  hooks: number;
+  mcp_servers: number;
+  warnings: string[];
+}
+
+/**
+ * Validates a source directory or an archive (manifest schema, frontmatter,
+ * layout, cross-field rules; for archives also structure and INDEX integrity).
+ * @throws AextError E_MANIFEST_INVALID, E_FRONTMATTER_INVALID, E_LAYOUT_INVALID, and archive codes.
+ */
+export async function validate(target: string, opts: { limits?: Partial<Limits> } = {}): Promise<ValidateResult> {
+  const limits = resolveLimits(opts.limits);
+  if (!isArchivePath(target)) {
+    const files = await collectSource(target, limits);
+    const info = await validatePackage(memoryFiles(files), limits, target);
+    return { target, manifest: info.manifest, files: files.length, hooks: info.hooks.length, mcp_servers: info.mcpServers.length, warnings: info.warnings };
+  }
+  return withTemp(async (dir) => {
+    const a = await openArchive(target, { limits });
+    try {
+      await extractVerified(a.zip, a.pairs, dir);
+      const paths = a.envelope.index.files.map((f) => f.path);
+      const info = await validatePackage(dirFiles(dir, paths), limits, target);
+      return { target, manifest: info.manifest, files: paths.length, hooks: info.hooks.length, mcp_servers: info.mcpServers.length, warnings: info.warnings };
+    } finally {
+      await a.close();
+    }
+  });
+}
+
+/**
+ * Scans a source directory or an archive (archives are integrity-checked first).
+ * @param failOn blocking severity (default `high`).
+ * @throws AextError archive codes; never E_SCAN_BLOCKED (the caller decides the exit).
+ */
+export async function scan(target: string, opts: { failOn?: Severity; limits?: Partial<Limits> } = {}): Promise<ScanResult & { target: string }> {
+  const limits = resolveLimits(opts.limits);
+  const failOn = opts.failOn ?? 'high';
+  if (!isArchivePath(target)) {
+    const files = await collectSource(target, limits);
+    return { target, ...scanFiles(files, failOn, limits.maxScanFileBytes) };
+  }
+  return withTemp(async (dir) => {
+    const a = await openArchive(target, { limits });
+    try {
+      await extractVerified(a.zip, a.pairs, dir);
+      return { target, ...(await scanDir(dir, a.envelope.index.files, failOn, limits.maxScanFileBytes)) };
+    } finally {
+      await a.close();
+    }
+  });
+}
+
+/** One file's verdict from {@link check}. */
+export interface CheckFileResult {
+  file: string;
+  /** `pass`/`review` = acceptable; `block` = scan findings; `reject` = any error. */
+  verdict: Verdict | 'reject';
+  ok: boolean;
+  publisher?: string;
+  name?: string;
+  version?: string;
+  kind?: string;
+  /** Key ids of given keys that signed; empty when no --pub was given. */
+  signers: string[];
+  /** Whether signatures were checked (only with --pub). */
+  signature_checked: boolean;
+  findings: Finding[];
+  error?: { code: ErrorCode; message: string; file?: string; entry?: string };
+}
+
+/**
+ * Registry-side validation of uploads: the same pipeline as install
+ * (structure, signatures when keys are given, integrity, hardening, manifest,
+ * scan, policy), one verdict per file, without installing anything.
+ */
+export async function check(files: readonly string[], opts: VetOptions = {}): Promise<CheckFileResult[]> {
+  const out: CheckFileResult[] = [];
+  for (const file of files) {
+    try {
+      const r = await withTemp(async (dir) => {
+        const v = await vet(file, dir, { ...opts, requireSignature: (opts.pub?.length ?? 0) > 0 });
+        return v;
+      });
+      const m = r.info.manifest;
+      out.push({ file, verdict: r.scan.verdict, ok: true, publisher: m.publisher, name: m.name, version: m.version, kind: m.kind, signers: r.archive.signers, signature_checked: r.archive.signaturesChecked, findings: r.scan.findings });
+    } catch (e) {
+      const err = toAextError(e, { file });
+      const findings = err.code === 'E_SCAN_BLOCKED' ? ((err.details.findings as Finding[]) ?? []) : [];
+      out.push({
+        file,
+        verdict: err.code === 'E_SCAN_BLOCKED' ? 'block' : 'reject',
+        ok: false,
+        signers: [],
+        signature_checked: false,
+        findings,
+        error: { code: err.code, message: err.message, ...(err.details.file ? { file: String(err.details.file) } : {}), ...(err.details.entry ? { entry: String(err.details.entry) } : {}) },
+      });
+    }
+  }
+  return out;
+}
+
+/** Re-export for callers that need to map a check result to an error. */
+export { AextError };

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { check } from '../../check.js';
+import { loadPolicy } from '../../policy/policy.js';
+import { AextError, ERROR_CODES, type ExitCode } from '../../errors.js';
+import { toSarif } from '../../scan/sarif.js';
+import { VERSION } from '../../version.js';
+import { collect, pubKeys, renderFindings } from './common.js';
+import type { Ctx } from '../main.js';
+
+export function register(program: Command, ctx: Ctx): void {
+  program
+    .command('check')
+    .description('registry-side validation of uploads; never installs; one verdict per file')
+    .argument('<files...>', 'FILE.aext…')
+    .option('--pub <key>', 'trusted public key PEM (repeatable); signatures are required when given', collect, [])
+    .option('--policy <file>', 'policy JSON')
+    .option('--sarif', 'print SARIF 2.1.0 instead')
+    .action((files: string[], o: { pub: string[]; policy?: string; sarif?: boolean }) =>
+      ctx.run('check', async () => {
+        const policy = o.policy ? await loadPolicy(o.policy) : undefined;
+        const results = await check(files, { pub: await pubKeys(o.pub), policy });
+        const failed = results.find((r) => !r.ok);
+        if (o.sarif) ctx.sarif = toSarif(results.map((r) => ({ base: r.file, findings: r.findings })), VERSION);
+        const exit = failed?.error ? (ERROR_CODES[failed.error.code].exit as ExitCode) : undefined;
+        return {
+          result: { results, passed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length },
+          human: results
+            .map((r) => `${r.file}: ${r.verdict}${r.error ? ` (${r.error.code}: ${r.error.message})` : ''}${r.findings.length ? '\n' + renderFindings(r.findings) : ''}`)
+            .join('\n'),
+          ...(exit ? { exit, error: new AextError(failed!.error!.code, `${results.filter((r) => !r.ok).length} of ${results.length} file(s) failed; first: ${failed!.file}: ${failed!.error!.message}`, { file: failed!.file, entry: failed!.error!.entry }) } : {}),
+        };
+      }),
+    );
+}

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { init } from '../../init.js';
+import { AextError } from '../../errors.js';
+import type { Manifest } from '../../types.js';
+import type { Ctx } from '../main.js';
+
+export function register(program: Command, ctx: Ctx): void {
+  program
+    .command('init')
+    .description('scaffold an extension, or derive aext.json from SKILL.md, .claude-plugin/plugin.json or an MCPB manifest.json')
+    .argument('<dir>', 'extension folder')
+    .option('--kind <kind>', 'skill | mcp-server | plugin')
+    .option('--name <name>', 'extension name')
+    .option('--publisher <publisher>', 'publisher id')
+    .action((dir: string, o: { kind?: string; name?: string; publisher?: string }) =>
+      ctx.run('init', async () => {
+        if (o.kind && !['skill', 'mcp-server', 'plugin'].includes(o.kind)) throw new AextError('E_USAGE', '--kind must be skill, mcp-server or plugin');
+        const r = await init(dir, { kind: o.kind as Manifest['kind'] | undefined, name: o.name, publisher: o.publisher });
+        return { result: { ...r }, human: `${r.derived_from === 'scaffold' ? 'created' : `derived from ${r.derived_from}:`} ${r.manifest.publisher}/${r.manifest.name}@${r.manifest.version} (${r.manifest.kind}) in ${dir}\nwrote ${r.written.join(', ')}` };
+      }),
+    );
+}

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import { install } from '../../install.js';
+import { loadPolicy } from '../../policy/policy.js';
+import { describePermissions } from '../../policy/policy.js';
+import { collect, pubKeys, renderFindings } from './common.js';
+import { warn } from '../output.js';
+import type { Ctx } from '../main.js';
+
+export function register(program: Command, ctx: Ctx): void {
+  program
+    .command('install')
+    .description('verify -> hardened extract -> scan -> policy -> atomic commit')
+    .argument('<file>', 'FILE.aext')
+    .option('--pub <key>', 'trusted public key PEM (repeatable)', collect, [])
+    .option('--policy <file>', 'policy JSON (schemas/aext-policy.v1.schema.json)')
+    .option('--root <dir>', 'install root (default $AEXT_HOME or ~/.aext)')
+    .option('--yes', 'grant the requested permissions without asking')
+    .option('--allow-unsigned', 'accept an archive with NO signatures (never bad ones); loud')
+    .action((file: string, o: { pub: string[]; policy?: string; root?: string; yes?: boolean; allowUnsigned?: boolean }) =>
+      ctx.run('install', async () => {
+        const policy = o.policy ? await loadPolicy(o.policy) : undefined;
+        const pub = await pubKeys(o.pub);
+        if (o.allowUnsigned) warn(ctx.out, '--allow-unsigned: the signature requirement is BYPASSED for unsigned archives');
+        const interactive = !ctx.out.json && process.stdin.isTTY === true && process.stderr.isTTY === true;
+        const r = await install(file, {
+          pub,
+          policy,
+          root: o.root,
+          yes: o.yes,
+          allowUnsigned: o.allowUnsigned,
+          onReport: (_l, m) => warn(ctx.out, m),
+          confirm: interactive
+            ? async ({ manifest, permissions }) => {
+                const rl = createInterface({ input: process.stdin, output: process.stderr });
+                try {
+                  process.stderr.write(`${manifest.publisher}/${manifest.name}@${manifest.version} (${manifest.kind}) requests:\n${describePermissions(permissions).map((x) => `  ${x}`).join('\n')}\n`);
+                  const a = await rl.question('Grant these permissions and install? [y/N] ');
+                  return /^y(es)?$/i.test(a.trim());
+                } finally {
+                  rl.close();
+                }
+              }
+            : undefined,
+        });
+        return {
+          result: { ...r },
+          human: `installed ${r.publisher}/${r.name}@${r.version} (${r.kind})${r.previous_version ? ` replacing ${r.previous_version}` : ''} -> ${r.path}\n  signed by ${r.signers.join(', ') || '(UNSIGNED)'}\n  permissions: ${describePermissions(r.permissions).join('; ')}${r.findings.length ? `\n  scan: ${r.verdict}\n${renderFindings(r.findings)}` : ''}`,
+        };
+      }),
+    );
+}

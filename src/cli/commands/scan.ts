@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { scan } from '../../check.js';
+import { AextError } from '../../errors.js';
+import { toSarif } from '../../scan/sarif.js';
+import { VERSION } from '../../version.js';
+import { renderFindings, severity } from './common.js';
+import type { Ctx } from '../main.js';
+
+export function register(program: Command, ctx: Ctx): void {
+  program
+    .command('scan')
+    .description('heuristic findings; exit 6 when any finding is at or above --fail-on (default high)')
+    .argument('<target>', 'extension folder or FILE.aext')
+    .option('--sarif', 'print SARIF 2.1.0 instead')
+    .option('--fail-on <severity>', 'info | low | medium | high | critical', 'high')
+    .action((target: string, o: { sarif?: boolean; failOn?: string }) => {
+      const failOn = o.failOn;
+      return ctx.run('scan', async () => {
+        const r = await scan(target, { failOn: severity(failOn) });
+        const blocked = r.verdict === 'block';
+        const error = blocked ? new AextError('E_SCAN_BLOCKED', `${target}: findings at or above ${r.failOn}`, { file: target }) : undefined;
+        if (o.sarif) ctx.sarif = toSarif([{ findings: r.findings }], VERSION);
+        return {
+          result: { target, verdict: r.verdict, fail_on: r.failOn, findings: r.findings, stats: r.stats },
+          human: `${target}: ${r.verdict} (${r.findings.length} finding(s), fail-on ${r.failOn})${r.findings.length ? '\n' + renderFindings(r.findings) : ''}`,
+          ...(blocked ? { exit: 6 as const, error } : {}),
+        };
+      });
+    });
+}

@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { validate } from '../../check.js';
+import type { Ctx } from '../main.js';
+
+export function register(program: Command, ctx: Ctx): void {
+  program
+    .command('validate')
+    .description('check manifest schema, SKILL.md frontmatter, layout and cross-field rules')
+    .argument('<target>', 'extension folder or FILE.aext')
+    .action((target: string) =>
+      ctx.run('validate', async () => {
+        const r = await validate(target);
+        return { result: { ...r, valid: true }, human: `valid: ${r.manifest.publisher}/${r.manifest.name}@${r.manifest.version} (${r.manifest.kind}), ${r.files} files` };
+      }),
+    );
+}

@@ -1,0 +1,19 @@
+/**
+ * aext library API (CONTRACT §1): `import { pack, verify, install, scan, check } from 'aext'`.
+ * Every function reports failures as {@link AextError} with a stable code.
+ */
+export { AextError, ERROR_CODES, EXIT, isAextError, type ErrorCode, type ExitCode } from './errors.js';
+export { DEFAULT_LIMITS, resolveLimits, type Limits } from './limits.js';
+export type { Finding, Manifest, Permissions, Severity, Verdict, Reporter } from './types.js';
+export { pack, type PackOptions, type PackResult } from './pack.js';
+export { verify, inspect, sign, type VerifyResult, type InspectResult, type SignResult } from './verify.js';
+export { install, list, uninstall, vet, type InstallOptions, type InstallResult } from './install.js';
+export { check, scan, validate, type CheckFileResult, type ValidateResult } from './check.js';
+export { init, type InitOptions, type InitResult } from './init.js';
+export { keygen, loadPrivateKey, loadPublicKey, type KeygenResult, type PrivateKey, type PublicKey } from './keys.js';
+export { loadPolicy, parsePolicy, evaluatePolicy, DEFAULT_POLICY, type Policy } from './policy/policy.js';
+export { toSarif } from './scan/sarif.js';
+export { RULES } from './scan/index.js';
+export { resolveRoot } from './store/root.js';
+export { resolveMcpConfig, mcpHandshake, type McpTool } from './run.js';
+export { VERSION } from './version.js';

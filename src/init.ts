@@ -1,0 +1,261 @@
+/**
+ * `init`: scaffolds a new extension, or derives `aext.json` from what a folder
+ * already holds: SKILL.md frontmatter, `.claude-plugin/plugin.json`, or an
+ * MCPB `manifest.json`. Derived permissions are exactly what the found
+ * components need (hooks and stdio servers → shell; HTTP servers → their hosts).
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import semver from 'semver';
+import { AextError, toAextError } from './errors.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import type { Manifest, Permissions } from './types.js';
+import { parseFrontmatter } from './manifest/frontmatter.js';
+import { parseStrictJson } from './util/json.js';
+import { SKILL_NAME } from './manifest/skill.js';
+import { collectSource, memoryFiles } from './source.js';
+import { validatePackage } from './manifest/validate.js';
+
+/** Options of {@link init}. */
+export interface InitOptions {
+  kind?: Manifest['kind'];
+  name?: string;
+  publisher?: string;
+}
+
+/** Result of {@link init}. */
+export interface InitResult {
+  dir: string;
+  manifest: Manifest;
+  /** `scaffold` for a new folder, else what the manifest was derived from. */
+  derived_from: 'scaffold' | 'SKILL.md' | '.claude-plugin/plugin.json' | 'manifest.json';
+  /** Files written (relative to dir). */
+  written: string[];
+}
+
+const exists = (p: string) => fsp.lstat(p).then(() => true, () => false);
+
+/** Lowercases and hyphenates a free-form name into the manifest slug form. */
+export function slugify(s: string): string {
+  return s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '') || 'extension';
+}
+
+async function readJsonFile(p: string): Promise<Record<string, unknown>> {
+  try {
+    const v = parseStrictJson(await fsp.readFile(p, 'utf8'));
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new AextError('E_LAYOUT_INVALID', `${p}: ${(e as Error).message}`, { file: p });
+  }
+}
+
+const asVersion = (v: unknown) => (typeof v === 'string' && semver.valid(v) ? v : typeof v === 'string' && semver.valid(semver.coerce(v) ?? '') ? semver.coerce(v)!.version : '0.1.0');
+const asAuthor = (a: unknown): Manifest['author'] | undefined => {
+  if (typeof a === 'string' && a) return { name: a.slice(0, 256) };
+  if (a && typeof a === 'object' && typeof (a as { name?: unknown }).name === 'string') {
+    const o = a as { name: string; email?: unknown; url?: unknown };
+    return { name: o.name, ...(typeof o.email === 'string' ? { email: o.email } : {}), ...(typeof o.url === 'string' && /^https?:\/\//.test(o.url) ? { url: o.url } : {}) };
+  }
+  return undefined;
+};
+
+async function listFiles(dir: string, sub: string, re: RegExp): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string) => {
+    const ents = await fsp.readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => []);
+    for (const e of ents) {
+      const p = `${rel}/${e.name}`;
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && re.test(p)) out.push(p);
+    }
+  };
+  if (await exists(path.join(dir, sub))) await walk(sub);
+  return out.sort();
+}
+
+function mcpNeeds(cfg: Record<string, unknown>): { shell: boolean; hosts: string[] } {
+  const map = (cfg.mcpServers && typeof cfg.mcpServers === 'object' ? cfg.mcpServers : cfg) as Record<string, Record<string, unknown>>;
+  let shell = false;
+  const hosts: string[] = [];
+  for (const s of Object.values(map)) {
+    if (!s || typeof s !== 'object') continue;
+    if (typeof s.command === 'string' || typeof s.headersHelper === 'string') shell = true;
+    if (typeof s.url === 'string') {
+      try {
+        hosts.push(new URL(s.url).hostname.toLowerCase());
+      } catch {
+        /* validation reports it */
+      }
+    }
+  }
+  return { shell, hosts };
+}
+
+async function deriveManifest(dir: string, opts: InitOptions): Promise<{ manifest: Manifest; from: InitResult['derived_from'] } | undefined> {
+  const base = (name: string, description: string, extra: Partial<Manifest>): Manifest => ({
+    aext_version: 1,
+    name: opts.name ?? name,
+    publisher: opts.publisher ?? (extra.author ? slugify(extra.author.name) : 'local'),
+    version: extra.version ?? '0.1.0',
+    kind: extra.kind!,
+    description: description.slice(0, 1024) || name,
+    ...(extra.license ? { license: extra.license } : {}),
+    ...(extra.author ? { author: extra.author } : {}),
+    ...(extra.skill ? { skill: extra.skill } : {}),
+    ...(extra.server ? { server: extra.server } : {}),
+    ...(extra.plugin ? { plugin: extra.plugin } : {}),
+    ...(extra.permissions && Object.keys(extra.permissions).length ? { permissions: extra.permissions } : {}),
+  });
+  if (await exists(path.join(dir, '.claude-plugin', 'plugin.json'))) {
+    const pj = await readJsonFile(path.join(dir, '.claude-plugin', 'plugin.json'));
+    const skills = (await listFiles(dir, 'skills', /^skills\/[^/]+\/SKILL\.md$/)).map((p) => p.replace(/\/SKILL\.md$/, ''));
+    const commands = await listFiles(dir, 'commands', /\.md$/);
+    const agents = await listFiles(dir, 'agents', /\.md$/);
+    const hooks = (await exists(path.join(dir, 'hooks', 'hooks.json'))) ? 'hooks/hooks.json' : undefined;
+    const mcp = (await exists(path.join(dir, '.mcp.json'))) ? '.mcp.json' : undefined;
+    const permissions: Permissions = {};
+    if (hooks) permissions.shell = true;
+    if (mcp) {
+      const need = mcpNeeds(await readJsonFile(path.join(dir, '.mcp.json')));
+      if (need.shell) permissions.shell = true;
+      if (need.hosts.length) permissions.network = { hosts: [...new Set(need.hosts)] };
+    }
+    const name = typeof pj.name === 'string' ? slugify(pj.name) : slugify(path.basename(dir));
+    return {
+      from: '.claude-plugin/plugin.json',
+      manifest: base(name, typeof pj.description === 'string' ? pj.description : name, {
+        kind: 'plugin',
+        version: asVersion(pj.version),
+        author: asAuthor(pj.author),
+        license: typeof pj.license === 'string' ? pj.license : undefined,
+        plugin: {
+          manifest: '.claude-plugin/plugin.json',
+          ...(skills.length ? { skills } : {}),
+          ...(commands.length ? { commands } : {}),
+          ...(agents.length ? { agents } : {}),
+          ...(hooks ? { hooks } : {}),
+          ...(mcp ? { mcp_servers: mcp } : {}),
+        },
+        permissions,
+      }),
+    };
+  }
+  if (await exists(path.join(dir, 'manifest.json'))) {
+    const mj = await readJsonFile(path.join(dir, 'manifest.json'));
+    const server = mj.server as { type?: string; entry_point?: string; mcp_config?: { command?: string; args?: string[]; env?: Record<string, string> } } | undefined;
+    if (server && typeof server === 'object' && server.mcp_config) {
+      const name = typeof mj.name === 'string' ? slugify(mj.name) : slugify(path.basename(dir));
+      return {
+        from: 'manifest.json',
+        manifest: base(name, typeof mj.description === 'string' ? mj.description : name, {
+          kind: 'mcp-server',
+          version: asVersion(mj.version),
+          author: asAuthor(mj.author),
+          license: typeof mj.license === 'string' ? mj.license : undefined,
+          server: {
+            type: (['node', 'python', 'binary'].includes(server.type ?? '') ? server.type : 'binary') as 'node' | 'python' | 'binary',
+            entry_point: server.entry_point ?? '',
+            mcp_config: {
+              command: server.mcp_config.command ?? '',
+              ...(server.mcp_config.args ? { args: server.mcp_config.args } : {}),
+              ...(server.mcp_config.env ? { env: server.mcp_config.env } : {}),
+            },
+          },
+        }),
+      };
+    }
+  }
+  if (await exists(path.join(dir, 'SKILL.md'))) {
+    const fm = parseFrontmatter(await fsp.readFile(path.join(dir, 'SKILL.md'), 'utf8'), 'SKILL.md', DEFAULT_LIMITS.maxFrontmatterBytes);
+    const name = typeof fm.data.name === 'string' && SKILL_NAME.test(fm.data.name) ? fm.data.name : slugify(path.basename(dir));
+    const permissions: Permissions = fm.data.hooks !== undefined ? { shell: true } : {};
+    return {
+      from: 'SKILL.md',
+      manifest: base(name, typeof fm.data.description === 'string' ? fm.data.description : name, {
+        kind: 'skill',
+        version: asVersion(fm.data.version ?? (fm.data.metadata as Record<string, unknown> | undefined)?.version),
+        license: typeof fm.data.license === 'string' ? fm.data.license : undefined,
+        permissions,
+      }),
+    };
+  }
+  return undefined;
+}
+
+const SCAFFOLD: Record<Manifest['kind'], (m: Manifest) => Record<string, string>> = {
+  skill: (m) => ({
+    'SKILL.md': `---\nname: ${m.name}\ndescription: ${m.description}\n---\n\n# ${m.name}\n\nDescribe when to use this skill and the steps to follow.\n`,
+  }),
+  'mcp-server': (m) => ({
+    'server/index.js': `#!/usr/bin/env node\n// Minimal MCP server over stdio (JSON-RPC 2.0, one message per line).\nimport { createInterface } from 'node:readline';\nconst rl = createInterface({ input: process.stdin });\nconst send = (m) => process.stdout.write(JSON.stringify(m) + '\\n');\nrl.on('line', (line) => {\n  let msg;\n  try { msg = JSON.parse(line); } catch { return; }\n  if (msg.id === undefined) return;\n  if (msg.method === 'initialize') send({ jsonrpc: '2.0', id: msg.id, result: { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: '${m.name}', version: '${m.version}' } } });\n  else if (msg.method === 'tools/list') send({ jsonrpc: '2.0', id: msg.id, result: { tools: [{ name: 'echo', description: 'Echo the input text', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } }] } });\n  else if (msg.method === 'tools/call') send({ jsonrpc: '2.0', id: msg.id, result: { content: [{ type: 'text', text: String(msg.params?.arguments?.text ?? '') }] } });\n  else send({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'Method not found' } });\n});\n`,
+    'package.json': JSON.stringify({ name: m.name, version: m.version, private: true, type: 'module' }, null, 2) + '\n',
+  }),
+  plugin: (m) => ({
+    '.claude-plugin/plugin.json': JSON.stringify({ name: m.name, version: m.version, description: m.description }, null, 2) + '\n',
+    'commands/hello.md': `---\ndescription: Say hello\n---\n\nGreet the user by name.\n`,
+  }),
+};
+
+/**
+ * Scaffolds or derives an extension in `dir` and writes `aext.json`.
+ * @throws AextError E_EXISTS (aext.json already there), E_USAGE (kind missing or
+ *   conflicting), E_LAYOUT_INVALID, E_IO; the written manifest is validated.
+ */
+export async function init(dir: string, opts: InitOptions = {}): Promise<InitResult> {
+  const manifestPath = path.join(dir, 'aext.json');
+  if (await exists(manifestPath)) throw new AextError('E_EXISTS', `${manifestPath} already exists`, { file: manifestPath });
+  for (const [k, v] of [['--name', opts.name], ['--publisher', opts.publisher]] as const) {
+    if (v !== undefined && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(v)) throw new AextError('E_USAGE', `${k} must match ^[a-z0-9]+(-[a-z0-9]+)*$`, {});
+  }
+  const present = await fsp.readdir(dir).catch(() => undefined);
+  const derived = present && present.length ? await deriveManifest(dir, opts) : undefined;
+  const written: string[] = [];
+  let manifest: Manifest;
+  let from: InitResult['derived_from'];
+  if (derived) {
+    if (opts.kind && opts.kind !== derived.manifest.kind) {
+      throw new AextError('E_USAGE', `${dir} holds a ${derived.manifest.kind} (from ${derived.from}), not a ${opts.kind}`, { file: dir });
+    }
+    manifest = derived.manifest;
+    from = derived.from;
+  } else {
+    if (!opts.kind) throw new AextError('E_USAGE', 'init of a new extension needs --kind skill|mcp-server|plugin', { file: dir });
+    const name = opts.name ?? slugify(path.basename(path.resolve(dir)));
+    manifest = {
+      aext_version: 1,
+      name,
+      publisher: opts.publisher ?? 'local',
+      version: '0.1.0',
+      kind: opts.kind,
+      description: `${name}: describe what this ${opts.kind} does and when to use it.`,
+    };
+    if (opts.kind === 'mcp-server') {
+      manifest.server = { type: 'node', entry_point: 'server/index.js', mcp_config: { command: 'node', args: ['${__dirname}/server/index.js'] } };
+    }
+    if (opts.kind === 'plugin') manifest.plugin = { manifest: '.claude-plugin/plugin.json', commands: ['commands/hello.md'] };
+    from = 'scaffold';
+  }
+  // Validate exactly what pack would see before writing anything.
+  const scaffold = from === 'scaffold' ? SCAFFOLD[manifest.kind](manifest) : {};
+  const manifestText = JSON.stringify(manifest, null, 2) + '\n';
+  const existing = present && present.length ? await collectSource(dir, DEFAULT_LIMITS) : [];
+  const planned = [
+    ...existing,
+    ...Object.entries(scaffold).map(([p, t]) => ({ path: p, data: Buffer.from(t), executable: p.endsWith('.js') })),
+    { path: 'aext.json', data: Buffer.from(manifestText), executable: false },
+  ];
+  await validatePackage(memoryFiles(planned), DEFAULT_LIMITS, dir);
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+    for (const [rel, text] of [...Object.entries(scaffold), ['aext.json', manifestText] as const]) {
+      const p = path.join(dir, rel);
+      await fsp.mkdir(path.dirname(p), { recursive: true });
+      await fsp.writeFile(p, text, { flag: 'wx', mode: rel.endsWith('.js') ? 0o755 : 0o644 });
+      written.push(rel);
+    }
+  } catch (e) {
+    throw toAextError(e, { file: dir });
+  }
+  return { dir, manifest, derived_from: from, written };
+}

@@ -1,0 +1,228 @@
+/**
+ * `install`, `list`, `uninstall`, and the shared vetting pipeline used by
+ * `check`: verify → hardened extract into private staging → validate → scan →
+ * policy → confirm → atomic commit (DESIGN.md "install pipeline").
+ * Any failure before commit removes staging and leaves ROOT as it was.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { AextError, toAextError } from './errors.js';
+import { resolveLimits } from './limits.js';
+import type { Finding, Manifest, Permissions, Reporter, Severity, Verdict } from './types.js';
+import { fileSha256, openArchive, type OpenedArchive } from './archive.js';
+import { extractVerified } from './store/extract.js';
+import { dirFiles } from './source.js';
+import { validatePackage, type PackageInfo } from './manifest/validate.js';
+import { finishScan, isDependencyPath, oversizeFinding, scanOne, type ScanResult } from './scan/index.js';
+import type { IndexFile } from './crypto/dsse.js';
+import { DEFAULT_POLICY, evaluatePolicy, type Policy } from './policy/policy.js';
+import type { PublicKey } from './crypto/keys.js';
+import { commitInstall, commitUninstall, extensionDir, makeStaging, resolveRoot, withRoot } from './store/root.js';
+import { entryIntegrity, lockKey, readLock, type LockEntry } from './store/lockfile.js';
+
+/** Options shared by install and check. */
+export interface VetOptions {
+  /** Trusted keys (`--pub`). */
+  pub?: PublicKey[];
+  /** Policy (default {@link DEFAULT_POLICY}). */
+  policy?: Policy;
+  /** Accept an archive with no signatures (never bad ones); loud. */
+  allowUnsigned?: boolean;
+  /** Overrides the policy's blocking severity. */
+  failOn?: Severity;
+  /** Require a valid signature (install: true; check: only when keys are given). */
+  requireSignature?: boolean;
+  onReport?: Reporter;
+}
+
+/** What vetting learned about a staged archive. */
+export interface Vetted {
+  archive: OpenedArchive;
+  info: PackageInfo;
+  scan: ScanResult;
+  archiveSha256: string;
+}
+
+/**
+ * Verifies, extracts into `staging`, validates, scans and applies policy.
+ * Closes the archive before returning or throwing.
+ * @throws AextError any verification/hardening code; E_SCAN_BLOCKED (details.findings);
+ *   E_POLICY_DENIED (details.reasons); E_UNSIGNED_FORBIDDEN.
+ */
+export async function vet(file: string, staging: string, opts: VetOptions): Promise<Vetted> {
+  const policy = opts.policy ?? DEFAULT_POLICY;
+  if (opts.allowUnsigned && policy.allow_unsigned === false) {
+    throw new AextError('E_UNSIGNED_FORBIDDEN', 'the policy forbids --allow-unsigned', { file });
+  }
+  const limits = resolveLimits(policy.limits);
+  const archive = await openArchive(file, {
+    limits,
+    trusted: opts.pub ?? [],
+    requireSignature: opts.requireSignature ?? true,
+    allowUnsigned: opts.allowUnsigned,
+  });
+  try {
+    if (archive.unsigned && opts.allowUnsigned) opts.onReport?.('warn', `WARNING: ${file} is UNSIGNED; installing it only because --allow-unsigned was given`);
+    const archiveSha256 = await fileSha256(file);
+    await extractVerified(archive.zip, archive.pairs, staging);
+    const paths = archive.envelope.index.files.map((f) => f.path);
+    const info = await validatePackage(dirFiles(staging, paths), limits, file);
+    const failOn = opts.failOn ?? policy.scan?.fail_on ?? 'high';
+    const scan = await scanDir(staging, archive.envelope.index.files, failOn, limits.maxScanFileBytes);
+    if (scan.verdict === 'block') {
+      const top = scan.findings[0]!;
+      throw new AextError('E_SCAN_BLOCKED', `${file}: ${scan.findings.filter((f) => f.severity === top.severity).length} ${top.severity} finding(s), e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message}`, { file, entry: top.file, findings: scan.findings });
+    }
+    const decision = evaluatePolicy({ manifest: info.manifest, policy });
+    if (!decision.allow) throw new AextError('E_POLICY_DENIED', `${file}: denied by policy: ${decision.reasons.join('; ')}`, { file, reasons: decision.reasons });
+    return { archive, info, scan, archiveSha256 };
+  } finally {
+    await archive.close();
+  }
+}
+
+/**
+ * Scans a staged tree one file at a time (memory bounded by the per-file cap).
+ * @param files INDEX entries (sizes known). @param maxFileBytes per-file cap (bytes).
+ */
+export async function scanDir(dir: string, files: readonly IndexFile[], failOn: Severity, maxFileBytes: number): Promise<ScanResult> {
+  const findings: Finding[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    bytes += f.size;
+    if (isDependencyPath(f.path)) continue;
+    if (f.size > maxFileBytes) {
+      findings.push(oversizeFinding(f.path, f.size, maxFileBytes));
+      continue;
+    }
+    findings.push(...scanOne({ path: f.path, data: await fsp.readFile(path.join(dir, f.path)) }));
+  }
+  return finishScan(findings, failOn, { files: files.length, bytes });
+}
+
+/** Options of {@link install}. */
+export interface InstallOptions extends VetOptions {
+  /** Install root (default `$AEXT_HOME` or `~/.aext`). */
+  root?: string;
+  /** Grant the requested permissions without asking. */
+  yes?: boolean;
+  /** Asks the user to grant permissions (TTY); absent = non-interactive. */
+  confirm?: (summary: { manifest: Manifest; permissions: Permissions }) => Promise<boolean>;
+  /** Test hook called between commit steps (crash-safety harness). */
+  commitHook?: (step: string) => void;
+}
+
+/** Result of {@link install}. */
+export interface InstallResult {
+  root: string;
+  publisher: string;
+  name: string;
+  version: string;
+  kind: string;
+  path: string;
+  /** Version replaced by this install, if any. */
+  previous_version?: string;
+  signers: string[];
+  unsigned: boolean;
+  permissions: Permissions;
+  archive_sha256: string;
+  index_digest: string;
+  findings: Finding[];
+  verdict: Verdict;
+}
+
+/**
+ * Installs an archive into ROOT atomically.
+ * @throws AextError every vetting code; E_NOT_CONFIRMED (exit 5) when permissions
+ *   are not confirmed; E_ROOT_LOCKED; E_IO / E_NO_SPACE. On any error ROOT is unchanged.
+ */
+export async function install(file: string, opts: InstallOptions = {}): Promise<InstallResult> {
+  const root = resolveRoot(opts.root);
+  const policy = opts.policy ?? DEFAULT_POLICY;
+  try {
+    await fsp.access(file);
+  } catch (e) {
+    throw toAextError(e, { file });
+  }
+  return withRoot(root, async () => {
+    const staging = await makeStaging(root);
+    try {
+      const v = await vet(file, staging, { ...opts, policy, requireSignature: true });
+      const m = v.info.manifest;
+      const permissions = m.permissions ?? {};
+      if (policy.require_confirmation !== false && !opts.yes) {
+        const ok = opts.confirm ? await opts.confirm({ manifest: m, permissions }) : false;
+        if (!ok) {
+          throw new AextError('E_NOT_CONFIRMED', `${m.publisher}/${m.name} requests permissions that were not confirmed (run on a TTY, or pass --yes)`, { file, permissions });
+        }
+      }
+      const lock = await readLock(root);
+      const key = lockKey(m.publisher, m.name);
+      const previous = lock.extensions[key];
+      const base: Omit<LockEntry, 'integrity'> = {
+        publisher: m.publisher,
+        name: m.name,
+        version: m.version,
+        kind: m.kind,
+        path: extensionDir(m.publisher, m.name),
+        archive_sha256: v.archiveSha256,
+        index_digest: v.archive.envelope.indexDigest,
+        signers: v.archive.signers,
+        permissions,
+        installed_at: new Date().toISOString(),
+        ...(v.archive.unsigned ? { unsigned: true as const } : {}),
+      };
+      const entry: LockEntry = { ...base, integrity: entryIntegrity(base) };
+      await commitInstall(root, staging, entry, opts.commitHook);
+      return {
+        root,
+        publisher: m.publisher,
+        name: m.name,
+        version: m.version,
+        kind: m.kind,
+        path: path.join(root, entry.path),
+        ...(previous ? { previous_version: previous.version } : {}),
+        signers: entry.signers,
+        unsigned: v.archive.unsigned,
+        permissions,
+        archive_sha256: entry.archive_sha256,
+        index_digest: entry.index_digest,
+        findings: v.scan.findings,
+        verdict: v.scan.verdict,
+      };
+    } finally {
+      await fsp.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    }
+  });
+}
+
+/** Lists installed extensions (recovers an interrupted change first). */
+export async function list(opts: { root?: string } = {}): Promise<{ root: string; extensions: LockEntry[] }> {
+  const root = resolveRoot(opts.root);
+  const exists = await fsp.stat(root).then(() => true, () => false);
+  if (!exists) return { root, extensions: [] };
+  const needsRecovery = await fsp.stat(path.join(root, '.journal.json')).then(() => true, () => false);
+  const lock = needsRecovery ? await withRoot(root, () => readLock(root)) : await readLock(root);
+  return { root, extensions: Object.values(lock.extensions) };
+}
+
+/**
+ * Uninstalls `publisher/name` (or a bare `name` when it is unambiguous).
+ * @throws AextError E_NOT_INSTALLED, E_USAGE (ambiguous name), E_ROOT_LOCKED, E_IO.
+ */
+export async function uninstall(name: string, opts: { root?: string; commitHook?: (step: string) => void } = {}): Promise<{ root: string; removed: LockEntry }> {
+  const root = resolveRoot(opts.root);
+  const exists = await fsp.stat(root).then(() => true, () => false);
+  if (!exists) throw new AextError('E_NOT_INSTALLED', `${name} is not installed (no root at ${root})`, { entry: name });
+  return withRoot(root, async () => {
+    const lock = await readLock(root);
+    let key = name;
+    if (!name.includes('/')) {
+      const matches = Object.values(lock.extensions).filter((e) => e.name === name);
+      if (matches.length > 1) throw new AextError('E_USAGE', `${name} is ambiguous: ${matches.map((e) => lockKey(e.publisher, e.name)).join(', ')}`, { entry: name });
+      if (matches.length === 1) key = lockKey(matches[0]!.publisher, matches[0]!.name);
+    }
+    const removed = await commitUninstall(root, key, opts.commitHook);
+    return { root, removed };
+  });
+}

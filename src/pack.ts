@@ -1,0 +1,99 @@
+/**
+ * `pack`: validate → scan (warn only) → refuse secrets → deterministic,
+ * signed `.aext` (CONTRACT §6).
+ */
+import path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import { AextError } from './errors.js';
+import { resolveLimits, type Limits } from './limits.js';
+import type { Finding, Reporter, Severity, Verdict } from './types.js';
+import { collectSource, checkSecrets, memoryFiles } from './source.js';
+import { validatePackage } from './manifest/validate.js';
+import { scanFiles } from './scan/index.js';
+import { createEnvelope, ENVELOPE_PATH, serializeEnvelope, serializeIndex, type IndexFile } from './crypto/dsse.js';
+import { sha256Hex } from './util/hash.js';
+import { compareUtf8 } from './util/paths.js';
+import { archiveEpoch, writeZip } from './zip/writer.js';
+import type { PrivateKey } from './crypto/keys.js';
+import { fileSha256 } from './archive.js';
+
+/** Options of {@link pack}. */
+export interface PackOptions {
+  /** Output path; default `<publisher>-<name>-<version>.aext` in the current directory. */
+  out?: string;
+  /** Keys to sign with (none: an unsigned archive, `"signatures": []`). */
+  keys?: PrivateKey[];
+  /** Exact package paths allowed to contain secrets. */
+  allowSecrets?: string[];
+  /** Limit overrides. */
+  limits?: Partial<Limits>;
+  /** Severity at which scan findings are reported as blocking (pack only warns). */
+  failOn?: Severity;
+  /** Archive timestamp in Unix seconds (default: SOURCE_DATE_EPOCH or 1980-01-01). */
+  epochSeconds?: number;
+  /** Warnings and progress. */
+  onReport?: Reporter;
+}
+
+/** Result of {@link pack}. */
+export interface PackResult {
+  file: string;
+  /** Hex SHA-256 of the archive. */
+  sha256: string;
+  /** Archive size in bytes. */
+  size: number;
+  publisher: string;
+  name: string;
+  version: string;
+  kind: string;
+  /** Number of payload files (aext.json included, envelope excluded). */
+  files: number;
+  /** Hex SHA-256 of the signed INDEX bytes. */
+  index_digest: string;
+  /** Key ids that signed. */
+  signers: string[];
+  findings: Finding[];
+  verdict: Verdict;
+}
+
+/**
+ * Packs a directory or `.tar`/`.tgz` into a deterministic `.aext`.
+ * @throws AextError from source collection, E_SECRET_DETECTED, validation codes, E_IO.
+ */
+export async function pack(src: string, opts: PackOptions = {}): Promise<PackResult> {
+  const limits = resolveLimits(opts.limits);
+  const files = await collectSource(src, limits);
+  checkSecrets(files, opts.allowSecrets ?? [], src);
+  const info = await validatePackage(memoryFiles(files), limits, src);
+  const m = info.manifest;
+  const scan = scanFiles(files, opts.failOn ?? 'high', limits.maxScanFileBytes);
+  for (const f of scan.findings) opts.onReport?.('warn', `scan ${f.severity} ${f.rule} ${f.file}:${f.line}: ${f.message}`);
+  const index: IndexFile[] = files
+    .map((f) => ({ path: f.path, size: f.data.length, sha256: sha256Hex(f.data), ...(f.executable ? { executable: true as const } : {}) }))
+    .sort((a, b) => compareUtf8(a.path, b.path));
+  const indexBytes = serializeIndex({ aext_index: 1, publisher: m.publisher, name: m.name, version: m.version, files: index });
+  const env = createEnvelope(indexBytes, opts.keys ?? []);
+  const out = path.resolve(opts.out ?? `${m.publisher}-${m.name}-${m.version}.aext`);
+  const srcAbs = path.resolve(src);
+  if (out === srcAbs || out.startsWith(srcAbs + path.sep)) {
+    // Writing inside a directory source is fine (the *.aext default ignore keeps it out next time) but never over it.
+    const st = await fsp.stat(out).catch(() => undefined);
+    if (st?.isDirectory()) throw new AextError('E_USAGE', `output ${out} is a directory`, { file: out });
+  }
+  const epoch = opts.epochSeconds ?? archiveEpoch();
+  await writeZip(out, [...files.map((f) => ({ path: f.path, data: f.data, executable: f.executable })), { path: ENVELOPE_PATH, data: serializeEnvelope(env) }], epoch);
+  return {
+    file: out,
+    sha256: await fileSha256(out),
+    size: (await fsp.stat(out)).size,
+    publisher: m.publisher,
+    name: m.name,
+    version: m.version,
+    kind: m.kind,
+    files: files.length,
+    index_digest: sha256Hex(indexBytes),
+    signers: env.signatures.map((s) => s.keyid),
+    findings: scan.findings,
+    verdict: scan.verdict,
+  };
+}

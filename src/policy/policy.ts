@@ -1,0 +1,106 @@
+/**
+ * Install policy: loading (schema-validated, fail closed) and the pure
+ * decision (manifest, signers, findings, policy) → allow | deny with every reason.
+ */
+import { promises as fsp } from 'node:fs';
+import { AextError } from '../errors.js';
+import type { Limits } from '../limits.js';
+import type { Manifest, Permissions, Severity } from '../types.js';
+import { parseStrictJson } from '../util/json.js';
+import { formatSchemaErrors, validator } from '../manifest/ajv.js';
+import { hostAllowed } from '../manifest/validate.js';
+
+/** A parsed policy file (schemas/aext-policy.v1.schema.json). */
+export interface Policy {
+  policy_version: 1;
+  allow_unsigned?: boolean;
+  require_confirmation?: boolean;
+  allowed_kinds?: Array<Manifest['kind']>;
+  blocked_publishers?: string[];
+  blocked_names?: string[];
+  permissions_ceiling?: Permissions;
+  scan?: { fail_on?: Severity };
+  limits?: Partial<Limits>;
+}
+
+/** The policy in force when no --policy is given: signature required, confirmation required, --allow-unsigned usable. */
+export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({ policy_version: 1, allow_unsigned: true, require_confirmation: true });
+
+/**
+ * Validates policy JSON text.
+ * @throws AextError E_POLICY_INVALID listing every schema error.
+ */
+export function parsePolicy(text: string, file = 'policy'): Policy {
+  let v: unknown;
+  try {
+    v = parseStrictJson(text);
+  } catch (e) {
+    throw new AextError('E_POLICY_INVALID', `${file}: not strict JSON (${(e as Error).message})`, { file });
+  }
+  const validate = validator('aext-policy.v1');
+  if (!validate(v)) {
+    const errors = formatSchemaErrors(validate.errors);
+    throw new AextError('E_POLICY_INVALID', `${file}: ${errors.slice(0, 5).join('; ')}`, { file, errors });
+  }
+  const p = v as Policy;
+  return { allow_unsigned: false, require_confirmation: true, ...p };
+}
+
+/** Reads and validates a policy file. @throws AextError E_POLICY_INVALID (also for unreadable files: fail closed). */
+export async function loadPolicy(file: string): Promise<Policy> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    throw new AextError('E_POLICY_INVALID', `${file}: cannot read policy (${(e as Error).message}); denying`, { file }, { cause: e });
+  }
+  return parsePolicy(text, file);
+}
+
+/** Simple glob: `*` matches any run of characters except `/`. */
+export function globMatch(glob: string, s: string): boolean {
+  const re = new RegExp('^' + glob.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*') + '$');
+  return re.test(s);
+}
+
+const underPath = (p: string, roots: readonly string[]) =>
+  roots.some((r) => p === r || p.startsWith(r.endsWith('/') ? r : r + '/') || r === '*');
+
+/**
+ * The pure policy decision.
+ * @returns `{ allow, reasons }`: every reason for denial, none when allowed.
+ */
+export function evaluatePolicy(input: { manifest: Manifest; policy: Policy }): { allow: boolean; reasons: string[] } {
+  const { manifest: m, policy: p } = input;
+  const reasons: string[] = [];
+  if (p.allowed_kinds && !p.allowed_kinds.includes(m.kind)) reasons.push(`kind ${m.kind} is not in allowed_kinds`);
+  if (p.blocked_publishers?.includes(m.publisher)) reasons.push(`publisher ${m.publisher} is blocked`);
+  for (const g of p.blocked_names ?? []) if (globMatch(g, `${m.publisher}/${m.name}`)) reasons.push(`${m.publisher}/${m.name} matches blocked name ${g}`);
+  const c = p.permissions_ceiling;
+  const req = m.permissions ?? {};
+  if (c) {
+    if (req.shell && !c.shell) reasons.push('requests shell, which the permissions ceiling does not grant');
+    for (const h of req.network?.hosts ?? []) {
+      const host = h.replace(/^\*\./, 'wildcard.').replace(/:\d+$/, '');
+      const ok = (c.network?.hosts ?? []).some((g) => g === h || (!h.startsWith('*.') && hostAllowed(host, [g])) || globMatch(g, h));
+      if (!ok) reasons.push(`requests network host ${h} beyond the ceiling`);
+    }
+    for (const k of ['read', 'write'] as const) {
+      for (const f of req.filesystem?.[k] ?? []) if (!underPath(f, c.filesystem?.[k] ?? [])) reasons.push(`requests filesystem ${k} ${f} beyond the ceiling`);
+    }
+    for (const e of req.env ?? []) if (!(c.env ?? []).some((g) => globMatch(g, e))) reasons.push(`requests env ${e} beyond the ceiling`);
+  }
+  return { allow: reasons.length === 0, reasons };
+}
+
+/** One-line-per-item summary of requested permissions (for confirmation prompts). */
+export function describePermissions(p: Permissions | undefined): string[] {
+  const out: string[] = [];
+  if (!p) return ['(none)'];
+  if (p.shell) out.push('shell: run commands');
+  for (const h of p.network?.hosts ?? []) out.push(`network: ${h}`);
+  for (const f of p.filesystem?.read ?? []) out.push(`read: ${f}`);
+  for (const f of p.filesystem?.write ?? []) out.push(`write: ${f}`);
+  for (const e of p.env ?? []) out.push(`env: ${e}`);
+  return out.length ? out : ['(none)'];
+}

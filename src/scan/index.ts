@@ -1,0 +1,109 @@
+/**
+ * Scanner runner: classifies files, runs every rule, applies the verdict.
+ * Sees only content that already passed integrity and hardening checks.
+ */
+import type { Finding, Severity, Verdict } from '../types.js';
+import { severityRank } from '../types.js';
+import type { FileClass, Rule, ScanFile } from './rule.js';
+import { rule as instructionOverride } from './rules/instruction-override.js';
+import { rule as concealment } from './rules/concealment.js';
+import { rule as downloadExec } from './rules/download-exec.js';
+import { rule as reverseShell } from './rules/reverse-shell.js';
+import { rule as destructive } from './rules/destructive.js';
+import { rule as credentialAccess } from './rules/credential-access.js';
+import { rule as exfiltration } from './rules/exfiltration.js';
+import { rule as hiddenUnicode } from './rules/hidden-unicode.js';
+import { rule as secrets } from './rules/secrets.js';
+import { rule as embeddedBinary } from './rules/embedded-binary.js';
+
+/** Every rule, in report order. */
+export const RULES: readonly Rule[] = [
+  instructionOverride, concealment, downloadExec, reverseShell, destructive,
+  credentialAccess, exfiltration, hiddenUnicode, secrets, embeddedBinary,
+];
+
+/** Result of scanning one package. */
+export interface ScanResult {
+  findings: Finding[];
+  verdict: Verdict;
+  /** Severity at or above which the verdict is `block`. */
+  failOn: Severity;
+  /** Files scanned and bytes read. */
+  stats: { files: number; bytes: number };
+}
+
+/** Input file for {@link scanFiles}: path and raw bytes. */
+export interface ScanInput {
+  path: string;
+  data: Buffer;
+}
+
+const CODE_EXT = /\.(?:sh|bash|zsh|ps1|psm1|bat|cmd|py|js|mjs|cjs|ts|rb|pl|php)$/i;
+
+/** Classifies a package path for rule selection. */
+export function classify(p: string): FileClass {
+  if (p === 'aext.json' || p.endsWith('.json') || p.endsWith('.yaml') || p.endsWith('.yml') || p.endsWith('.toml')) return 'config';
+  if (/\.(?:md|markdown|mdx|txt)$/i.test(p)) return 'instructions';
+  if (CODE_EXT.test(p) || p.startsWith('scripts/') || p.includes('/scripts/') || p.startsWith('bin/')) return 'code';
+  return 'other';
+}
+
+/** Verdict for a set of findings (issue 4): block at/above `failOn`, review at medium, else pass. */
+export function verdictOf(findings: readonly Finding[], failOn: Severity): Verdict {
+  if (findings.some((f) => severityRank(f.severity) >= severityRank(failOn))) return 'block';
+  if (findings.some((f) => severityRank(f.severity) >= severityRank('medium'))) return 'review';
+  return 'pass';
+}
+
+/**
+ * Scans one file with every rule that applies to its class.
+ * @param f path and bytes. @returns findings (unsorted).
+ */
+export function scanOne(f: ScanInput): Finding[] {
+  const findings: Finding[] = [];
+  const text = f.data.toString('utf8');
+  let fmEnd = 0;
+  if (/^(?:\ufeff)?---\r?\n/.test(text)) {
+    const close = /\r?\n---[ \t]*(?:\r?\n|$)/.exec(text.slice(3));
+    if (close) fmEnd = 3 + close.index;
+  }
+  const sf: ScanFile = { path: f.path, text, cls: classify(f.path), head: f.data.subarray(0, 16), frontmatterEnd: fmEnd };
+  for (const r of RULES) {
+    if (!r.applies.includes(sf.cls)) continue;
+    for (const hit of r.check(sf)) {
+      findings.push({ rule: r.id, severity: hit.severity ?? r.severity, file: f.path, line: hit.line, column: hit.column, message: hit.message, evidence: hit.evidence });
+    }
+  }
+  return findings;
+}
+
+/** The finding reported for a file over the scan cap (never a silent pass). */
+export function oversizeFinding(p: string, size: number, maxFileBytes: number): Finding {
+  return { rule: 'AEXT-LIMIT-001', severity: 'medium', file: p, line: 0, column: 0, message: `file larger than the scan cap of ${maxFileBytes} bytes was not scanned`, evidence: `${size} bytes` };
+}
+
+/** Sorts findings (most severe first) and computes the verdict. */
+export function finishScan(findings: Finding[], failOn: Severity, stats: { files: number; bytes: number }): ScanResult {
+  findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.file.localeCompare(b.file) || a.line - b.line);
+  return { findings, verdict: verdictOf(findings, failOn), failOn, stats };
+}
+
+/** Dependency trees (node_modules/) are not text-scanned by the baseline rules. */
+export const isDependencyPath = (p: string): boolean => p.startsWith('node_modules/') || p.includes('/node_modules/');
+
+/**
+ * Scans in-memory files with every rule.
+ * @param files package files (bytes). @param failOn blocking severity (default `high`).
+ * @param maxFileBytes files over this cap are not read and yield a `medium` finding.
+ */
+export function scanFiles(files: readonly ScanInput[], failOn: Severity = 'high', maxFileBytes = 16 * 1024 * 1024): ScanResult {
+  const findings: Finding[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    bytes += f.data.length;
+    if (isDependencyPath(f.path)) continue;
+    if (f.data.length > maxFileBytes) findings.push(oversizeFinding(f.path, f.data.length, maxFileBytes));
+    else findings.push(...scanOne(f));
+  }
+  return finishScan(findings, failOn, { files: files.length, bytes });
+}

@@ -1,0 +1,180 @@
+/**
+ * Pack sources: a directory (walked with `.aextignore`, gitignore syntax, plus
+ * safe defaults) or a `.tar`/`.tgz`. Produces the exact file set to archive,
+ * refusing symlinks that leave the source, special files, bad names, name
+ * collisions, and private keys or secrets unless allowed file by file.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import ignore from 'ignore';
+import { AextError, toAextError } from './errors.js';
+import type { Limits } from './limits.js';
+import { checkEntryName, NameSet, showName } from './util/paths.js';
+import { readTarball } from './tar/source.js';
+import type { PackageFiles } from './manifest/validate.js';
+import { RESERVED_PREFIX } from './crypto/dsse.js';
+
+/** One file of a pack source. */
+export interface SourceFile {
+  path: string;
+  data: Buffer;
+  executable: boolean;
+}
+
+/** Always excluded from directory sources (gitignore syntax). */
+export const DEFAULT_IGNORES = [
+  '.git/', '.hg/', '.svn/', '.DS_Store', 'Thumbs.db', 'desktop.ini', 'node_modules/.cache/', '.npm/', '.idea/', '.vscode/',
+  '*.swp', '*~', '.aextignore', '/*.aext', '__pycache__/', '*.pyc', 'npm-debug.log*', '.nyc_output/', 'coverage/',
+];
+
+/** File names that hold secrets (refused unless allowed exactly). */
+const SECRET_NAMES = /(?:^|\/)(?:\.env(?:\..+)?|id_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?|credentials\.json|\.npmrc|\.pypirc|\.netrc|\.git-credentials|[^/]*\.(?:p12|pfx|jks|keystore))$/i;
+/** Text that is a secret: private-key PEM, AWS access keys, GitHub tokens. */
+const SECRET_TEXT: ReadonlyArray<[RegExp, string]> = [
+  [/-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----/, 'a private key'],
+  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
+  [/\bgh[pousr]_[A-Za-z0-9]{36,}\b/, 'a GitHub token'],
+  [/\bgithub_pat_[A-Za-z0-9_]{40,}\b/, 'a GitHub fine-grained token'],
+];
+
+/**
+ * Refuses secrets: by file name (`.env*`, `id_rsa*`, `credentials.json`, …)
+ * or by content (PEM private keys, AWS/GitHub tokens). MCPB packs them silently.
+ * @param allow exact package paths the publisher allowed with --allow-secret.
+ * @throws AextError E_SECRET_DETECTED naming the file.
+ */
+export function checkSecrets(files: readonly SourceFile[], allow: readonly string[], label: string): void {
+  const allowed = new Set(allow.map((a) => a.replace(/^\.\//, '')));
+  for (const f of files) {
+    if (allowed.has(f.path)) continue;
+    let why: string | undefined;
+    if (SECRET_NAMES.test(f.path) && !/\.env\.(?:example|sample|template)$/i.test(f.path)) why = 'its name marks it as a secret';
+    else {
+      const head = f.data.subarray(0, 4 * 1024 * 1024).toString('latin1');
+      for (const [re, what] of SECRET_TEXT) {
+        if (re.test(head)) {
+          why = `it contains ${what}`;
+          break;
+        }
+      }
+    }
+    if (why) {
+      throw new AextError('E_SECRET_DETECTED', `${label}: refusing to pack ${showName(f.path)}: ${why} (add it to .aextignore, or pass --allow-secret ${f.path})`, { file: label, entry: f.path });
+    }
+  }
+}
+
+async function walkDir(root: string, limits: Limits): Promise<SourceFile[]> {
+  const realRoot = await fsp.realpath(root);
+  const ig = ignore().add(DEFAULT_IGNORES);
+  try {
+    ig.add(await fsp.readFile(path.join(root, '.aextignore'), 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw toAextError(e, { file: path.join(root, '.aextignore') });
+  }
+  const out: SourceFile[] = [];
+  let total = 0;
+  const walk = async (rel: string) => {
+    const abs = path.join(root, rel);
+    const ents = await fsp.readdir(abs, { withFileTypes: true });
+    for (const ent of ents) {
+      const p = rel ? `${rel}/${ent.name}` : ent.name;
+      const isDirLike = ent.isDirectory();
+      if (ig.ignores(isDirLike ? `${p}/` : p)) continue;
+      const full = path.join(root, p);
+      if (ent.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = await fsp.realpath(full);
+        } catch {
+          throw new AextError('E_SOURCE_UNSAFE', `${root}: symlink ${showName(p)} is dangling`, { file: root, entry: p });
+        }
+        const r = path.relative(realRoot, target);
+        if (r === '' || r.startsWith('..') || path.isAbsolute(r)) {
+          throw new AextError('E_SOURCE_UNSAFE', `${root}: symlink ${showName(p)} points outside the source (${target})`, { file: root, entry: p });
+        }
+        const st = await fsp.stat(full);
+        if (!st.isFile()) throw new AextError('E_SOURCE_UNSAFE', `${root}: symlink ${showName(p)} points to a directory or special file (only links to files inside the source are packed, as copies)`, { file: root, entry: p });
+        await addFile(p, full, st.mode);
+        continue;
+      }
+      if (isDirLike) {
+        await walk(p);
+        continue;
+      }
+      if (!ent.isFile()) throw new AextError('E_SOURCE_UNSAFE', `${root}: ${showName(p)} is a special file (FIFO, socket or device)`, { file: root, entry: p });
+      const st = await fsp.lstat(full);
+      await addFile(p, full, st.mode);
+    }
+  };
+  const addFile = async (p: string, full: string, mode: number) => {
+    checkEntryName(p, limits, { file: root });
+    if (out.length >= limits.maxEntries) throw new AextError('E_LIMIT_EXCEEDED', `${root}: more than ${limits.maxEntries} files`, { file: root, limit: 'maxEntries' });
+    const data = await fsp.readFile(full);
+    if (data.length > limits.maxEntryBytes) throw new AextError('E_LIMIT_EXCEEDED', `${root}: ${showName(p)} is larger than ${limits.maxEntryBytes} bytes`, { file: root, entry: p, limit: 'maxEntryBytes' });
+    total += data.length;
+    if (total > limits.maxTotalBytes) throw new AextError('E_LIMIT_EXCEEDED', `${root}: more than ${limits.maxTotalBytes} bytes in total`, { file: root, limit: 'maxTotalBytes' });
+    out.push({ path: p, data, executable: (mode & 0o100) !== 0 });
+  };
+  try {
+    await walk('');
+  } catch (e) {
+    throw toAextError(e, { file: root });
+  }
+  return out;
+}
+
+/**
+ * Collects the files of a pack source.
+ * @param src directory, `.tar`, `.tgz` or `.tar.gz`.
+ * @throws AextError E_NOT_FOUND, E_SOURCE_UNSAFE, E_ENTRY_TYPE, E_PATH_*, E_DUPLICATE_ENTRY,
+ *   E_PATH_COLLISION, E_LIMIT_EXCEEDED, E_RESERVED_ENTRY.
+ */
+export async function collectSource(src: string, limits: Limits): Promise<SourceFile[]> {
+  let st;
+  try {
+    st = await fsp.stat(src);
+  } catch (e) {
+    throw toAextError(e, { file: src });
+  }
+  const files = st.isDirectory() ? await walkDir(src, limits) : /\.(?:tgz|tar|tar\.gz)$/i.test(src) ? await readTarball(src, limits) : undefined;
+  if (!files) throw new AextError('E_USAGE', `${src} is neither a directory nor a .tar/.tgz`, { file: src });
+  const names = new NameSet(src);
+  for (const f of files) {
+    if (f.path.toUpperCase().startsWith(RESERVED_PREFIX)) {
+      throw new AextError('E_RESERVED_ENTRY', `${src}: ${showName(f.path)} is under the reserved META-AEXT/ directory`, { file: src, entry: f.path });
+    }
+    if (!st.isDirectory()) continue; // tarball names were already checked
+    names.add(f.path);
+  }
+  return files;
+}
+
+/** A {@link PackageFiles} view over in-memory source files. */
+export function memoryFiles(files: readonly SourceFile[]): PackageFiles {
+  const map = new Map(files.map((f) => [f.path, f.data]));
+  return {
+    paths: files.map((f) => f.path),
+    read: async (p) => {
+      const d = map.get(p);
+      if (!d) throw new AextError('E_LAYOUT_INVALID', `${p} does not exist in the package`, { entry: p });
+      return d;
+    },
+  };
+}
+
+/** A {@link PackageFiles} view over a directory whose file list is already known (e.g. staging). */
+export function dirFiles(dir: string, paths: readonly string[]): PackageFiles {
+  const set = new Set(paths);
+  return {
+    paths,
+    read: async (p) => {
+      if (!set.has(p)) throw new AextError('E_LAYOUT_INVALID', `${p} does not exist in the package`, { entry: p });
+      try {
+        return await fsp.readFile(path.join(dir, p));
+      } catch (e) {
+        throw toAextError(e, { file: dir, entry: p });
+      }
+    },
+  };
+}

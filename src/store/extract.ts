@@ -1,0 +1,84 @@
+/**
+ * Phase 2 of reading an archive: stream every verified entry into a fresh
+ * private directory. Each file is opened O_CREAT|O_EXCL|O_NOFOLLOW (no
+ * overwrite, no link following), every parent directory is created by us,
+ * `ensureWithin` re-checks containment right before each write, and the
+ * SHA-256 and size are compared with the signed INDEX as each entry ends.
+ * Modes come from the INDEX (0644, or 0755 for `executable`), never from the zip.
+ */
+import { constants, promises as fsp } from 'node:fs';
+import { Writable } from 'node:stream';
+import path from 'node:path';
+import { AextError, toAextError } from '../errors.js';
+import { ensureWithin, showName } from '../util/paths.js';
+import type { ZipArchive, ZipRecord } from '../zip/reader.js';
+import type { IndexFile } from '../crypto/dsse.js';
+
+/** A file stream writer over an open FileHandle, with backpressure. */
+function handleSink(fh: fsp.FileHandle): Writable {
+  return new Writable({
+    highWaterMark: 256 * 1024,
+    write(chunk: Buffer, _enc, cb) {
+      fh.write(chunk).then(() => cb(), cb);
+    },
+    writev(chunks, cb) {
+      fh.writev(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
+    },
+  });
+}
+
+/**
+ * Extracts `pairs` (zip record + its INDEX entry) under `dir`, which must be empty and private.
+ * @param onEntry progress callback (entry name, bytes).
+ * @throws AextError E_DIGEST_MISMATCH, E_SIZE_MISMATCH (exit 3); zip data errors
+ *   from {@link ZipArchive.extract}; E_PATH_TRAVERSAL from the containment check; E_IO / E_NO_SPACE.
+ */
+export async function extractVerified(zip: ZipArchive, pairs: ReadonlyArray<{ record: ZipRecord; file: IndexFile | undefined }>, dir: string, onEntry?: (name: string, bytes: number) => void): Promise<void> {
+  const made = new Set<string>([path.resolve(dir)]);
+  const mkdirs = async (target: string) => {
+    const parent = path.dirname(target);
+    const chain: string[] = [];
+    for (let p = parent; !made.has(p); p = path.dirname(p)) {
+      if (p === path.dirname(p)) throw new AextError('E_PATH_TRAVERSAL', `refusing to create ${p} outside the staging directory`);
+      chain.unshift(p);
+    }
+    for (const p of chain) {
+      await fsp.mkdir(p, { mode: 0o755 });
+      made.add(p);
+    }
+  };
+  for (const { record, file } of pairs) {
+    const d = { file: zip.file, entry: record.name };
+    try {
+      if (record.isDir) {
+        const target = ensureWithin(dir, record.name.replace(/\/$/, ''));
+        await mkdirs(target);
+        if (!made.has(target)) {
+          await fsp.mkdir(target, { mode: 0o755 });
+          made.add(target);
+        }
+        continue;
+      }
+      if (!file) throw new AextError('E_ENTRY_UNLISTED', `${zip.file}: entry ${showName(record.name)} is not in the signed INDEX`, d);
+      const target = ensureWithin(dir, record.name);
+      await mkdirs(target);
+      const fh = await fsp.open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      let got: { sha256: string; size: number };
+      try {
+        got = await zip.extract(record, handleSink(fh));
+        await fh.chmod(file.executable ? 0o755 : 0o644);
+      } finally {
+        await fh.close();
+      }
+      if (got.size !== file.size) {
+        throw new AextError('E_SIZE_MISMATCH', `${zip.file}: entry ${showName(record.name)} is ${got.size} bytes, the signed INDEX says ${file.size}`, { ...d, expected: file.size, actual: got.size });
+      }
+      if (got.sha256 !== file.sha256) {
+        throw new AextError('E_DIGEST_MISMATCH', `${zip.file}: entry ${showName(record.name)} does not match the signed INDEX (sha256 ${got.sha256}, expected ${file.sha256})`, { ...d, expected: file.sha256, actual: got.sha256 });
+      }
+      onEntry?.(record.name, got.size);
+    } catch (e) {
+      throw toAextError(e, d);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Entry-name rules (pure, no I/O). Names are rejected, never repaired:
+ * unzip, 7-Zip and Python "fix" `../evil` into `evil`, which hides attacks
+ * (archive-hardening.md §0.5). Rules follow ZipSlip (Snyk 2018), PEP 706's
+ * `data` filter, node-tar CVE-2021-32804/-37712/-37713, and the Windows naming
+ * rules (MS "Naming Files, Paths, and Namespaces") so archives stay portable.
+ */
+import path from 'node:path';
+import { AextError } from '../errors.js';
+import type { Limits } from '../limits.js';
+
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i;
+// C0/C1 controls, DEL, Windows-invalid punctuation, bidi and other format controls.
+const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\\:<>"|?*\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
+
+/** Which limits the name rules read. */
+export type NameLimits = Pick<Limits, 'maxPathBytes' | 'maxSegmentBytes' | 'maxDepth'>;
+
+/** Escapes a name for messages (names can carry newlines, ANSI and bidi). */
+export function showName(name: string): string {
+  return JSON.stringify(name);
+}
+
+/**
+ * Validates one archive entry name (a file path, `/`-separated, no trailing `/`
+ * unless `isDir`). Returns the name unchanged when it is acceptable.
+ * @param name decoded entry name.
+ * @param limits path-length and depth limits.
+ * @param ctx `file` for error details.
+ * @param isDir true for an explicit directory entry (name ends in `/`).
+ * @throws AextError E_PATH_TRAVERSAL (`..`, absolute, drive letter, UNC);
+ *   E_PATH_INVALID (empty, `.`/empty segment, backslash, control or
+ *   Windows-invalid character, reserved device name, trailing dot/space, non-NFC);
+ *   E_LIMIT_EXCEEDED (path bytes, segment bytes, depth).
+ */
+export function checkEntryName(name: string, limits: NameLimits, ctx: { file?: string } = {}, isDir = false): string {
+  const d = { ...ctx, entry: name };
+  const bad = (code: 'E_PATH_TRAVERSAL' | 'E_PATH_INVALID' | 'E_LIMIT_EXCEEDED', why: string, extra: object = {}) =>
+    new AextError(code, `entry ${showName(name)}${ctx.file ? ` in ${ctx.file}` : ''}: ${why}`, { ...d, ...extra });
+  if (name.length === 0) throw bad('E_PATH_INVALID', 'empty name');
+  const body = isDir ? name.replace(/\/$/, '') : name;
+  if (body.length === 0) throw bad('E_PATH_INVALID', 'empty directory name');
+  if (body.startsWith('/') || body.startsWith('//')) throw bad('E_PATH_TRAVERSAL', 'absolute path');
+  if (/^[a-zA-Z]:/.test(body)) throw bad('E_PATH_TRAVERSAL', 'drive-letter path');
+  if (body.startsWith('\\\\') || body.startsWith('\\')) throw bad('E_PATH_TRAVERSAL', 'UNC or rooted Windows path');
+  const segs = body.split(/[\\/]/);
+  if (segs.includes('..')) throw bad('E_PATH_TRAVERSAL', '".." segment');
+  if (body.includes('\\')) throw bad('E_PATH_INVALID', 'backslash in name');
+  if (Buffer.byteLength(name, 'utf8') > limits.maxPathBytes) {
+    throw bad('E_LIMIT_EXCEEDED', `path longer than ${limits.maxPathBytes} bytes`, { limit: 'maxPathBytes', value: limits.maxPathBytes });
+  }
+  if (segs.length > limits.maxDepth) {
+    throw bad('E_LIMIT_EXCEEDED', `nesting deeper than ${limits.maxDepth}`, { limit: 'maxDepth', value: limits.maxDepth });
+  }
+  if (name.normalize('NFC') !== name) throw bad('E_PATH_INVALID', 'name is not in Unicode NFC form');
+  for (const seg of segs) {
+    if (seg === '') throw bad('E_PATH_INVALID', 'empty path segment');
+    if (seg === '.') throw bad('E_PATH_INVALID', '"." segment');
+    const k = seg.normalize('NFKC');
+    if (k === '.' || k === '..' || /[/\\:]/.test(k)) throw bad('E_PATH_TRAVERSAL', 'segment is a Unicode look-alike of "." , ".." or a separator');
+    if (FORBIDDEN_CHARS.test(seg)) throw bad('E_PATH_INVALID', 'control, format or Windows-invalid character');
+    if (/[. ]$/.test(seg)) throw bad('E_PATH_INVALID', 'segment ends in a dot or space');
+    if (WINDOWS_RESERVED.test(seg)) throw bad('E_PATH_INVALID', 'Windows reserved device name');
+    if (Buffer.byteLength(seg, 'utf8') > limits.maxSegmentBytes) {
+      throw bad('E_LIMIT_EXCEEDED', `segment longer than ${limits.maxSegmentBytes} bytes`, { limit: 'maxSegmentBytes', value: limits.maxSegmentBytes });
+    }
+  }
+  return name;
+}
+
+/**
+ * Collision key: approximates NFKC case folding (`ß`→`ss`, `ﬁ`→`fi`, ASCII
+ * case), so names that map to one file on macOS/Windows file systems collide.
+ */
+export function collisionKey(name: string): string {
+  return name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+/**
+ * Tracks names seen in one archive or source tree and refuses duplicates,
+ * case/Unicode collisions, and a name used as both file and directory
+ * (CVE-2013-4787 "Master Key"; archive-hardening.md P17–P22).
+ */
+export class NameSet {
+  private readonly exact = new Set<string>();
+  private readonly seen = new Map<string, { dir: boolean; raw: string }>();
+
+  constructor(private readonly file?: string) {}
+
+  /**
+   * Adds a file (or, with `isDir`, a directory) name.
+   * @throws AextError E_DUPLICATE_ENTRY for an exact repeat; E_PATH_COLLISION
+   *   for a fold/normalisation collision or a file/directory conflict.
+   */
+  add(name: string, isDir = false): void {
+    const plain = isDir ? name.replace(/\/$/, '') : name;
+    const d = { file: this.file, entry: name };
+    const exactKey = isDir ? plain + '/' : plain;
+    if (this.exact.has(exactKey)) {
+      throw new AextError('E_DUPLICATE_ENTRY', `entry ${showName(name)} appears more than once`, d);
+    }
+    this.exact.add(exactKey);
+    const clash = (other: string, why: string) =>
+      new AextError('E_PATH_COLLISION', `entry ${showName(name)} ${why} ${showName(other)}`, { ...d, other });
+    const raw = plain.split('/');
+    // Every parent of the name is implicitly a directory.
+    for (let i = 1; i <= raw.length; i++) {
+      const r = raw.slice(0, i).join('/');
+      const k = collisionKey(r);
+      const last = i === raw.length;
+      const wantDir = !last || isDir;
+      const prev = this.seen.get(k);
+      if (prev) {
+        if (!prev.dir) throw clash(prev.raw, wantDir ? 'uses as a directory the file' : 'collides with');
+        if (!wantDir) throw clash(prev.raw, 'is a file but collides with the directory');
+        if (prev.raw !== r) throw clash(prev.raw, 'collides with the directory');
+      } else {
+        this.seen.set(k, { dir: wantDir, raw: r });
+      }
+    }
+  }
+}
+
+/**
+ * Defence in depth right before every write: resolves `rel` under `root` and
+ * checks that the result stays inside `root` (lexically; the caller opens with
+ * O_NOFOLLOW | O_EXCL and creates directories itself, so no link can redirect it).
+ * @returns the absolute target path.
+ * @throws AextError E_PATH_TRAVERSAL when the target would leave `root`.
+ */
+export function ensureWithin(root: string, rel: string): string {
+  const absRoot = path.resolve(root);
+  const target = path.resolve(absRoot, rel);
+  const r = path.relative(absRoot, target);
+  if (r === '' || r.startsWith('..') || path.isAbsolute(r)) {
+    throw new AextError('E_PATH_TRAVERSAL', `refusing to write ${showName(rel)} outside ${absRoot}`, { entry: rel });
+  }
+  return target;
+}
+
+/** Compares two strings by their UTF-8 bytes (CONTRACT §6 sort order). */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

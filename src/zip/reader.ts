@@ -1,0 +1,199 @@
+/**
+ * Strict zip reader: the only module that imports yauzl. It opens the archive
+ * once, runs the raw structural check ({@link readZipLayout}), then lets yauzl
+ * (pinned to `lazyEntries`, `strictFileNames`, `validateEntrySizes`) parse the
+ * same central directory and refuses any disagreement between the two parsers.
+ * Entry data is streamed raw from yauzl and inflated here, so that byte counts,
+ * CRC-32 and the end of the deflate stream are all checked by us (yauzl does
+ * no CRC check, and a deflate stream may end before its compressed size).
+ */
+import { promises as fsp } from 'node:fs';
+import { Transform, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
+import yauzl from 'yauzl';
+import { AextError, toAextError } from '../errors.js';
+import type { Limits } from '../limits.js';
+import { showName } from '../util/paths.js';
+import { readZipLayout, type ZipLayout, type ZipRecord } from './structure.js';
+
+export type { ZipRecord } from './structure.js';
+
+/** An open, structurally verified archive. Call {@link ZipArchive.close}. */
+export interface ZipArchive {
+  /** Archive path as given. */
+  readonly file: string;
+  /** Layout from phase 1. */
+  readonly layout: ZipLayout;
+  /** Records in central-directory order. */
+  readonly records: ZipRecord[];
+  /** Streams one entry's uncompressed bytes into `sink`, checking size, CRC and end of stream. */
+  extract(record: ZipRecord, sink: Writable): Promise<{ sha256: string; size: number }>;
+  /** Reads one entry fully into memory; refuses entries over `maxBytes`. */
+  readBuffer(record: ZipRecord, maxBytes: number): Promise<Buffer>;
+  /** Releases the file descriptor. */
+  close(): Promise<void>;
+}
+
+function openYauzl(fd: number): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.fromFd(fd, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true, decodeStrings: true, autoClose: false }, (e, z) =>
+      e ? reject(e) : resolve(z!),
+    ),
+  );
+}
+
+function listYauzl(z: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+  return new Promise((resolve, reject) => {
+    const out: yauzl.Entry[] = [];
+    z.on('entry', (e: yauzl.Entry) => {
+      out.push(e);
+      z.readEntry();
+    });
+    z.on('end', () => resolve(out));
+    z.on('error', reject);
+    z.readEntry();
+  });
+}
+
+/**
+ * Opens an archive and runs every structural check before any data is read.
+ * @param file path of the `.aext`. @param limits archive limits.
+ * @throws AextError E_NOT_FOUND, E_IO, plus every code of {@link readZipLayout};
+ *   E_ZIP_MALFORMED when yauzl disagrees with the raw parse.
+ */
+export async function openZip(file: string, limits: Limits): Promise<ZipArchive> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(file, 'r');
+  } catch (e) {
+    throw toAextError(e, { file });
+  }
+  let z: yauzl.ZipFile | undefined;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new AextError('E_NOT_FOUND', `${file} is not a regular file`, { file });
+    const layout = await readZipLayout(fh, file, limits);
+    try {
+      z = await openYauzl(fh.fd);
+    } catch (e) {
+      throw new AextError('E_ZIP_MALFORMED', `${file}: ${(e as Error).message}`, { file }, { cause: e });
+    }
+    let entries: yauzl.Entry[];
+    try {
+      entries = await listYauzl(z);
+    } catch (e) {
+      throw new AextError('E_ZIP_MALFORMED', `${file}: ${(e as Error).message}`, { file }, { cause: e });
+    }
+    if (entries.length !== layout.records.length) throw new AextError('E_ZIP_MALFORMED', `${file}: zip parsers disagree on the entry count`, { file });
+    const byRecord = new Map<ZipRecord, yauzl.Entry>();
+    layout.records.forEach((r, i) => {
+      const e = entries[i]!;
+      if (
+        e.fileName !== r.name ||
+        e.compressedSize !== r.compressedSize ||
+        e.uncompressedSize !== r.uncompressedSize ||
+        e.relativeOffsetOfLocalHeader !== r.localHeaderOffset ||
+        e.compressionMethod !== r.method ||
+        e.crc32 !== r.crc32
+      ) {
+        throw new AextError('E_ZIP_MALFORMED', `${file}: zip parsers disagree on entry ${showName(r.name)}`, { file, entry: r.name });
+      }
+      byRecord.set(r, e);
+    });
+    const zip = z;
+    const rawStream = (r: ZipRecord): Promise<Readable> =>
+      new Promise((resolve, reject) =>
+        zip.openReadStream(byRecord.get(r)!, { decodeFileData: false }, (e, s) => (e ? reject(e) : resolve(s!))),
+      );
+
+    const extract = async (r: ZipRecord, sink: Writable) => {
+      const d = { file, entry: r.name };
+      if (r.isDir) throw new AextError('E_INTERNAL', `extract called on directory ${r.name}`, d);
+      const hash = createHash('sha256');
+      let out = 0;
+      let crc = 0;
+      // Counts and checks inflated bytes; stops at declared size + 1 byte.
+      const meter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          out += chunk.length;
+          if (out > r.uncompressedSize) {
+            cb(new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)} inflates past its declared size of ${r.uncompressedSize} bytes`, d));
+            return;
+          }
+          crc = zlib.crc32(chunk, crc);
+          hash.update(chunk);
+          cb(null, chunk);
+        },
+      });
+      let raw: Readable;
+      try {
+        raw = await rawStream(r);
+      } catch (e) {
+        throw new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)}: ${(e as Error).message}`, d, { cause: e });
+      }
+      const stages: (Readable | Transform | Writable)[] = [raw];
+      let inflate: zlib.InflateRaw | undefined;
+      if (r.method === 8) {
+        inflate = zlib.createInflateRaw({ chunkSize: 64 * 1024 });
+        stages.push(inflate);
+      }
+      stages.push(meter, sink);
+      try {
+        await pipeline(stages as unknown as [Readable, Writable]);
+      } catch (e) {
+        if (e instanceof AextError) throw e;
+        const code = (e as { code?: string }).code ?? '';
+        if (/^Z_|ERR_INVALID_|unexpected end/i.test(code) || /zlib|unexpected end|invalid (stored|distance|block|code)|incorrect header/i.test((e as Error).message)) {
+          throw new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)}: corrupt compressed data (${(e as Error).message})`, d, { cause: e });
+        }
+        if (/too many bytes|not enough bytes/.test((e as Error).message)) {
+          throw new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)}: ${(e as Error).message}`, d, { cause: e });
+        }
+        throw toAextError(e, d);
+      }
+      if (inflate && inflate.bytesWritten !== r.compressedSize) {
+        throw new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)}: deflate stream ends after ${inflate.bytesWritten} of ${r.compressedSize} compressed bytes`, d);
+      }
+      if (out !== r.uncompressedSize) {
+        throw new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)} has ${out} bytes, header declares ${r.uncompressedSize}`, d);
+      }
+      if (crc >>> 0 !== r.crc32) throw new AextError('E_CRC_MISMATCH', `${file}: entry ${showName(r.name)} fails its CRC-32 check`, d);
+      return { sha256: hash.digest('hex'), size: out };
+    };
+
+    const readBuffer = async (r: ZipRecord, maxBytes: number) => {
+      if (r.uncompressedSize > maxBytes) {
+        throw new AextError('E_LIMIT_EXCEEDED', `${file}: entry ${showName(r.name)} is ${r.uncompressedSize} bytes, over the limit of ${maxBytes}`, { file, entry: r.name, value: maxBytes });
+      }
+      const parts: Buffer[] = [];
+      await extract(
+        r,
+        new Writable({
+          write(c: Buffer, _e, cb) {
+            parts.push(c);
+            cb();
+          },
+        }),
+      );
+      return Buffer.concat(parts);
+    };
+
+    return {
+      file,
+      layout,
+      records: layout.records,
+      extract,
+      readBuffer,
+      close: async () => {
+        zip.close();
+        await fh.close().catch(() => undefined);
+      },
+    };
+  } catch (e) {
+    z?.close();
+    await fh.close().catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,299 @@
+/**
+ * Phase 1 of reading an `.aext`: a strict, canonical-layout check of the zip
+ * container (PKWARE APPNOTE 6.3.10 §4.3) from raw bytes, before any entry data
+ * is read. It closes the gaps yauzl leaves open (archive-hardening.md §0, §2.3):
+ *
+ * - EOCD must be the last 22 bytes with no comment; no zip64, no multi-disk;
+ * - the central directory ends exactly at the EOCD and holds exactly the
+ *   declared number of records (hidden entries, size lies);
+ * - every local header agrees with its central record (name, flags, method,
+ *   CRC, sizes; Info-ZIP Unicode Path 0x7075 must agree with the name);
+ * - local records tile `[0, cdOffset)` with no gap and no overlap: this removes
+ *   Fifield's overlapping zip bombs, prepended/appended data and polyglots;
+ * - encryption and methods other than stored/deflate are refused;
+ * - names obey {@link checkEntryName} and collide nowhere ({@link NameSet},
+ *   CVE-2013-4787); entry types are regular files or empty directories only;
+ * - declared sizes obey the limits (count, per-entry, total, ratios).
+ *
+ * Reads are positional on an open file descriptor; memory is bounded by
+ * `maxCentralDirectoryBytes`.
+ */
+import { promises as fsp } from 'node:fs';
+import { AextError } from '../errors.js';
+import type { Limits } from '../limits.js';
+import { checkEntryName, NameSet, showName } from '../util/paths.js';
+import { crc32 } from 'node:zlib';
+
+/** One central-directory record after all checks. */
+export interface ZipRecord {
+  /** Decoded entry name (UTF-8 or ASCII), as written in the zip. */
+  name: string;
+  /** True for an empty-directory entry (name ends in `/`). */
+  isDir: boolean;
+  /** 0 = stored, 8 = deflate. */
+  method: 0 | 8;
+  /** General-purpose flags. */
+  flags: number;
+  /** CRC-32 of the uncompressed data, from the central directory. */
+  crc32: number;
+  /** Compressed size in bytes. */
+  compressedSize: number;
+  /** Uncompressed size in bytes. */
+  uncompressedSize: number;
+  /** Offset of the local file header. */
+  localHeaderOffset: number;
+  /** Offset of the first byte of compressed data. */
+  dataOffset: number;
+  /** Unix mode bits from the external attributes (0 when none). */
+  mode: number;
+}
+
+/** What phase 1 learns about a zip. */
+export interface ZipLayout {
+  /** Archive size in bytes. */
+  size: number;
+  /** Central-directory offset. */
+  cdOffset: number;
+  /** Records in central-directory order. */
+  records: ZipRecord[];
+  /** Sum of declared uncompressed sizes in bytes. */
+  totalUncompressed: number;
+}
+
+const SIG_LFH = 0x04034b50;
+const SIG_CDH = 0x02014b50;
+const SIG_EOCD = 0x06054b50;
+const SIG_DD = 0x08074b50;
+const SIG_Z64_LOCATOR = 0x07064b50;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+/** Flags we understand: bit 1/2 (deflate options), bit 3 (data descriptor), bit 11 (UTF-8). */
+const KNOWN_FLAGS = 0x0002 | 0x0004 | 0x0008 | 0x0800;
+
+async function readAt(fh: fsp.FileHandle, pos: number, len: number): Promise<Buffer> {
+  const buf = Buffer.alloc(len);
+  let got = 0;
+  while (got < len) {
+    const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got === len ? buf : buf.subarray(0, got);
+}
+
+/** Parses extra fields; returns the Unicode Path value if present. */
+function checkExtra(extra: Buffer, nameRaw: Buffer, where: string, err: (c: 'E_ZIP_MALFORMED' | 'E_ZIP_UNSUPPORTED', m: string) => AextError): void {
+  let p = 0;
+  while (p < extra.length) {
+    if (p + 4 > extra.length) throw err('E_ZIP_MALFORMED', `malformed extra field in ${where}`);
+    const id = extra.readUInt16LE(p);
+    const len = extra.readUInt16LE(p + 2);
+    if (p + 4 + len > extra.length) throw err('E_ZIP_MALFORMED', `extra field overruns its block in ${where}`);
+    const body = extra.subarray(p + 4, p + 4 + len);
+    if (id === 0x0001) throw err('E_ZIP_UNSUPPORTED', `zip64 extra field in ${where} (zip64 is not supported)`);
+    if (id === 0x7075) {
+      // Info-ZIP Unicode Path: version(1) | crc32(name, 4) | UTF-8 name. Must agree exactly.
+      if (len < 5 || body[0] !== 1) throw err('E_ZIP_MALFORMED', `malformed Unicode Path extra field (0x7075) in ${where}`);
+      const uname = body.subarray(5);
+      if (body.readUInt32LE(1) !== crc32(nameRaw) || !uname.equals(nameRaw)) {
+        throw err('E_ZIP_MALFORMED', `Unicode Path extra field (0x7075) disagrees with the entry name in ${where}`);
+      }
+    }
+    p += 4 + len;
+  }
+}
+
+/**
+ * Validates a zip container and returns its records; reads no entry data.
+ * @param fh open file handle of the archive. @param file its name for messages.
+ * @param limits archive limits.
+ * @throws AextError E_ZIP_MALFORMED, E_ZIP_UNSUPPORTED, E_LIMIT_EXCEEDED,
+ *   E_PATH_TRAVERSAL / E_PATH_INVALID, E_DUPLICATE_ENTRY, E_PATH_COLLISION,
+ *   E_ENTRY_TYPE, E_UNSAFE_MODE.
+ */
+export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Limits): Promise<ZipLayout> {
+  const err = (code: 'E_ZIP_MALFORMED' | 'E_ZIP_UNSUPPORTED' | 'E_LIMIT_EXCEEDED', msg: string, extra: object = {}) =>
+    new AextError(code, `${file}: ${msg}`, { file, ...extra });
+  const size = (await fh.stat()).size;
+  if (size > limits.maxArchiveBytes) {
+    throw err('E_LIMIT_EXCEEDED', `archive is ${size} bytes, over the limit of ${limits.maxArchiveBytes}`, { limit: 'maxArchiveBytes' });
+  }
+  if (size < 22) throw err('E_ZIP_MALFORMED', 'too small to be a zip (truncated?)');
+  const eocdPos = size - 22;
+  const eocd = await readAt(fh, eocdPos, 22);
+  if (eocd.readUInt32LE(0) !== SIG_EOCD) {
+    const tailLen = Math.min(size, 65557);
+    const tail = await readAt(fh, size - tailLen, tailLen);
+    const found = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    throw err('E_ZIP_MALFORMED', found >= 0 ? 'bytes after the end-of-central-directory record (comment or appended data)' : 'no end-of-central-directory record at the end of the file (not a zip, or truncated)');
+  }
+  const disk = eocd.readUInt16LE(4);
+  const cdDisk = eocd.readUInt16LE(6);
+  const onDisk = eocd.readUInt16LE(8);
+  const count = eocd.readUInt16LE(10);
+  const cdSize = eocd.readUInt32LE(12);
+  const cdOffset = eocd.readUInt32LE(16);
+  const commentLen = eocd.readUInt16LE(20);
+  if (commentLen !== 0) throw err('E_ZIP_MALFORMED', 'archive comment is not allowed');
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) throw err('E_ZIP_UNSUPPORTED', 'zip64 archives are not supported');
+  if (size >= 42) {
+    const loc = await readAt(fh, eocdPos - 20, 4);
+    if (loc.readUInt32LE(0) === SIG_Z64_LOCATOR) throw err('E_ZIP_UNSUPPORTED', 'zip64 end-of-central-directory locator found (zip64 is not supported)');
+  }
+  if (disk !== 0 || cdDisk !== 0 || onDisk !== count) throw err('E_ZIP_MALFORMED', 'multi-disk fields are set');
+  if (count > limits.maxEntries) {
+    throw err('E_LIMIT_EXCEEDED', `${count} entries exceed the limit of ${limits.maxEntries}`, { limit: 'maxEntries', value: limits.maxEntries });
+  }
+  if (cdSize > limits.maxCentralDirectoryBytes) {
+    throw err('E_LIMIT_EXCEEDED', `central directory of ${cdSize} bytes exceeds ${limits.maxCentralDirectoryBytes}`, { limit: 'maxCentralDirectoryBytes' });
+  }
+  if (cdOffset + cdSize !== eocdPos) {
+    throw err('E_ZIP_MALFORMED', `central directory (offset ${cdOffset}, size ${cdSize}) does not end at the EOCD (${eocdPos}): size lie, prepended or appended data`);
+  }
+  const cd = await readAt(fh, cdOffset, cdSize);
+  if (cd.length !== cdSize) throw err('E_ZIP_MALFORMED', 'truncated central directory');
+
+  const names = new NameSet(file);
+  const records: ZipRecord[] = [];
+  let total = 0;
+  let totalCompressed = 0;
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG_CDH) {
+      throw err('E_ZIP_MALFORMED', `central directory record ${i} is missing or corrupt (EOCD entry count disagrees with the records)`);
+    }
+    const madeBy = cd.readUInt16LE(p + 4);
+    const needed = cd.readUInt16LE(p + 6);
+    const flags = cd.readUInt16LE(p + 8);
+    const method = cd.readUInt16LE(p + 10);
+    const crc = cd.readUInt32LE(p + 16);
+    const csize = cd.readUInt32LE(p + 20);
+    const usize = cd.readUInt32LE(p + 24);
+    const nLen = cd.readUInt16LE(p + 28);
+    const xLen = cd.readUInt16LE(p + 30);
+    const cLen = cd.readUInt16LE(p + 32);
+    const diskStart = cd.readUInt16LE(p + 34);
+    const extAttr = cd.readUInt32LE(p + 38);
+    const lho = cd.readUInt32LE(p + 42);
+    if (p + 46 + nLen + xLen + cLen > cd.length) throw err('E_ZIP_MALFORMED', `central directory record ${i} overruns the directory`);
+    const nameRaw = cd.subarray(p + 46, p + 46 + nLen);
+    const extra = cd.subarray(p + 46 + nLen, p + 46 + nLen + xLen);
+    p += 46 + nLen + xLen + cLen;
+
+    let name: string;
+    if (flags & 0x0800) {
+      try {
+        name = new TextDecoder('utf-8', { fatal: true }).decode(nameRaw);
+      } catch {
+        throw new AextError('E_PATH_INVALID', `${file}: entry ${i} name is not valid UTF-8`, { file, entry: nameRaw.toString('latin1') });
+      }
+    } else {
+      if (nameRaw.some((b) => b >= 0x80)) {
+        throw new AextError('E_PATH_INVALID', `${file}: entry ${showName(nameRaw.toString('latin1'))} has a non-ASCII name without the UTF-8 flag (CP437/UTF-8 ambiguity)`, { file, entry: nameRaw.toString('latin1') });
+      }
+      name = nameRaw.toString('ascii');
+    }
+    const where = `entry ${showName(name)}`;
+    const eerr = (code: 'E_ZIP_MALFORMED' | 'E_ZIP_UNSUPPORTED' | 'E_LIMIT_EXCEEDED', msg: string, x: object = {}) =>
+      new AextError(code, `${file}: ${where}: ${msg}`, { file, entry: name, ...x });
+    if (flags & 0x0001 || flags & 0x0040 || flags & 0x2000) throw eerr('E_ZIP_UNSUPPORTED', 'is encrypted');
+    if (flags & ~KNOWN_FLAGS) throw eerr('E_ZIP_MALFORMED', `unknown general-purpose flags 0x${flags.toString(16)}`);
+    if (method !== 0 && method !== 8) throw eerr('E_ZIP_UNSUPPORTED', `compression method ${method} (only stored and deflate are allowed)`);
+    if ((needed & 0xff) > 20) throw eerr('E_ZIP_UNSUPPORTED', `"version needed to extract" ${needed & 0xff} > 2.0`);
+    if (csize === 0xffffffff || usize === 0xffffffff || lho === 0xffffffff) throw eerr('E_ZIP_UNSUPPORTED', 'zip64 sizes');
+    if (diskStart !== 0) throw eerr('E_ZIP_MALFORMED', 'disk-start field is not 0');
+    if (cLen !== 0) throw eerr('E_ZIP_MALFORMED', 'entry comments are not allowed');
+    checkExtra(extra, nameRaw, where, (c, m) => eerr(c, m));
+    if (method === 0 && csize !== usize) throw eerr('E_ZIP_MALFORMED', `stored entry with compressed size ${csize} ≠ size ${usize}`);
+
+    const isDir = name.endsWith('/');
+    const mode = extAttr >>> 16;
+    const host = madeBy >> 8;
+    const ftype = mode & S_IFMT;
+    if (ftype === S_IFLNK) throw new AextError('E_ENTRY_TYPE', `${file}: ${where} is a symbolic link`, { file, entry: name });
+    if (host === 3 && mode !== 0) {
+      if (ftype !== (isDir ? S_IFDIR : S_IFREG)) {
+        throw new AextError('E_ENTRY_TYPE', `${file}: ${where} is not a regular file or directory (mode 0${mode.toString(8)})`, { file, entry: name });
+      }
+      if (mode & 0o7000) throw new AextError('E_UNSAFE_MODE', `${file}: ${where} has setuid/setgid/sticky bits (mode 0${mode.toString(8)})`, { file, entry: name });
+    } else if (ftype !== 0 && ftype !== (isDir ? S_IFDIR : S_IFREG)) {
+      throw new AextError('E_ENTRY_TYPE', `${file}: ${where} is not a regular file or directory`, { file, entry: name });
+    }
+    if (!isDir && extAttr & 0x10) throw eerr('E_ZIP_MALFORMED', 'file entry carries the DOS directory attribute');
+    if (isDir && (csize !== 0 || usize !== 0)) throw eerr('E_ZIP_MALFORMED', 'directory entry carries data');
+
+    checkEntryName(name, limits, { file }, isDir);
+    names.add(name, isDir);
+
+    if (usize > limits.maxEntryBytes) {
+      throw eerr('E_LIMIT_EXCEEDED', `declares ${usize} bytes, over the per-entry limit of ${limits.maxEntryBytes}`, { limit: 'maxEntryBytes' });
+    }
+    if (usize > limits.ratioGraceBytes && usize > csize * limits.maxEntryRatio) {
+      throw eerr('E_LIMIT_EXCEEDED', `compression ratio ${(usize / Math.max(1, csize)).toFixed(0)}:1 exceeds ${limits.maxEntryRatio}:1`, { limit: 'maxEntryRatio' });
+    }
+    total += usize;
+    totalCompressed += csize;
+    if (total > limits.maxTotalBytes) {
+      throw err('E_LIMIT_EXCEEDED', `total uncompressed size exceeds ${limits.maxTotalBytes} bytes`, { limit: 'maxTotalBytes' });
+    }
+    records.push({ name, isDir, method: method as 0 | 8, flags, crc32: crc, compressedSize: csize, uncompressedSize: usize, localHeaderOffset: lho, dataOffset: -1, mode });
+  }
+  if (p !== cd.length) throw err('E_ZIP_MALFORMED', 'central directory has bytes beyond the declared entry count (hidden entries)');
+  if (total > limits.ratioGraceBytes && total > totalCompressed * limits.maxTotalRatio) {
+    throw err('E_LIMIT_EXCEEDED', `whole-archive compression ratio exceeds ${limits.maxTotalRatio}:1`, { limit: 'maxTotalRatio' });
+  }
+
+  // Local headers must agree with the central directory and tile [0, cdOffset).
+  const byOffset = [...records].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  let cursor = 0;
+  for (const r of byOffset) {
+    const eerr = (msg: string) => new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)}: ${msg}`, { file, entry: r.name });
+    if (r.localHeaderOffset !== cursor) {
+      throw eerr(r.localHeaderOffset < cursor ? `overlaps the previous entry (local header at ${r.localHeaderOffset} < ${cursor}): overlapping-entry zip bomb` : `gap or prepended data before its local header at ${r.localHeaderOffset} (expected ${cursor})`);
+    }
+    if (r.localHeaderOffset + 30 > cdOffset) throw eerr('local header runs into the central directory (truncated?)');
+    const h = await readAt(fh, r.localHeaderOffset, 30);
+    if (h.length < 30 || h.readUInt32LE(0) !== SIG_LFH) throw eerr('no local file header at its offset');
+    const lFlags = h.readUInt16LE(6);
+    const lMethod = h.readUInt16LE(8);
+    const lCrc = h.readUInt32LE(14);
+    const lC = h.readUInt32LE(18);
+    const lU = h.readUInt32LE(22);
+    const lN = h.readUInt16LE(26);
+    const lX = h.readUInt16LE(28);
+    const nx = await readAt(fh, r.localHeaderOffset + 30, lN + lX);
+    if (nx.length !== lN + lX) throw eerr('truncated local header');
+    const lName = nx.subarray(0, lN);
+    const expectName = Buffer.from(r.name, r.flags & 0x0800 ? 'utf8' : 'ascii');
+    if (!lName.equals(expectName)) throw eerr(`local header name ${showName(lName.toString('utf8'))} differs from the central directory`);
+    if (lFlags !== r.flags) throw eerr('local header flags differ from the central directory');
+    if (lMethod !== r.method) throw eerr('local header compression method differs from the central directory');
+    checkExtra(nx.subarray(lN), lName, `local header of ${showName(r.name)}`, (_c, m) => eerr(m));
+    const dd = (r.flags & 0x0008) !== 0;
+    if (!dd) {
+      if (lCrc !== r.crc32 || lC !== r.compressedSize || lU !== r.uncompressedSize) throw eerr('local header CRC or sizes differ from the central directory');
+    } else {
+      for (const [l, c] of [[lCrc, r.crc32], [lC, r.compressedSize], [lU, r.uncompressedSize]] as const) {
+        if (l !== 0 && l !== c) throw eerr('local header CRC or sizes differ from the central directory');
+      }
+    }
+    r.dataOffset = r.localHeaderOffset + 30 + lN + lX;
+    cursor = r.dataOffset + r.compressedSize;
+    if (cursor > cdOffset) throw eerr('entry data runs into the central directory (size lie or truncation)');
+    if (dd) {
+      const desc = await readAt(fh, cursor, 16);
+      let q = 0;
+      if (desc.length >= 4 && desc.readUInt32LE(0) === SIG_DD) q = 4;
+      if (desc.length < q + 12) throw eerr('truncated data descriptor');
+      if (desc.readUInt32LE(q) !== r.crc32 || desc.readUInt32LE(q + 4) !== r.compressedSize || desc.readUInt32LE(q + 8) !== r.uncompressedSize) {
+        throw eerr('data descriptor disagrees with the central directory');
+      }
+      cursor += q + 12;
+      if (cursor > cdOffset) throw eerr('data descriptor runs into the central directory');
+    }
+  }
+  if (cursor !== cdOffset) throw err('E_ZIP_MALFORMED', `${cdOffset - cursor} unaccounted bytes between the last entry and the central directory`);
+  return { size, cdOffset, records, totalUncompressed: total };
+}
