@@ -56,9 +56,9 @@ export function checkEntryName(name: string, limits: NameLimits, ctx: { file?: s
   for (const seg of segs) {
     if (seg === '') throw bad('E_PATH_INVALID', 'empty path segment');
     if (seg === '.') throw bad('E_PATH_INVALID', '"." segment');
-    const k = seg.normalize('NFKC');
-    if (k === '.' || k === '..' || /[/\\:]/.test(k)) throw bad('E_PATH_TRAVERSAL', 'segment is a Unicode look-alike of "." , ".." or a separator');
     if (FORBIDDEN_CHARS.test(seg)) throw bad('E_PATH_INVALID', 'control, format or Windows-invalid character');
+    const k = seg.normalize('NFKC');
+    if (k === '.' || k === '..' || /[/\\:]/.test(k)) throw bad('E_PATH_TRAVERSAL', 'segment is a Unicode look-alike of ".", ".." or a separator');
     if (/[. ]$/.test(seg)) throw bad('E_PATH_INVALID', 'segment ends in a dot or space');
     if (WINDOWS_RESERVED.test(seg)) throw bad('E_PATH_INVALID', 'Windows reserved device name');
     if (Buffer.byteLength(seg, 'utf8') > limits.maxSegmentBytes) {
@@ -97,11 +97,11 @@ export class NameSet {
     const d = { file: this.file, entry: name };
     const exactKey = isDir ? plain + '/' : plain;
     if (this.exact.has(exactKey)) {
-      throw new AextError('E_DUPLICATE_ENTRY', `entry ${showName(name)} appears more than once`, d);
+      throw new AextError('E_DUPLICATE_ENTRY', `${this.file ? `${this.file}: ` : ''}entry ${showName(name)} appears more than once`, d);
     }
     this.exact.add(exactKey);
     const clash = (other: string, why: string) =>
-      new AextError('E_PATH_COLLISION', `entry ${showName(name)} ${why} ${showName(other)}`, { ...d, other });
+      new AextError('E_PATH_COLLISION', `${this.file ? `${this.file}: ` : ''}entry ${showName(name)} ${why} ${showName(other)}`, { ...d, other });
     const raw = plain.split('/');
     // Every parent of the name is implicitly a directory.
     for (let i = 1; i <= raw.length; i++) {
