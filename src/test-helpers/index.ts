@@ -131,10 +131,10 @@ export type RawEntry = { name: string | Buffer; data?: Buffer; [k: string]: unkn
 export function signedRawZip(
   entries: RawEntry[],
   keys: PrivateKey[],
-  o: { index?: (ix: Index) => Index; envelope?: (e: Envelope) => Envelope; zipOpts?: object; noEnvelope?: boolean; identity?: { publisher: string; name: string; version: string } } = {},
+  o: { indexFrom?: RawEntry[]; index?: (ix: Index) => Index; envelope?: (e: Envelope) => Envelope; zipOpts?: object; noEnvelope?: boolean; identity?: { publisher: string; name: string; version: string } } = {},
 ): Buffer {
   const id = o.identity ?? { publisher: 'tester', name: 'fixture', version: '1.0.0' };
-  const files = entries
+  const files = (o.indexFrom ?? entries)
     .filter((e) => !String(e.name).endsWith('/'))
     .map((e) => ({ path: Buffer.isBuffer(e.name) ? e.name.toString('utf8') : e.name, size: (e.data ?? Buffer.alloc(0)).length, sha256: sha256Hex(e.data ?? Buffer.alloc(0)) }))
     .sort((a, b) => compareUtf8(a.path, b.path));
