@@ -46,7 +46,7 @@ export const ERROR_CODES = {
   E_FRONTMATTER_INVALID: { exit: 2, summary: 'SKILL.md frontmatter is missing, unclosed, too large or breaks the Agent Skills rules' },
   E_LAYOUT_INVALID: { exit: 2, summary: 'a path the manifest names is missing, or the extension layout is wrong for its kind' },
   E_NOT_INSTALLED: { exit: 2, summary: 'no such extension in the lockfile' },
-  E_POLICY_INVALID: { exit: 2, summary: 'policy file unreadable or fails its schema (install is denied)' },
+
   // --- verification (3)
   E_UNSIGNED: { exit: 3, summary: 'the archive carries no signature (META-AEXT/index.dsse.json missing or has no signatures)' },
   E_ENVELOPE_MISSING: { exit: 3, summary: 'META-AEXT/index.dsse.json is missing: the archive has no signed INDEX' },
@@ -77,6 +77,7 @@ export const ERROR_CODES = {
   E_LIMIT_EXCEEDED: { exit: 4, summary: 'an archive limit was exceeded (entries, sizes, ratio, path length, depth, envelope size)' },
   E_SOURCE_UNSAFE: { exit: 4, summary: 'pack source holds a link outside the source, a special file or a bad tar entry' },
   // --- policy (5)
+  E_POLICY_INVALID: { exit: 5, summary: 'policy file unreadable or fails its schema: fail closed, install denied' },
   E_NOT_CONFIRMED: { exit: 5, summary: 'requested permissions were not confirmed (no TTY and no --yes)' },
   E_POLICY_DENIED: { exit: 5, summary: 'the install policy denies this extension (reasons listed)' },
   E_UNSIGNED_FORBIDDEN: { exit: 5, summary: '--allow-unsigned is forbidden by policy' },
