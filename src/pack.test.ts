@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pack } from './pack.js';
 import { inspect } from './verify.js';
 import { loadPrivateKey } from './keys.js';
+import { generateKeyPair, privateKeyToPem } from './crypto/keys.js';
 import { cli, DEV_KEY, expectAextError, SAMPLES, tmpdir } from './test-helpers/index.js';
 import { sha256Hex } from './util/hash.js';
 // @ts-expect-error plain ESM helper
@@ -131,7 +132,8 @@ describe('secrets are refused unless allowed file by file', () => {
     ['.env.production', 'X=1\n'],
     ['id_rsa', 'anything'],
     ['config/credentials.json', '{}'],
-    ['keys/deploy.pem', '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n'],
+    ['keys/deploy.pem', privateKeyToPem(generateKeyPair().seed)],
+    ['lib/embedded.js', `const k = \`${privateKeyToPem(generateKeyPair().seed)}\`;`],
     ['notes.txt', 'aws key AKIAIOSFODNN7EXAMPLE here'],
     ['scripts/gh.sh', 'TOKEN=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB\n'],
   ];
@@ -148,6 +150,11 @@ describe('secrets are refused unless allowed file by file', () => {
       expect((await inspect(ok.file)).files.map((f) => f.path)).toContain(file);
     });
   }
+  it('does not mistake a PEM header literal in code for a key', async () => {
+    const d = copySample('hello-skill');
+    writeFileSync(path.join(d, 'pem.js'), "if (s.startsWith('-----BEGIN PRIVATE KEY-----')) parse(s);\n");
+    await pack(d, { out: path.join(tmpdir(), 'x.aext') });
+  });
   it('allows .env.example without a flag', async () => {
     const d = copySample('hello-skill');
     writeFileSync(path.join(d, '.env.example'), 'API_KEY=\n');
