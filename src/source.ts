@@ -31,7 +31,7 @@ export const DEFAULT_IGNORES = [
 const SECRET_NAMES = /(?:^|\/)(?:\.env(?:\..+)?|id_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?|credentials\.json|\.npmrc|\.pypirc|\.netrc|\.git-credentials|[^/]*\.(?:p12|pfx|jks|keystore))$/i;
 /** Text that is a secret: private-key PEM, AWS access keys, GitHub tokens. */
 const SECRET_TEXT: ReadonlyArray<[RegExp, string]> = [
-  [/-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?)PRIVATE KEY-----\r?\n[A-Za-z0-9+\/=\r\n:,\- ]{40,8192}?-----END \1PRIVATE KEY-----/, 'a private key'],
+  [/-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?)PRIVATE KEY-----\r?\n[A-Za-z0-9+\/=\r\n]{40,8192}?-----END \1PRIVATE KEY-----/, 'a private key'],
   [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
   [/\bgh[pousr]_[A-Za-z0-9]{36,}\b/, 'a GitHub token'],
   [/\bgithub_pat_[A-Za-z0-9_]{40,}\b/, 'a GitHub fine-grained token'],

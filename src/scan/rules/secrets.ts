@@ -12,7 +12,7 @@ export const rule: Rule = {
     matchAll(
       f.text,
       [
-        /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?)PRIVATE KEY-----\r?\n[A-Za-z0-9+\/=\r\n:,\- ]{40,8192}?-----END \1PRIVATE KEY-----/g,
+        /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?)PRIVATE KEY-----\r?\n[A-Za-z0-9+\/=\r\n]{40,8192}?-----END \1PRIVATE KEY-----/g,
         /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
         /\bgh[pousr]_[A-Za-z0-9]{36,}\b/g,
         /\bgithub_pat_[A-Za-z0-9_]{40,}\b/g,
