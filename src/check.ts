@@ -12,7 +12,7 @@ import { resolveLimits, type Limits } from './limits.js';
 import type { Finding, Manifest, Severity, Verdict } from './types.js';
 import { collectSource, memoryFiles } from './source.js';
 import { validatePackage } from './manifest/validate.js';
-import { scanFiles, type ScanResult } from './scan/index.js';
+import { finishScan, isDependencyPath, oversizeFinding, scanOne, type ScanResult } from './scan/index.js';
 import { openArchive } from './archive.js';
 import { extractVerified } from './store/extract.js';
 import { dirFiles } from './source.js';
@@ -77,7 +77,15 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
   const failOn = opts.failOn ?? 'high';
   if (!isArchivePath(target)) {
     const files = await collectSource(target, limits);
-    return { target, ...scanFiles(files, failOn, limits.maxScanFileBytes) };
+    const findings: Finding[] = [];
+    let bytes = 0;
+    for (const f of files) {
+      bytes += f.size;
+      if (isDependencyPath(f.path)) continue;
+      if (f.size > limits.maxScanFileBytes) findings.push(oversizeFinding(f.path, f.size, limits.maxScanFileBytes));
+      else findings.push(...scanOne({ path: f.path, data: await f.read() }));
+    }
+    return { target, ...finishScan(findings, failOn, { files: files.length, bytes }) };
   }
   return withTemp(async (dir) => {
     const a = await openArchive(target, { limits });

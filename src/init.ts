@@ -13,7 +13,7 @@ import type { Manifest, Permissions } from './types.js';
 import { parseFrontmatter } from './manifest/frontmatter.js';
 import { parseStrictJson } from './util/json.js';
 import { SKILL_NAME } from './manifest/skill.js';
-import { collectSource, memoryFiles } from './source.js';
+import { bufferFile, collectSource, memoryFiles } from './source.js';
 import { validatePackage } from './manifest/validate.js';
 
 /** Options of {@link init}. */
@@ -242,8 +242,8 @@ export async function init(dir: string, opts: InitOptions = {}): Promise<InitRes
   const existing = present && present.length ? await collectSource(dir, DEFAULT_LIMITS) : [];
   const planned = [
     ...existing,
-    ...Object.entries(scaffold).map(([p, t]) => ({ path: p, data: Buffer.from(t), executable: p.endsWith('.js') })),
-    { path: 'aext.json', data: Buffer.from(manifestText), executable: false },
+    ...Object.entries(scaffold).map(([p, t]) => bufferFile(p, Buffer.from(t), p.endsWith('.js'))),
+    bufferFile('aext.json', Buffer.from(manifestText)),
   ];
   await validatePackage(memoryFiles(planned), DEFAULT_LIMITS, dir);
   try {

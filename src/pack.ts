@@ -7,9 +7,9 @@ import { promises as fsp } from 'node:fs';
 import { AextError } from './errors.js';
 import { resolveLimits, type Limits } from './limits.js';
 import type { Finding, Reporter, Severity, Verdict } from './types.js';
-import { collectSource, checkSecrets, memoryFiles } from './source.js';
+import { bufferFile, checkSecret, collectSource, memoryFiles } from './source.js';
 import { validatePackage } from './manifest/validate.js';
-import { scanFiles } from './scan/index.js';
+import { finishScan, isDependencyPath, oversizeFinding, scanOne } from './scan/index.js';
 import { createEnvelope, ENVELOPE_PATH, serializeEnvelope, serializeIndex, type IndexFile } from './crypto/dsse.js';
 import { sha256Hex } from './util/hash.js';
 import { compareUtf8 } from './util/paths.js';
@@ -63,14 +63,25 @@ export interface PackResult {
 export async function pack(src: string, opts: PackOptions = {}): Promise<PackResult> {
   const limits = resolveLimits(opts.limits);
   const files = await collectSource(src, limits);
-  checkSecrets(files, opts.allowSecrets ?? [], src);
   const info = await validatePackage(memoryFiles(files), limits, src);
   const m = info.manifest;
-  const scan = scanFiles(files, opts.failOn ?? 'high', limits.maxScanFileBytes);
+  // One pass over the content: hash for the INDEX, refuse secrets, scan (warn only).
+  const allow = new Set((opts.allowSecrets ?? []).map((a) => a.replace(/^\.\//, '')));
+  const findings: Finding[] = [];
+  const index: IndexFile[] = [];
+  let bytes = 0;
+  for (const f of [...files].sort((a, b) => compareUtf8(a.path, b.path))) {
+    const data = await f.read();
+    bytes += data.length;
+    checkSecret(f.path, data, allow, src);
+    if (!isDependencyPath(f.path)) {
+      if (data.length > limits.maxScanFileBytes) findings.push(oversizeFinding(f.path, data.length, limits.maxScanFileBytes));
+      else findings.push(...scanOne({ path: f.path, data }));
+    }
+    index.push({ path: f.path, size: data.length, sha256: sha256Hex(data), ...(f.executable ? { executable: true as const } : {}) });
+  }
+  const scan = finishScan(findings, opts.failOn ?? 'high', { files: files.length, bytes });
   for (const f of scan.findings) opts.onReport?.('warn', `scan ${f.severity} ${f.rule} ${f.file}:${f.line}: ${f.message}`);
-  const index: IndexFile[] = files
-    .map((f) => ({ path: f.path, size: f.data.length, sha256: sha256Hex(f.data), ...(f.executable ? { executable: true as const } : {}) }))
-    .sort((a, b) => compareUtf8(a.path, b.path));
   const indexBytes = serializeIndex({ aext_index: 1, publisher: m.publisher, name: m.name, version: m.version, files: index });
   const env = createEnvelope(indexBytes, opts.keys ?? []);
   const out = path.resolve(opts.out ?? `${m.publisher}-${m.name}-${m.version}.aext`);
@@ -81,7 +92,7 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     if (st?.isDirectory()) throw new AextError('E_USAGE', `output ${out} is a directory`, { file: out });
   }
   const epoch = opts.epochSeconds ?? archiveEpoch();
-  await writeZip(out, [...files.map((f) => ({ path: f.path, data: f.data, executable: f.executable })), { path: ENVELOPE_PATH, data: serializeEnvelope(env) }], epoch);
+  await writeZip(out, [...files, bufferFile(ENVELOPE_PATH, serializeEnvelope(env))], epoch);
   return {
     file: out,
     sha256: await fileSha256(out),

@@ -4,7 +4,8 @@
  * refusing symlinks that leave the source, special files, bad names, name
  * collisions, and private keys or secrets unless allowed file by file.
  */
-import { promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import ignore from 'ignore';
 import { AextError, toAextError } from './errors.js';
@@ -14,11 +15,36 @@ import { readTarball } from './tar/source.js';
 import type { PackageFiles } from './manifest/validate.js';
 import { RESERVED_PREFIX } from './crypto/dsse.js';
 
-/** One file of a pack source. */
+/** One file of a pack source; content is read on demand so memory stays bounded. */
 export interface SourceFile {
   path: string;
-  data: Buffer;
+  /** Size in bytes. */
+  size: number;
   executable: boolean;
+  /** Reads the whole content. */
+  read(): Promise<Buffer>;
+  /** Streams the content. */
+  open(): Readable;
+}
+
+/** A {@link SourceFile} over bytes already in memory. */
+export function bufferFile(p: string, data: Buffer, executable = false): SourceFile {
+  return { path: p, size: data.length, executable, read: async () => data, open: () => Readable.from([data]) };
+}
+
+/** A {@link SourceFile} over a file on disk. */
+function diskFile(p: string, abs: string, size: number, executable: boolean): SourceFile {
+  return {
+    path: p,
+    size,
+    executable,
+    read: async () => {
+      const d = await fsp.readFile(abs);
+      if (d.length !== size) throw new AextError('E_IO', `${abs} changed while packing`, { file: abs, entry: p });
+      return d;
+    },
+    open: () => createReadStream(abs),
+  };
 }
 
 /** Always excluded from directory sources (gitignore syntax). */
@@ -38,29 +64,27 @@ const SECRET_TEXT: ReadonlyArray<[RegExp, string]> = [
 ];
 
 /**
- * Refuses secrets: by file name (`.env*`, `id_rsa*`, `credentials.json`, …)
- * or by content (PEM private keys, AWS/GitHub tokens). MCPB packs them silently.
- * @param allow exact package paths the publisher allowed with --allow-secret.
+ * Why a file must not be packed, if it looks like a secret: by name (`.env*`,
+ * `id_rsa*`, `credentials.json`, …) or by content (PEM private keys, AWS/GitHub
+ * tokens). MCPB packs such files silently.
+ * @returns the reason, or undefined.
+ */
+export function secretReason(p: string, data: Buffer): string | undefined {
+  if (SECRET_NAMES.test(p) && !/\.env\.(?:example|sample|template)$/i.test(p)) return 'its name marks it as a secret';
+  const head = data.subarray(0, 4 * 1024 * 1024).toString('latin1');
+  for (const [re, what] of SECRET_TEXT) if (re.test(head)) return `it contains ${what}`;
+  return undefined;
+}
+
+/**
+ * Refuses a secret unless the publisher allowed that exact path (--allow-secret).
  * @throws AextError E_SECRET_DETECTED naming the file.
  */
-export function checkSecrets(files: readonly SourceFile[], allow: readonly string[], label: string): void {
-  const allowed = new Set(allow.map((a) => a.replace(/^\.\//, '')));
-  for (const f of files) {
-    if (allowed.has(f.path)) continue;
-    let why: string | undefined;
-    if (SECRET_NAMES.test(f.path) && !/\.env\.(?:example|sample|template)$/i.test(f.path)) why = 'its name marks it as a secret';
-    else {
-      const head = f.data.subarray(0, 4 * 1024 * 1024).toString('latin1');
-      for (const [re, what] of SECRET_TEXT) {
-        if (re.test(head)) {
-          why = `it contains ${what}`;
-          break;
-        }
-      }
-    }
-    if (why) {
-      throw new AextError('E_SECRET_DETECTED', `${label}: refusing to pack ${showName(f.path)}: ${why} (add it to .aextignore, or pass --allow-secret ${f.path})`, { file: label, entry: f.path });
-    }
+export function checkSecret(p: string, data: Buffer, allow: ReadonlySet<string>, label: string): void {
+  if (allow.has(p)) return;
+  const why = secretReason(p, data);
+  if (why) {
+    throw new AextError('E_SECRET_DETECTED', `${label}: refusing to pack ${showName(p)}: ${why} (add it to .aextignore, or pass --allow-secret ${p})`, { file: label, entry: p });
   }
 }
 
@@ -110,11 +134,11 @@ async function walkDir(root: string, limits: Limits): Promise<SourceFile[]> {
   const addFile = async (p: string, full: string, mode: number) => {
     checkEntryName(p, limits, { file: root });
     if (out.length >= limits.maxEntries) throw new AextError('E_LIMIT_EXCEEDED', `${root}: more than ${limits.maxEntries} files`, { file: root, limit: 'maxEntries' });
-    const data = await fsp.readFile(full);
-    if (data.length > limits.maxEntryBytes) throw new AextError('E_LIMIT_EXCEEDED', `${root}: ${showName(p)} is larger than ${limits.maxEntryBytes} bytes`, { file: root, entry: p, limit: 'maxEntryBytes' });
-    total += data.length;
+    const st = await fsp.stat(full);
+    if (st.size > limits.maxEntryBytes) throw new AextError('E_LIMIT_EXCEEDED', `${root}: ${showName(p)} is larger than ${limits.maxEntryBytes} bytes`, { file: root, entry: p, limit: 'maxEntryBytes' });
+    total += st.size;
     if (total > limits.maxTotalBytes) throw new AextError('E_LIMIT_EXCEEDED', `${root}: more than ${limits.maxTotalBytes} bytes in total`, { file: root, limit: 'maxTotalBytes' });
-    out.push({ path: p, data, executable: (mode & 0o100) !== 0 });
+    out.push(diskFile(p, full, st.size, (mode & 0o100) !== 0));
   };
   try {
     await walk('');
@@ -137,7 +161,11 @@ export async function collectSource(src: string, limits: Limits): Promise<Source
   } catch (e) {
     throw toAextError(e, { file: src });
   }
-  const files = st.isDirectory() ? await walkDir(src, limits) : /\.(?:tgz|tar|tar\.gz)$/i.test(src) ? await readTarball(src, limits) : undefined;
+  const files = st.isDirectory()
+    ? await walkDir(src, limits)
+    : /\.(?:tgz|tar|tar\.gz)$/i.test(src)
+      ? (await readTarball(src, limits)).map((f) => bufferFile(f.path, f.data, f.executable))
+      : undefined;
   if (!files) throw new AextError('E_USAGE', `${src} is neither a directory nor a .tar/.tgz`, { file: src });
   const names = new NameSet(src);
   for (const f of files) {
@@ -150,15 +178,15 @@ export async function collectSource(src: string, limits: Limits): Promise<Source
   return files;
 }
 
-/** A {@link PackageFiles} view over in-memory source files. */
+/** A {@link PackageFiles} view over source files. */
 export function memoryFiles(files: readonly SourceFile[]): PackageFiles {
-  const map = new Map(files.map((f) => [f.path, f.data]));
+  const map = new Map(files.map((f) => [f.path, f]));
   return {
     paths: files.map((f) => f.path),
     read: async (p) => {
-      const d = map.get(p);
-      if (!d) throw new AextError('E_LAYOUT_INVALID', `${p} does not exist in the package`, { entry: p });
-      return d;
+      const f = map.get(p);
+      if (!f) throw new AextError('E_LAYOUT_INVALID', `${p} does not exist in the package`, { entry: p });
+      return f.read();
     },
   };
 }

@@ -11,6 +11,7 @@ import type { PrivateKey, PublicKey } from './crypto/keys.js';
 import type { Permissions } from './types.js';
 import { archiveEpoch, writeZip } from './zip/writer.js';
 import { showName } from './util/paths.js';
+import { bufferFile, type SourceFile } from './source.js';
 
 /** Result of {@link verify}. */
 export interface VerifyResult {
@@ -129,7 +130,7 @@ export interface SignResult {
 export async function sign(file: string, key: PrivateKey, opts: { out?: string; limits?: Partial<Limits> } = {}): Promise<SignResult> {
   const limits = resolveLimits(opts.limits);
   const a = await openArchive(file, { limits });
-  const entries: Array<{ path: string; data: Buffer; executable?: boolean }> = [];
+  const entries: SourceFile[] = [];
   try {
     for (const { record, file: f } of a.pairs) {
       if (!f) continue;
@@ -138,13 +139,13 @@ export async function sign(file: string, key: PrivateKey, opts: { out?: string; 
       if (createHash('sha256').update(data).digest('hex') !== f.sha256) {
         throw new AextError('E_DIGEST_MISMATCH', `${file}: entry ${showName(record.name)} does not match the signed INDEX; refusing to sign`, { file, entry: record.name });
       }
-      entries.push({ path: f.path, data, executable: f.executable === true });
+      entries.push(bufferFile(f.path, data, f.executable === true));
     }
   } finally {
     await a.close();
   }
   const env = addSignature(a.envelope.envelope, a.envelope.indexBytes, key);
   const out = opts.out ?? file;
-  await writeZip(out, [...entries, { path: ENVELOPE_PATH, data: serializeEnvelope(env) }], archiveEpoch());
+  await writeZip(out, [...entries, bufferFile(ENVELOPE_PATH, serializeEnvelope(env))], archiveEpoch());
   return { file: out, keyid: key.publicKey.keyid, signatures: env.signatures.map((s) => s.keyid), archive_sha256: await fileSha256(out) };
 }

@@ -5,12 +5,12 @@ import { parseManifest, validatePackage } from './validate.js';
 import { parseFrontmatter } from './frontmatter.js';
 import { checkSkillFrontmatter } from './skill.js';
 import { DEFAULT_LIMITS } from '../limits.js';
-import { memoryFiles } from '../source.js';
+import { bufferFile, memoryFiles } from '../source.js';
 import { expectAextError, expectThrowCode } from '../test-helpers/index.js';
 
 const m = (o: object) => Buffer.from(JSON.stringify({ aext_version: 1, name: 'x', publisher: 'p', version: '1.0.0', kind: 'skill', description: 'd', ...o }));
 const pkg = (files: Record<string, string | object>) =>
-  memoryFiles(Object.entries(files).map(([p, d]) => ({ path: p, data: Buffer.from(typeof d === 'string' ? d : JSON.stringify(d)), executable: false })));
+  memoryFiles(Object.entries(files).map(([p, d]) => bufferFile(p, Buffer.from(typeof d === 'string' ? d : JSON.stringify(d)))));
 const skillMd = (fm: string, body = 'Body.') => `---\n${fm}\n---\n\n${body}\n`;
 
 describe('manifest schema (no unknown fields at any level, semver, slugs)', () => {

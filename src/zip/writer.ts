@@ -2,7 +2,8 @@
  * Deterministic `.aext` writer: the only module that imports yazl.
  * Reproducible-builds.org rules: entries sorted by UTF-8 path, one fixed
  * timestamp (`SOURCE_DATE_EPOCH`, clamped to ≥ 1980-01-01, the zip epoch),
- * modes 0644/0755 only, no directory entries, no comments, no UT extra field.
+ * modes 0644/0755 only, no directory entries, no comments, no UT extra field,
+ * deflate level 6.
  * yazl writes DOS dates with local-time getters (signing-anchors.md §6.2), so
  * we pass a Date whose *local* fields equal the intended UTC fields and force
  * a DOS-only timestamp: the bytes do not depend on `TZ`.
@@ -10,16 +11,19 @@
 import { createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import yazl from 'yazl';
 import { AextError, toAextError } from '../errors.js';
 import { compareUtf8 } from '../util/paths.js';
 
-/** One file to write. */
+/** One file to write; its content is streamed when yazl reaches it (one entry at a time). */
 export interface ZipInput {
   /** Entry path (already validated). */
   path: string;
-  /** Content. */
-  data: Buffer;
+  /** Size in bytes (checked by yazl against the stream). */
+  size: number;
+  /** Opens the content stream. */
+  open(): Readable;
   /** Written with mode 0755 when true, else 0644. */
   executable?: boolean;
 }
@@ -54,14 +58,11 @@ export async function writeZip(outFile: string, files: ZipInput[], epochSeconds:
   const mtime = localDateForUtc(epochSeconds);
   const zip = new yazl.ZipFile();
   const sorted = [...files].sort((a, b) => compareUtf8(a.path, b.path));
+  // addReadStreamLazy: yazl deflates entries one after another, so memory is bounded by one
+  // stream (addBuffer would deflate every file at once). Entries then carry a data descriptor
+  // (bit 3), which the reader checks against the central directory.
   for (const f of sorted) {
-    zip.addBuffer(f.data, f.path, {
-      mtime,
-      mode: f.executable ? 0o100755 : 0o100644,
-      compress: true,
-      compressionLevel: 6,
-      forceDosTimestamp: true,
-    });
+    zip.addReadStreamLazy(f.path, { mtime, mode: f.executable ? 0o100755 : 0o100644, compress: true, compressionLevel: 6, forceDosTimestamp: true, size: f.size }, (cb) => cb(null, f.open()));
   }
   zip.end();
   const tmp = path.join(path.dirname(path.resolve(outFile)), `.${path.basename(outFile)}.${randomBytes(6).toString('hex')}.tmp`);

@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// Benchmarks (never part of `npm test`). Prints wall time and peak RSS of aext next
+// to zip/unzip on the same data, in the same run:
+//   1. a generated 5,000-file / 60 MB tree: `aext pack` vs `zip -qr -6`, `aext install` vs `unzip -q`;
+//   2. the real skills in ../shared/corpus/skills: pack + install each;
+//   3. archive bombs: refusal time and peak RSS (1 GiB of zeros, Fifield overlap claiming 10 GiB, size lie);
+//   4. install peak RSS at 10 MB, 100 MB and 1 GB archives (flat = streaming).
+// Usage: npm run bench [-- --quick]   (--quick skips the 1 GB case)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { buildZip } from './lib/rawzip.mjs';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(repo, 'bin', 'aext.js');
+const key = path.join(repo, 'keys', 'DEV-ONLY-NOT-SECRET-signing-key');
+const quick = process.argv.includes('--quick');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'aext-bench-'));
+const hasTime = existsSync('/usr/bin/time');
+
+/** Runs a command, returns { ms, rssMB, code }. Peak RSS from GNU time (KiB). */
+function measure(cmd, args, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = hasTime
+    ? spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', ...opts })
+    : spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const last = (r.stderr ?? '').trim().split('\n').pop();
+  const rssMB = hasTime ? Number(last) / 1024 : NaN;
+  return { ms, rssMB, code: r.status, stderr: r.stderr };
+}
+const best = (n, f) => {
+  const runs = Array.from({ length: n }, f);
+  return runs.sort((a, b) => a.ms - b.ms)[0];
+};
+const fmt = (m) => `${m.ms.toFixed(0).padStart(6)} ms  ${Number.isNaN(m.rssMB) ? '   n/a' : m.rssMB.toFixed(0).padStart(5) + ' MB'}`;
+
+// Deterministic pseudo-random bytes; half the files compressible text, half incompressible.
+function generateTree(dir, files, totalBytes) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'aext.json'), JSON.stringify({ aext_version: 1, name: 'bench-tree', publisher: 'bench', version: '1.0.0', kind: 'skill', description: 'Generated benchmark tree.' }));
+  writeFileSync(path.join(dir, 'SKILL.md'), '---\nname: bench-tree\ndescription: Generated benchmark tree.\n---\n\nBenchmark data.\n');
+  const per = Math.floor(totalBytes / files);
+  let seed = createHash('sha256').update('aext-bench').digest();
+  for (let i = 0; i < files; i++) {
+    const sub = path.join(dir, 'data', `d${String(i % 50).padStart(2, '0')}`, `e${String(Math.floor(i / 50) % 10)}`);
+    mkdirSync(sub, { recursive: true });
+    let buf;
+    if (i % 2 === 0) {
+      const words = [];
+      while (words.join(' ').length < per) words.push(`word${(i * 7919 + words.length * 104729) % 5000}`);
+      buf = Buffer.from(words.join(' ').slice(0, per));
+    } else {
+      const parts = [];
+      let n = 0;
+      while (n < per) {
+        seed = createHash('sha256').update(seed).digest();
+        parts.push(seed);
+        n += seed.length;
+      }
+      buf = Buffer.concat(parts).subarray(0, per);
+    }
+    writeFileSync(path.join(sub, `f${i}.txt`), buf);
+  }
+}
+
+function section(title) {
+  console.log(`\n== ${title}`);
+}
+
+try {
+  console.log(`aext benchmarks on ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}${hasTime ? '' : ' (GNU time missing: no RSS)'}`);
+
+  section('5,000 files / 60 MB: pack vs zip -qr -6, install vs unzip -q');
+  const tree = path.join(tmp, 'tree');
+  generateTree(tree, 5000, 60 * 1024 * 1024);
+  const aextOut = path.join(tmp, 'tree.aext');
+  const zipOut = path.join(tmp, 'tree.zip');
+  const pack = best(3, () => { rmSync(aextOut, { force: true }); return measure(process.execPath, [cli, 'pack', tree, '-o', aextOut, '--sign', `${key}.pem`, '-q']); });
+  const zip = best(3, () => { rmSync(zipOut, { force: true }); return measure('zip', ['-qr', '-6', zipOut, '.'], { cwd: tree }); });
+  const install = best(3, () => { const root = path.join(tmp, `root-${Math.random()}`); const m = measure(process.execPath, [cli, 'install', aextOut, '--pub', `${key}.pub.pem`, '--root', root, '--yes', '-q']); rmSync(root, { recursive: true, force: true }); return m; });
+  const unzipA = best(3, () => { const d = path.join(tmp, `unz-${Math.random()}`); const m = measure('unzip', ['-q', aextOut, '-d', d]); rmSync(d, { recursive: true, force: true }); return m; });
+  const unzipZ = best(3, () => { const d = path.join(tmp, `unz-${Math.random()}`); const m = measure('unzip', ['-q', zipOut, '-d', d]); rmSync(d, { recursive: true, force: true }); return m; });
+  console.log(`aext pack          ${fmt(pack)}   archive ${(statSync(aextOut).size / 2 ** 20).toFixed(1)} MB`);
+  console.log(`zip -qr -6         ${fmt(zip)}   archive ${(statSync(zipOut).size / 2 ** 20).toFixed(1)} MB`);
+  console.log(`  pack / zip ratio: ${(pack.ms / zip.ms).toFixed(2)}x   (target ≤ 2x)`);
+  console.log(`aext install       ${fmt(install)}`);
+  console.log(`unzip -q (.aext)   ${fmt(unzipA)}`);
+  console.log(`unzip -q (.zip)    ${fmt(unzipZ)}`);
+  console.log(`  install / unzip ratio (same .aext): ${(install.ms / unzipA.ms).toFixed(2)}x   (target ≤ 1.5x); install peak RSS ${install.rssMB.toFixed(0)} MB (target ≤ 150 MB)`);
+
+  section('corpus skills: pack + install');
+  const corpus = path.resolve(repo, '..', 'shared', 'corpus', 'skills');
+  if (existsSync(corpus)) {
+    for (const name of readdirSync(corpus).filter((n) => statSync(path.join(corpus, n)).isDirectory())) {
+      const src = path.join(tmp, 'corpus', name);
+      cpSync(path.join(corpus, name), src, { recursive: true });
+      chmodSync(src, 0o755);
+      execFileSync(process.execPath, [cli, 'init', src, '--publisher', 'anthropic', '-q'], { stdio: 'ignore' });
+      const out = path.join(tmp, `${name}.aext`);
+      const p = measure(process.execPath, [cli, 'pack', src, '-o', out, '--sign', `${key}.pem`, '-q']);
+      const i = measure(process.execPath, [cli, 'install', out, '--pub', `${key}.pub.pem`, '--root', path.join(tmp, 'croot'), '--yes', '-q']);
+      const z = measure('zip', ['-qr', '-6', path.join(tmp, `${name}.zip`), '.'], { cwd: src });
+      const u = measure('unzip', ['-qo', out, '-d', path.join(tmp, 'cunz', name)]);
+      console.log(`${name.padEnd(18)} pack ${fmt(p)} (zip ${z.ms.toFixed(0)} ms)   install ${fmt(i)} (unzip ${u.ms.toFixed(0)} ms)`);
+    }
+  } else console.log('(../shared/corpus not present)');
+
+  section('bombs: refusal time and peak RSS (targets < 1 s, < 100 MB)');
+  const pubArgs = ['--pub', `${key}.pub.pem`, '--root', path.join(tmp, 'broot'), '--yes', '-q'];
+  const manifest = [
+    { name: 'aext.json', data: Buffer.from(JSON.stringify({ aext_version: 1, name: 'bomb', publisher: 'bench', version: '1.0.0', kind: 'skill', description: 'bomb' })) },
+    { name: 'SKILL.md', data: Buffer.from('---\nname: bomb\ndescription: bomb\n---\nx\n') },
+  ];
+  // 1 GiB of zeros in one entry, deflated in chunks (never held in memory).
+  const zerosRaw = (() => {
+    const d = zlib.createDeflateRaw({ level: 9 });
+    const parts = [];
+    d.on('data', (c) => parts.push(c));
+    const chunk = Buffer.alloc(16 * 1024 * 1024);
+    for (let i = 0; i < 64; i++) d.write(chunk);
+    d.end();
+    return new Promise((resolve) => d.on('end', () => resolve(Buffer.concat(parts))));
+  })();
+  const raw = await zerosRaw;
+  const bombs = {
+    'one 1 GiB-of-zeros entry': buildZip([...manifest, { name: 'zeros.bin', raw, usize: 1024 ** 3, crc: 0 }]),
+    'Fifield overlap claiming 10 GiB': buildZip([...manifest, { name: 'a.bin', data: Buffer.alloc(1024, 0x41) }, ...Array.from({ length: 10 }, (_, i) => ({ name: `o${i}.bin`, raw, usize: 1024 ** 3, crc: 0, skipLocal: true, offset: 0 }))]),
+    'header that lies about its size': buildZip([...manifest, { name: 'lie.bin', raw: zlib.deflateRawSync(Buffer.alloc(64 * 1024 * 1024)), usize: 100, crc: 0 }]),
+  };
+  for (const [what, bytes] of Object.entries(bombs)) {
+    const f = path.join(tmp, 'bomb.aext');
+    writeFileSync(f, bytes);
+    const m = measure(process.execPath, [cli, 'install', f, ...pubArgs, '--allow-unsigned', '--json']);
+    let code = '?';
+    try { code = JSON.parse(spawnSync(process.execPath, [cli, 'install', f, ...pubArgs, '--allow-unsigned', '--json'], { encoding: 'utf8' }).stdout).error.code; } catch { /* */ }
+    console.log(`${what.padEnd(34)} ${fmt(m)}  exit ${m.code} ${code}`);
+  }
+
+  section('install peak RSS vs archive size (flat = streaming)');
+  for (const [label, mb] of [['10 MB', 10], ['100 MB', 100], ...(quick ? [] : [['1 GB', 1000]])]) {
+    const dir = path.join(tmp, `rss-${mb}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'aext.json'), JSON.stringify({ aext_version: 1, name: `rss-${mb}`, publisher: 'bench', version: '1.0.0', kind: 'skill', description: 'rss' }));
+    writeFileSync(path.join(dir, 'SKILL.md'), `---\nname: rss-${mb}\ndescription: rss\n---\nx\n`);
+    // Incompressible 8 MB files (ratio limits stay quiet).
+    let seed = createHash('sha256').update(label).digest();
+    for (let i = 0; i < Math.ceil(mb / 8); i++) {
+      const ws = createWriteStream(path.join(dir, `blob${i}.bin`));
+      const block = Buffer.alloc(1024 * 1024);
+      for (let j = 0; j < 8; j++) {
+        for (let k = 0; k < block.length; k += 32) { seed = createHash('sha256').update(seed).digest(); seed.copy(block, k); }
+        ws.write(Buffer.from(block));
+      }
+      await new Promise((r) => ws.end(r));
+    }
+    const out = path.join(tmp, `rss-${mb}.aext`);
+    const p = measure(process.execPath, [cli, 'pack', dir, '-o', out, '--sign', `${key}.pem`, '-q']);
+    const i = measure(process.execPath, [cli, 'install', out, '--pub', `${key}.pub.pem`, '--root', path.join(tmp, `rssroot-${mb}`), '--yes', '-q']);
+    console.log(`${label.padEnd(7)} archive ${(statSync(out).size / 2 ** 20).toFixed(0).padStart(5)} MB   pack ${fmt(p)}   install ${fmt(i)}`);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(path.join(tmp, `rssroot-${mb}`), { recursive: true, force: true });
+    rmSync(out, { force: true });
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
