@@ -14,6 +14,9 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { buildZip } from './lib/rawzip.mjs';
+import { createEnvelope, serializeEnvelope, serializeIndex } from '../dist/crypto/dsse.js';
+import { parsePrivateKeyPem } from '../dist/crypto/keys.js';
+import { readFileSync } from 'node:fs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'bin', 'aext.js');
@@ -127,17 +130,25 @@ try {
     return new Promise((resolve) => d.on('end', () => resolve(Buffer.concat(parts))));
   })();
   const raw = await zerosRaw;
+  // Bombs are signed by the (trusted) dev key: the signature must not be what stops them.
+  const devKey = parsePrivateKeyPem(readFileSync(`${key}.pem`, 'utf8'));
+  const signed = (entries) => {
+    const files = entries.filter((e) => !e.skipLocal).map((e) => ({ path: e.name, size: e.usize ?? e.data.length, sha256: createHash('sha256').update(e.data ?? Buffer.alloc(0)).digest('hex') }))
+      .sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+    const env = createEnvelope(serializeIndex({ aext_index: 1, publisher: 'bench', name: 'bomb', version: '1.0.0', files }), [devKey]);
+    return buildZip([{ name: 'META-AEXT/index.dsse.json', data: serializeEnvelope(env) }, ...entries]);
+  };
   const bombs = {
-    'one 1 GiB-of-zeros entry': buildZip([...manifest, { name: 'zeros.bin', raw, usize: 1024 ** 3, crc: 0 }]),
-    'Fifield overlap claiming 10 GiB': buildZip([...manifest, { name: 'a.bin', data: Buffer.alloc(1024, 0x41) }, ...Array.from({ length: 10 }, (_, i) => ({ name: `o${i}.bin`, raw, usize: 1024 ** 3, crc: 0, skipLocal: true, offset: 0 }))]),
-    'header that lies about its size': buildZip([...manifest, { name: 'lie.bin', raw: zlib.deflateRawSync(Buffer.alloc(64 * 1024 * 1024)), usize: 100, crc: 0 }]),
+    'one 1 GiB-of-zeros entry': signed([...manifest, { name: 'zeros.bin', raw, usize: 1024 ** 3, crc: 0 }]),
+    'Fifield overlap claiming 10 GiB': signed([...manifest, { name: 'a.bin', data: Buffer.alloc(1024, 0x41) }, ...Array.from({ length: 10 }, (_, i) => ({ name: `o${i}.bin`, raw, usize: 1024 ** 3, crc: 0, skipLocal: true, offset: 0 }))]),
+    'header that lies about its size': signed([...manifest, { name: 'lie.bin', raw: zlib.deflateRawSync(Buffer.alloc(64 * 1024 * 1024)), usize: 100, crc: 0 }]),
   };
   for (const [what, bytes] of Object.entries(bombs)) {
     const f = path.join(tmp, 'bomb.aext');
     writeFileSync(f, bytes);
-    const m = measure(process.execPath, [cli, 'install', f, ...pubArgs, '--allow-unsigned', '--json']);
+    const m = measure(process.execPath, [cli, 'install', f, ...pubArgs, '--json']);
     let code = '?';
-    try { code = JSON.parse(spawnSync(process.execPath, [cli, 'install', f, ...pubArgs, '--allow-unsigned', '--json'], { encoding: 'utf8' }).stdout).error.code; } catch { /* */ }
+    try { code = JSON.parse(spawnSync(process.execPath, [cli, 'install', f, ...pubArgs, '--json'], { encoding: 'utf8' }).stdout).error.code; } catch { /* */ }
     console.log(`${what.padEnd(34)} ${fmt(m)}  exit ${m.code} ${code}`);
   }
 

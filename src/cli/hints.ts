@@ -1,6 +1,7 @@
 /** One-line hints printed under an error, where one helps. */
 import type { ErrorCode } from '../errors.js';
 
+/** Hints by error code, printed by the CLI under the error line. */
 export const ERROR_HINTS: Partial<Record<ErrorCode, string>> = {
   E_UNSIGNED: 'ask the publisher for a signed archive; --allow-unsigned bypasses only the signature check (loudly)',
   E_UNTRUSTED_KEY: 'pass the publisher\'s public key with --pub KEY.pub.pem (check its key id out of band)',

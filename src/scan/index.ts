@@ -61,13 +61,27 @@ export function verdictOf(findings: readonly Finding[], failOn: Severity): Verdi
  */
 export function scanOne(f: ScanInput): Finding[] {
   const findings: Finding[] = [];
-  const text = f.data.toString('utf8');
+  const cls = classify(f.path);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(f.data);
+  } catch {
+    text = f.data.toString('utf8');
+    if (cls === 'other') {
+      // Opaque binary data: only byte-level rules apply (text rules would match noise).
+      return RULES.filter((r) => r.category === 'binary').flatMap((r) =>
+        r.check({ path: f.path, text: '', cls, head: f.data.subarray(0, 16), frontmatterEnd: 0 }).map((hit) => ({ rule: r.id, severity: hit.severity ?? r.severity, file: f.path, line: hit.line, column: hit.column, message: hit.message, evidence: hit.evidence })),
+      );
+    }
+    // A text file (by name) that is not valid UTF-8 is still scanned, lossily, and reported.
+    findings.push({ rule: 'AEXT-TEXT-001', severity: 'medium', file: f.path, line: 0, column: 0, message: 'text file is not valid UTF-8 (scanned lossily)', evidence: '' });
+  }
   let fmEnd = 0;
   if (/^(?:\ufeff)?---\r?\n/.test(text)) {
     const close = /\r?\n---[ \t]*(?:\r?\n|$)/.exec(text.slice(3));
     if (close) fmEnd = 3 + close.index;
   }
-  const sf: ScanFile = { path: f.path, text, cls: classify(f.path), head: f.data.subarray(0, 16), frontmatterEnd: fmEnd };
+  const sf: ScanFile = { path: f.path, text, cls, head: f.data.subarray(0, 16), frontmatterEnd: fmEnd };
   for (const r of RULES) {
     if (!r.applies.includes(sf.cls)) continue;
     for (const hit of r.check(sf)) {

@@ -7,6 +7,7 @@ import { VERSION } from '../../version.js';
 import { collect, pubKeys, renderFindings } from './common.js';
 import type { Ctx } from '../main.js';
 
+/** Registers `aext check` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('check')

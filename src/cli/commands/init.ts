@@ -4,6 +4,7 @@ import { AextError } from '../../errors.js';
 import type { Manifest } from '../../types.js';
 import type { Ctx } from '../main.js';
 
+/** Registers `aext init` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('init')

@@ -3,6 +3,7 @@ import { inspect } from '../../verify.js';
 import { describePermissions } from '../../policy/policy.js';
 import type { Ctx } from '../main.js';
 
+/** Registers `aext inspect` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('inspect')

@@ -7,6 +7,7 @@ import { collect, pubKeys, renderFindings } from './common.js';
 import { warn } from '../output.js';
 import type { Ctx } from '../main.js';
 
+/** Registers `aext install` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('install')

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { keygen } from '../../keys.js';
 import type { Ctx } from '../main.js';
 
+/** Registers `aext keygen` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('keygen')

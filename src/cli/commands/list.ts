@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { list, uninstall } from '../../install.js';
 import type { Ctx } from '../main.js';
 
+/** Registers `aext list` and `aext uninstall` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('list')

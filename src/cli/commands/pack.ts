@@ -4,6 +4,7 @@ import { collect, privKeys, renderFindings } from './common.js';
 import { warn } from '../output.js';
 import type { Ctx } from '../main.js';
 
+/** Registers `aext pack` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('pack')

@@ -6,6 +6,7 @@ import { VERSION } from '../../version.js';
 import { renderFindings, severity } from './common.js';
 import type { Ctx } from '../main.js';
 
+/** Registers `aext scan` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('scan')

@@ -3,6 +3,7 @@ import { sign } from '../../verify.js';
 import { loadPrivateKey } from '../../keys.js';
 import type { Ctx } from '../main.js';
 
+/** Registers `aext sign` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('sign')

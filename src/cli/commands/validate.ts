@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { validate } from '../../check.js';
 import type { Ctx } from '../main.js';
 
+/** Registers `aext validate` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('validate')

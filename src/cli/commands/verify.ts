@@ -3,6 +3,7 @@ import { verify } from '../../verify.js';
 import { collect, pubKeys } from './common.js';
 import type { Ctx } from '../main.js';
 
+/** Registers `aext verify` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('verify')

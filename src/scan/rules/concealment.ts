@@ -1,6 +1,7 @@
 /** Instructions to hide actions from the user. */
 import { matchAll, type Rule } from '../rule.js';
 
+/** Rule AEXT-INS-002: Instruction to conceal actions or information from the user. Pure function of one file's text. */
 export const rule: Rule = {
   id: 'AEXT-INS-002',
   severity: 'high',

@@ -1,6 +1,7 @@
 /** Reading credentials: SSH keys, cloud credentials, browser profiles, keychains, wallets. */
 import { matchAll, type Rule } from '../rule.js';
 
+/** Rule AEXT-CRED-001: Accesses credential stores (~/.ssh, cloud credentials, .env, keychains, browser profiles, wallets). Pure function of one file's text. */
 export const rule: Rule = {
   id: 'AEXT-CRED-001',
   severity: 'high',

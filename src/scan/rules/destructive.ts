@@ -1,6 +1,7 @@
 /** Destructive commands against the user's files or system. */
 import { matchAll, type Rule } from '../rule.js';
 
+/** Rule AEXT-CODE-003: Destructive command (recursive delete of home/root, disk wipe, fork bomb). Pure function of one file's text. */
 export const rule: Rule = {
   id: 'AEXT-CODE-003',
   severity: 'high',

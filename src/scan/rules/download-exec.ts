@@ -1,6 +1,7 @@
 /** Download-and-execute: remote content piped into an interpreter. */
 import { matchAll, type Rule } from '../rule.js';
 
+/** Rule AEXT-CODE-001: Downloads remote content and executes it (curl | sh, iwr | iex, python -c exec(urlopen)). Pure function of one file's text. */
 export const rule: Rule = {
   id: 'AEXT-CODE-001',
   severity: 'critical',

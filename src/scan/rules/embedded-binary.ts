@@ -1,6 +1,7 @@
 /** Embedded native binaries (ELF, PE, Mach-O) and compiled Python. */
 import type { Rule } from '../rule.js';
 
+/** Rule AEXT-BIN-001: Embedded executable binary (ELF, PE, Mach-O, .pyc) that cannot be reviewed as text. Pure function of one file's text. */
 export const rule: Rule = {
   id: 'AEXT-BIN-001',
   severity: 'medium',

@@ -1,6 +1,7 @@
 /** Exfiltration channels: uploads, webhooks, paste sites, tunnels. */
 import { matchAll, type Rule } from '../rule.js';
 
+/** Rule AEXT-EXFIL-001: Uploads data to a third party (curl -d @file / -T / -F, webhooks, paste sites, tunnels). Pure function of one file's text. */
 export const rule: Rule = {
   id: 'AEXT-EXFIL-001',
   severity: 'high',

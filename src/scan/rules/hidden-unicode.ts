@@ -3,6 +3,7 @@ import { position, type Rule } from '../rule.js';
 
 const HIDDEN = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069]|[\u{e0000}-\u{e007f}]/gu;
 
+/** Rule AEXT-HIDDEN-001: Invisible Unicode: zero-width, bidi override (CVE-2021-42574 Trojan Source) or tag characters (ASCII smuggling); critical in frontmatter. Pure function of one file's text. */
 export const rule: Rule = {
   id: 'AEXT-HIDDEN-001',
   severity: 'high',

@@ -1,6 +1,7 @@
 /** Instructions that tell the model to ignore or override its instructions (prompt injection). */
 import { matchAll, type Rule } from '../rule.js';
 
+/** Rule AEXT-INS-001: Instruction to ignore, forget or override previous/system instructions. Pure function of one file's text. */
 export const rule: Rule = {
   id: 'AEXT-INS-001',
   severity: 'high',

@@ -1,6 +1,7 @@
 /** Reverse shells. */
 import { matchAll, type Rule } from '../rule.js';
 
+/** Rule AEXT-CODE-002: Reverse shell (interactive shell bound to a network socket). Pure function of one file's text. */
 export const rule: Rule = {
   id: 'AEXT-CODE-002',
   severity: 'critical',

@@ -1,6 +1,7 @@
 /** Bundled secrets: private keys and well-known token formats. */
 import { matchAll, type Rule } from '../rule.js';
 
+/** Rule AEXT-SECRET-001: Bundled secret: private key block or AWS / GitHub / Slack / Stripe / OpenAI-style token. Pure function of one file's text. */
 export const rule: Rule = {
   id: 'AEXT-SECRET-001',
   severity: 'high',
