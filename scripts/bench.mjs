@@ -67,7 +67,7 @@ function generateTree(dir, files, totalBytes) {
       }
       buf = Buffer.concat(parts).subarray(0, per);
     }
-    writeFileSync(path.join(sub, `f${i}.txt`), buf);
+    writeFileSync(path.join(sub, `f${i}.${i % 2 === 0 ? 'txt' : 'bin'}`), buf);
   }
 }
 

@@ -64,11 +64,19 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
   try {
     if (archive.unsigned && opts.allowUnsigned) opts.onReport?.('warn', `WARNING: ${file} is UNSIGNED; installing it only because --allow-unsigned was given`);
     const archiveSha256 = await fileSha256(file);
-    await extractVerified(archive.zip, archive.pairs, staging);
+    // Small files are scanned from memory as they are extracted; the rest afterwards from staging.
+    const early: Finding[] = [];
+    const scanned = new Set<string>();
+    await extractVerified(archive.zip, archive.pairs, staging, (name, size, data) => {
+      if (data && !isDependencyPath(name) && size <= limits.maxScanFileBytes) {
+        early.push(...scanOne({ path: name, data }));
+        scanned.add(name);
+      }
+    });
     const paths = archive.envelope.index.files.map((f) => f.path);
     const info = await validatePackage(dirFiles(staging, paths), limits, file);
     const failOn = opts.failOn ?? policy.scan?.fail_on ?? 'high';
-    const scan = await scanDir(staging, archive.envelope.index.files, failOn, limits.maxScanFileBytes);
+    const scan = await scanDir(staging, archive.envelope.index.files, failOn, limits.maxScanFileBytes, { findings: early, scanned });
     if (scan.verdict === 'block') {
       const top = scan.findings[0]!;
       throw new AextError('E_SCAN_BLOCKED', `${file}: ${scan.findings.filter((f) => f.severity === top.severity).length} ${top.severity} finding(s), e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message}`, { file, entry: top.file, findings: scan.findings });
@@ -84,13 +92,20 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
 /**
  * Scans a staged tree one file at a time (memory bounded by the per-file cap).
  * @param files INDEX entries (sizes known). @param maxFileBytes per-file cap (bytes).
+ * @param already findings for files scanned earlier (from memory), which are skipped here.
  */
-export async function scanDir(dir: string, files: readonly IndexFile[], failOn: Severity, maxFileBytes: number): Promise<ScanResult> {
-  const findings: Finding[] = [];
+export async function scanDir(
+  dir: string,
+  files: readonly IndexFile[],
+  failOn: Severity,
+  maxFileBytes: number,
+  already: { findings: Finding[]; scanned: ReadonlySet<string> } = { findings: [], scanned: new Set() },
+): Promise<ScanResult> {
+  const findings: Finding[] = [...already.findings];
   let bytes = 0;
   for (const f of files) {
     bytes += f.size;
-    if (isDependencyPath(f.path)) continue;
+    if (isDependencyPath(f.path) || already.scanned.has(f.path)) continue;
     if (f.size > maxFileBytes) {
       findings.push(oversizeFinding(f.path, f.size, maxFileBytes));
       continue;

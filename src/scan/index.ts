@@ -16,6 +16,9 @@ import { rule as hiddenUnicode } from './rules/hidden-unicode.js';
 import { rule as secrets } from './rules/secrets.js';
 import { rule as embeddedBinary } from './rules/embedded-binary.js';
 
+/** Strict UTF-8 decoder (reused). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Every rule, in report order. */
 export const RULES: readonly Rule[] = [
   instructionOverride, concealment, downloadExec, reverseShell, destructive,
@@ -64,9 +67,8 @@ export function scanOne(f: ScanInput): Finding[] {
   const cls = classify(f.path);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(f.data);
+    text = UTF8.decode(f.data);
   } catch {
-    text = f.data.toString('utf8');
     if (cls === 'other') {
       // Opaque binary data: only byte-level rules apply (text rules would match noise).
       return RULES.filter((r) => r.category === 'binary').flatMap((r) =>
@@ -74,6 +76,7 @@ export function scanOne(f: ScanInput): Finding[] {
       );
     }
     // A text file (by name) that is not valid UTF-8 is still scanned, lossily, and reported.
+    text = f.data.toString('utf8');
     findings.push({ rule: 'AEXT-TEXT-001', severity: 'medium', file: f.path, line: 0, column: 0, message: 'text file is not valid UTF-8 (scanned lossily)', evidence: '' });
   }
   let fmEnd = 0;

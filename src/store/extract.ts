@@ -6,13 +6,27 @@
  * SHA-256 and size are compared with the signed INDEX as each entry ends.
  * Modes come from the INDEX (0644, or 0755 for `executable`), never from the zip.
  */
-import { constants, promises as fsp } from 'node:fs';
+import { closeSync, constants, fchmodSync, mkdirSync, openSync, promises as fsp, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import path from 'node:path';
 import { AextError, toAextError } from '../errors.js';
 import { ensureWithin, showName } from '../util/paths.js';
-import type { ZipArchive, ZipRecord } from '../zip/reader.js';
+import { SMALL_ENTRY_BYTES, type ZipArchive, type ZipRecord } from '../zip/reader.js';
 import type { IndexFile } from '../crypto/dsse.js';
+
+/**
+ * Compares what was read with the signed INDEX entry.
+ * @throws AextError E_SIZE_MISMATCH, E_DIGEST_MISMATCH (exit 3).
+ */
+function checkAgainstIndex(got: { sha256: string; size: number }, file: IndexFile, archive: string, entry: string): void {
+  const d = { file: archive, entry };
+  if (got.size !== file.size) {
+    throw new AextError('E_SIZE_MISMATCH', `${archive}: entry ${showName(entry)} is ${got.size} bytes, the signed INDEX says ${file.size}`, { ...d, expected: file.size, actual: got.size });
+  }
+  if (got.sha256 !== file.sha256) {
+    throw new AextError('E_DIGEST_MISMATCH', `${archive}: entry ${showName(entry)} does not match the signed INDEX (sha256 ${got.sha256}, expected ${file.sha256})`, { ...d, expected: file.sha256, actual: got.sha256 });
+  }
+}
 
 /** A file stream writer over an open FileHandle, with backpressure. */
 function handleSink(fh: fsp.FileHandle): Writable {
@@ -33,7 +47,12 @@ function handleSink(fh: fsp.FileHandle): Writable {
  * @throws AextError E_DIGEST_MISMATCH, E_SIZE_MISMATCH (exit 3); zip data errors
  *   from {@link ZipArchive.extract}; E_PATH_TRAVERSAL from the containment check; E_IO / E_NO_SPACE.
  */
-export async function extractVerified(zip: ZipArchive, pairs: ReadonlyArray<{ record: ZipRecord; file: IndexFile | undefined }>, dir: string, onEntry?: (name: string, bytes: number) => void): Promise<void> {
+export async function extractVerified(
+  zip: ZipArchive,
+  pairs: ReadonlyArray<{ record: ZipRecord; file: IndexFile | undefined }>,
+  dir: string,
+  onEntry?: (name: string, bytes: number, data: Buffer | undefined) => void,
+): Promise<void> {
   const made = new Set<string>([path.resolve(dir)]);
   const mkdirs = async (target: string) => {
     const parent = path.dirname(target);
@@ -43,7 +62,7 @@ export async function extractVerified(zip: ZipArchive, pairs: ReadonlyArray<{ re
       chain.unshift(p);
     }
     for (const p of chain) {
-      await fsp.mkdir(p, { mode: 0o755 });
+      mkdirSync(p, { mode: 0o755 });
       made.add(p);
     }
   };
@@ -54,7 +73,7 @@ export async function extractVerified(zip: ZipArchive, pairs: ReadonlyArray<{ re
         const target = ensureWithin(dir, record.name.replace(/\/$/, ''));
         await mkdirs(target);
         if (!made.has(target)) {
-          await fsp.mkdir(target, { mode: 0o755 });
+          mkdirSync(target, { mode: 0o755 });
           made.add(target);
         }
         continue;
@@ -62,21 +81,33 @@ export async function extractVerified(zip: ZipArchive, pairs: ReadonlyArray<{ re
       if (!file) throw new AextError('E_ENTRY_UNLISTED', `${zip.file}: entry ${showName(record.name)} is not in the signed INDEX`, d);
       const target = ensureWithin(dir, record.name);
       await mkdirs(target);
-      const fh = await fsp.open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      const mode = file.executable ? 0o755 : 0o644;
       let got: { sha256: string; size: number };
-      try {
-        got = await zip.extract(record, handleSink(fh));
-        await fh.chmod(file.executable ? 0o755 : 0o644);
-      } finally {
-        await fh.close();
+      let small: Buffer | undefined;
+      if (record.compressedSize <= SMALL_ENTRY_BYTES && record.uncompressedSize <= SMALL_ENTRY_BYTES) {
+        // Small entries: verify in memory first, then one synchronous exclusive write.
+        const r = zip.readSmall(record);
+        got = { sha256: r.sha256, size: r.data.length };
+        small = r.data;
+        checkAgainstIndex(got, file, zip.file, record.name);
+        const fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        try {
+          for (let off = 0; off < r.data.length; ) off += writeSync(fd, r.data, off, r.data.length - off);
+          fchmodSync(fd, mode);
+        } finally {
+          closeSync(fd);
+        }
+      } else {
+        const fh = await fsp.open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        try {
+          got = await zip.extract(record, handleSink(fh));
+          await fh.chmod(mode);
+        } finally {
+          await fh.close();
+        }
       }
-      if (got.size !== file.size) {
-        throw new AextError('E_SIZE_MISMATCH', `${zip.file}: entry ${showName(record.name)} is ${got.size} bytes, the signed INDEX says ${file.size}`, { ...d, expected: file.size, actual: got.size });
-      }
-      if (got.sha256 !== file.sha256) {
-        throw new AextError('E_DIGEST_MISMATCH', `${zip.file}: entry ${showName(record.name)} does not match the signed INDEX (sha256 ${got.sha256}, expected ${file.sha256})`, { ...d, expected: file.sha256, actual: got.sha256 });
-      }
-      onEntry?.(record.name, got.size);
+      checkAgainstIndex(got, file, zip.file, record.name);
+      onEntry?.(record.name, got.size, small);
     } catch (e) {
       throw toAextError(e, d);
     }

@@ -7,8 +7,8 @@
  * CRC-32 and the end of the deflate stream are all checked by us (yauzl does
  * no CRC check, and a deflate stream may end before its compressed size).
  */
-import { promises as fsp } from 'node:fs';
-import { Transform, Writable, type Readable } from 'node:stream';
+import { promises as fsp, read as fsRead, readSync } from 'node:fs';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
@@ -19,6 +19,12 @@ import { showName } from '../util/paths.js';
 import { readZipLayout, type ZipLayout, type ZipRecord } from './structure.js';
 
 export type { ZipRecord } from './structure.js';
+
+/** Read size for entry data streams (bytes). */
+const CHUNK = 64 * 1024;
+
+/** Entries up to this compressed and uncompressed size (bytes) may use {@link ZipArchive.readSmall}. */
+export const SMALL_ENTRY_BYTES = 1024 * 1024;
 
 /** An open, structurally verified archive. Call {@link ZipArchive.close}. */
 export interface ZipArchive {
@@ -32,13 +38,66 @@ export interface ZipArchive {
   extract(record: ZipRecord, sink: Writable): Promise<{ sha256: string; size: number }>;
   /** Reads one entry fully into memory; refuses entries over `maxBytes`. */
   readBuffer(record: ZipRecord, maxBytes: number): Promise<Buffer>;
+  /**
+   * Fast path for small entries (compressed ≤ {@link SMALL_ENTRY_BYTES}): one positional
+   * read and a bounded synchronous inflate, with the same checks as {@link ZipArchive.extract}
+   * (declared size, end of the deflate stream, CRC-32). Returns the content and its sha256.
+   */
+  readSmall(record: ZipRecord): { data: Buffer; sha256: string };
   /** Releases the file descriptor. */
   close(): Promise<void>;
 }
 
-function openYauzl(fd: number): Promise<yauzl.ZipFile> {
+/**
+ * yauzl reader over our open descriptor. Reads are synchronous positional reads whose
+ * callbacks run on the next tick: yauzl reads each central-directory record separately,
+ * and thousands of thread-pool round trips cost more than the reads. Data streams use
+ * ordinary `fs` read streams on the same descriptor. We own (and close) the descriptor.
+ */
+class FdReader extends (yauzl.RandomAccessReader as unknown as new () => yauzl.RandomAccessReader) {
+  constructor(private readonly fd: number) {
+    super();
+  }
+  override _readStreamForRange(start: number, end: number): Readable {
+    const fd = this.fd;
+    let pos = start;
+    return new Readable({
+      highWaterMark: CHUNK,
+      read() {
+        const n = Math.min(CHUNK, end - pos);
+        if (n <= 0) {
+          this.push(null);
+          return;
+        }
+        const buf = Buffer.allocUnsafe(n);
+        fsRead(fd, buf, 0, n, pos, (err, got) => {
+          if (err) return this.destroy(err);
+          if (got === 0) return this.destroy(new Error('unexpected EOF'));
+          pos += got;
+          this.push(got < n ? buf.subarray(0, got) : buf);
+        });
+      },
+    });
+  }
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
+    let err: Error | null = null;
+    try {
+      let got = 0;
+      while (got < length) {
+        const n = readSync(this.fd, buffer, offset + got, length - got, position + got);
+        if (n === 0) throw new Error('unexpected EOF');
+        got += n;
+      }
+    } catch (e) {
+      err = e as Error;
+    }
+    process.nextTick(callback, err);
+  }
+}
+
+function openYauzl(fd: number, size: number): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.fromFd(fd, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true, decodeStrings: true, autoClose: false }, (e, z) =>
+    yauzl.fromRandomAccessReader(new FdReader(fd), size, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true, decodeStrings: true, autoClose: false }, (e, z) =>
       e ? reject(e) : resolve(z!),
     ),
   );
@@ -76,7 +135,7 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
     if (!st.isFile()) throw new AextError('E_NOT_FOUND', `${file} is not a regular file`, { file });
     const layout = await readZipLayout(fh, file, limits);
     try {
-      z = await openYauzl(fh.fd);
+      z = await openYauzl(fh.fd, layout.size);
     } catch (e) {
       throw new AextError('E_ZIP_MALFORMED', `${file}: ${(e as Error).message}`, { file }, { cause: e });
     }
@@ -180,12 +239,42 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
       return Buffer.concat(parts);
     };
 
+    const readSmall = (r: ZipRecord) => {
+      const d = { file, entry: r.name };
+      const bad = (why: string, cause?: unknown) => new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)}: ${why}`, d, { cause });
+      if (r.compressedSize > SMALL_ENTRY_BYTES || r.uncompressedSize > SMALL_ENTRY_BYTES) throw new AextError('E_INTERNAL', `readSmall on a large entry ${r.name}`, d);
+      const raw = Buffer.alloc(r.compressedSize);
+      let got = 0;
+      while (got < raw.length) {
+        const n = readSync(fh.fd, raw, got, raw.length - got, r.dataOffset + got);
+        if (n === 0) throw bad('truncated entry data');
+        got += n;
+      }
+      let data: Buffer;
+      if (r.method === 0) data = raw;
+      else {
+        let res: { buffer: Buffer; engine: { bytesWritten: number } };
+        try {
+          res = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, r.uncompressedSize), info: true }) as unknown as typeof res;
+        } catch (e) {
+          if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw bad(`inflates past its declared size of ${r.uncompressedSize} bytes`, e);
+          throw bad(`corrupt compressed data (${(e as Error).message})`, e);
+        }
+        data = res.buffer;
+        if (res.engine.bytesWritten !== r.compressedSize) throw bad(`deflate stream ends after ${res.engine.bytesWritten} of ${r.compressedSize} compressed bytes`);
+      }
+      if (data.length !== r.uncompressedSize) throw bad(`has ${data.length} bytes, header declares ${r.uncompressedSize}`);
+      if (zlib.crc32(data) >>> 0 !== r.crc32) throw new AextError('E_CRC_MISMATCH', `${file}: entry ${showName(r.name)} fails its CRC-32 check`, d);
+      return { data, sha256: createHash('sha256').update(data).digest('hex') };
+    };
+
     return {
       file,
       layout,
       records: layout.records,
       extract,
       readBuffer,
+      readSmall,
       close: async () => {
         zip.close();
         await fh.close().catch(() => undefined);

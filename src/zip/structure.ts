@@ -18,7 +18,7 @@
  * Reads are positional on an open file descriptor; memory is bounded by
  * `maxCentralDirectoryBytes`.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readSync } from 'node:fs';
 import { AextError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { checkEntryName, NameSet, showName } from '../util/paths.js';
@@ -72,13 +72,15 @@ const S_IFLNK = 0o120000;
 /** Flags we understand: bit 1/2 (deflate options), bit 3 (data descriptor), bit 11 (UTF-8). */
 const KNOWN_FLAGS = 0x0002 | 0x0004 | 0x0008 | 0x0800;
 
+// Positional reads are synchronous: phase 1 makes two small reads per entry, and thousands of
+// thread-pool round trips cost more than the reads themselves.
 async function readAt(fh: fsp.FileHandle, pos: number, len: number): Promise<Buffer> {
   const buf = Buffer.alloc(len);
   let got = 0;
   while (got < len) {
-    const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
+    const n = readSync(fh.fd, buf, got, len - got, pos + got);
+    if (n === 0) break;
+    got += n;
   }
   return got === len ? buf : buf.subarray(0, got);
 }

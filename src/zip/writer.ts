@@ -11,19 +11,18 @@
 import { createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import yazl from 'yazl';
 import { AextError, toAextError } from '../errors.js';
 import { compareUtf8 } from '../util/paths.js';
 
-/** One file to write; its content is streamed when yazl reaches it (one entry at a time). */
+/** One file to write; its content is read when it enters the write window. */
 export interface ZipInput {
   /** Entry path (already validated). */
   path: string;
   /** Size in bytes (checked by yazl against the stream). */
   size: number;
-  /** Opens the content stream. */
-  open(): Readable;
+  /** Reads the content (called when the entry enters the write window). */
+  read(): Promise<Buffer>;
   /** Written with mode 0755 when true, else 0644. */
   executable?: boolean;
 }
@@ -58,25 +57,65 @@ export async function writeZip(outFile: string, files: ZipInput[], epochSeconds:
   const mtime = localDateForUtc(epochSeconds);
   const zip = new yazl.ZipFile();
   const sorted = [...files].sort((a, b) => compareUtf8(a.path, b.path));
-  // addReadStreamLazy: yazl deflates entries one after another, so memory is bounded by one
-  // stream (addBuffer would deflate every file at once). Entries then carry a data descriptor
-  // (bit 3), which the reader checks against the central directory.
-  for (const f of sorted) {
-    zip.addReadStreamLazy(f.path, { mtime, mode: f.executable ? 0o100755 : 0o100644, compress: true, compressionLevel: 6, forceDosTimestamp: true, size: f.size }, (cb) => cb(null, f.open()));
-  }
-  zip.end();
-  const tmp = path.join(path.dirname(path.resolve(outFile)), `.${path.basename(outFile)}.${randomBytes(6).toString('hex')}.tmp`);
+  // addBuffer gives a strict layout (sizes in the local header, no data descriptor) and
+  // deflates on the libuv thread pool, but yazl starts every deflate at once: one zlib
+  // context (~400 KB) per entry. We therefore feed it a bounded window of entries and
+  // wait for yazl to finish writing older ones (yazl 3.3.1 Entry.state; pinned exactly).
+  const entries = (zip as unknown as { entries: Array<{ state: number }> }).entries;
+  let firstPending = 0; // yazl finishes entries in order
+  const pending = () => {
+    while (firstPending < entries.length && entries[firstPending]!.state === YAZL_FILE_DATA_DONE) firstPending++;
+    return entries.length - firstPending;
+  };
+  const out = writeOut(zip, outFile);
+  let failed = false;
+  out.done.catch(() => (failed = true));
   try {
-    await new Promise<void>((resolve, reject) => {
-      const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
-      out.on('error', reject);
-      zip.outputStream.on('error', reject);
-      out.on('close', resolve);
-      zip.outputStream.pipe(out);
-    });
-    await fsp.rename(tmp, outFile);
+    for (const f of sorted) {
+      if (pending() >= WINDOW_ENTRIES) {
+        // Yield to the event loop (deflates finish on the thread pool) until half the window is free.
+        while (pending() > WINDOW_ENTRIES / 2 && !failed) await new Promise((r) => setImmediate(r));
+      }
+      if (failed) break;
+      const data = await f.read();
+      zip.addBuffer(data, f.path, { mtime, mode: f.executable ? 0o100755 : 0o100644, compress: true, compressionLevel: 6, forceDosTimestamp: true });
+    }
   } catch (e) {
-    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    await out.abort();
     throw toAextError(e, { file: outFile });
   }
+  zip.end();
+  await out.done;
+}
+
+/** yazl 3.3.1 `Entry.FILE_DATA_DONE`. */
+const YAZL_FILE_DATA_DONE = 3;
+/** Entries deflating or waiting to be written at once (bounds memory to ~window × entry size). */
+const WINDOW_ENTRIES = 64;
+
+/** Pipes yazl's output into a temp file beside `outFile`; `done` renames it into place, `abort` removes it. */
+function writeOut(zip: yazl.ZipFile, outFile: string): { done: Promise<void>; abort: () => Promise<void> } {
+  const tmp = path.join(path.dirname(path.resolve(outFile)), `.${path.basename(outFile)}.${randomBytes(6).toString('hex')}.tmp`);
+  const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
+  const done = (async () => {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        out.on('error', reject);
+        zip.outputStream.on('error', reject);
+        out.on('close', resolve);
+        zip.outputStream.pipe(out);
+      });
+      await fsp.rename(tmp, outFile);
+    } catch (e) {
+      await fsp.rm(tmp, { force: true }).catch(() => undefined);
+      throw toAextError(e, { file: outFile });
+    }
+  })();
+  const abort = async () => {
+    zip.outputStream.unpipe(out);
+    out.destroy();
+    await done.catch(() => undefined);
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+  };
+  return { done, abort };
 }
