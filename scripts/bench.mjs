@@ -55,7 +55,12 @@ function generateTree(dir, files, totalBytes) {
     let buf;
     if (i % 2 === 0) {
       const words = [];
-      while (words.join(' ').length < per) words.push(`word${(i * 7919 + words.length * 104729) % 5000}`);
+      let len = 0;
+      while (len < per) {
+        const w = `word${(i * 7919 + words.length * 104729) % 5000}`;
+        words.push(w);
+        len += w.length + 1;
+      }
       buf = Buffer.from(words.join(' ').slice(0, per));
     } else {
       const parts = [];

@@ -5,6 +5,7 @@
  * Any failure before commit removes staging and leaves ROOT as it was.
  */
 import { promises as fsp } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { AextError, toAextError } from './errors.js';
 import { resolveLimits } from './limits.js';
@@ -185,6 +186,7 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
         signers: v.archive.signers,
         permissions,
         installed_at: new Date().toISOString(),
+        install_id: randomBytes(16).toString('hex'),
         ...(v.archive.unsigned ? { unsigned: true as const } : {}),
       };
       const entry: LockEntry = { ...base, integrity: entryIntegrity(base) };
@@ -211,12 +213,13 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
   });
 }
 
-/** Lists installed extensions (recovers an interrupted change first). */
+/** Lists installed extensions; first recovers an interrupted change and removes leftovers, under the root lock. */
 export async function list(opts: { root?: string } = {}): Promise<{ root: string; extensions: LockEntry[] }> {
   const root = resolveRoot(opts.root);
   const exists = await fsp.stat(root).then(() => true, () => false);
   if (!exists) return { root, extensions: [] };
-  const needsRecovery = await fsp.stat(path.join(root, '.journal.json')).then(() => true, () => false);
+  const nonEmpty = async (d: string) => (await fsp.readdir(path.join(root, d)).catch(() => [] as string[])).length > 0;
+  const needsRecovery = (await fsp.stat(path.join(root, '.journal.json')).then(() => true, () => false)) || (await nonEmpty('.staging')) || (await nonEmpty('.trash')) || (await fsp.stat(path.join(root, '.lock')).then(() => true, () => false));
   const lock = needsRecovery ? await withRoot(root, () => readLock(root)) : await readLock(root);
   return { root, extensions: Object.values(lock.extensions) };
 }

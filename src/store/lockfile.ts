@@ -30,6 +30,8 @@ export interface LockEntry {
   permissions: Permissions;
   /** ISO 8601 UTC time of the install. */
   installed_at: string;
+  /** Random id of the install transaction (matches the journal; tells a committed change from an interrupted one). */
+  install_id: string;
   /** True when installed with --allow-unsigned. */
   unsigned?: true;
   /** Hex SHA-256 of the canonical JSON of this entry without `integrity`. */

@@ -33,8 +33,8 @@ interface Journal {
   final: string;
   staging?: string;
   trash?: string;
-  /** index_digest of the new entry (install). */
-  digest?: string;
+  /** install_id of the new lock entry (install). */
+  txid?: string;
 }
 
 const JOURNAL = '.journal.json';
@@ -86,7 +86,7 @@ export async function recover(root: string): Promise<void> {
     const trash = j.trash ? path.join(root, j.trash) : undefined;
     const staging = j.staging ? path.join(root, j.staging) : undefined;
     if (j.op === 'install') {
-      const committed = entry !== undefined && entry.index_digest === j.digest;
+      const committed = entry !== undefined && entry.install_id === j.txid;
       if (!committed) {
         if (staging && !(await lstatOrUndefined(staging))) await rmrf(final); // staging was renamed in: undo it
         if (trash && (await lstatOrUndefined(trash)) && !(await lstatOrUndefined(final))) {
@@ -148,7 +148,7 @@ export async function commitInstall(root: string, staging: string, entry: LockEn
   const final = path.join(root, entry.path);
   const old = await lstatOrUndefined(final);
   const trashRel = old ? path.posix.join('.trash', randomId()) : undefined;
-  const j: Journal = { op: 'install', key, final: entry.path, staging: path.relative(root, staging), trash: trashRel, digest: entry.index_digest };
+  const j: Journal = { op: 'install', key, final: entry.path, staging: path.relative(root, staging), trash: trashRel, txid: entry.install_id };
   const lock: Lockfile = await readLock(root);
   try {
     await writeFileAtomic(path.join(root, JOURNAL), JSON.stringify(j));

@@ -13,6 +13,7 @@ import { Parser, type ReadEntry } from 'tar';
 import { AextError, toAextError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { checkEntryName, NameSet, showName } from '../util/paths.js';
+import { prescanTar } from './prescan.js';
 
 /** One regular file read from a tarball. */
 export interface TarFile {
@@ -53,6 +54,7 @@ export async function readTarball(file: string, limits: Limits): Promise<TarFile
       throw unsafe(`corrupt gzip data (${msg})`);
     }
   }
+  prescanTar(tarBytes, file);
   const files: TarFile[] = [];
   const dirs: string[] = [];
   let failure: AextError | undefined;

@@ -62,9 +62,11 @@ export async function writeZip(outFile: string, files: ZipInput[], epochSeconds:
   // context (~400 KB) per entry. We therefore feed it a bounded window of entries and
   // wait for yazl to finish writing older ones (yazl 3.3.1 Entry.state; pinned exactly).
   const entries = (zip as unknown as { entries: Array<{ state: number }> }).entries;
+  const sizes: number[] = [];
   let firstPending = 0; // yazl finishes entries in order
+  let pendingBytes = 0;
   const pending = () => {
-    while (firstPending < entries.length && entries[firstPending]!.state === YAZL_FILE_DATA_DONE) firstPending++;
+    while (firstPending < entries.length && entries[firstPending]!.state === YAZL_FILE_DATA_DONE) pendingBytes -= sizes[firstPending++]!;
     return entries.length - firstPending;
   };
   const out = writeOut(zip, outFile);
@@ -72,12 +74,14 @@ export async function writeZip(outFile: string, files: ZipInput[], epochSeconds:
   out.done.catch(() => (failed = true));
   try {
     for (const f of sorted) {
-      if (pending() >= WINDOW_ENTRIES) {
-        // Yield to the event loop (deflates finish on the thread pool) until half the window is free.
-        while (pending() > WINDOW_ENTRIES / 2 && !failed) await new Promise((r) => setImmediate(r));
+      if (pending() >= WINDOW_ENTRIES || pendingBytes + f.size > WINDOW_BYTES) {
+        // Yield to the event loop (deflates finish on the thread pool) until the window has room.
+        while ((pending() > WINDOW_ENTRIES / 2 || (pendingBytes + f.size > WINDOW_BYTES && pending() > 0)) && !failed) await new Promise((r) => setImmediate(r));
       }
       if (failed) break;
       const data = await f.read();
+      sizes.push(data.length);
+      pendingBytes += data.length;
       zip.addBuffer(data, f.path, { mtime, mode: f.executable ? 0o100755 : 0o100644, compress: true, compressionLevel: 6, forceDosTimestamp: true });
     }
   } catch (e) {
@@ -92,6 +96,8 @@ export async function writeZip(outFile: string, files: ZipInput[], epochSeconds:
 const YAZL_FILE_DATA_DONE = 3;
 /** Entries deflating or waiting to be written at once (bounds memory to ~window × entry size). */
 const WINDOW_ENTRIES = 64;
+/** Uncompressed bytes in the window at once (an entry larger than this is written alone). */
+const WINDOW_BYTES = 16 * 1024 * 1024;
 
 /** Pipes yazl's output into a temp file beside `outFile`; `done` renames it into place, `abort` removes it. */
 function writeOut(zip: yazl.ZipFile, outFile: string): { done: Promise<void>; abort: () => Promise<void> } {
