@@ -129,7 +129,7 @@ export interface ParsedEnvelope {
 export function parseEnvelope(bytes: Buffer, limits: Pick<Limits, 'maxEnvelopeBytes' | 'maxSignatures' | 'maxPathBytes' | 'maxSegmentBytes' | 'maxDepth' | 'maxEntries'>, file?: string): ParsedEnvelope {
   const d = { file, entry: ENVELOPE_PATH };
   if (bytes.length > limits.maxEnvelopeBytes) {
-    throw new AextError('E_LIMIT_EXCEEDED', `${ENVELOPE_PATH} is larger than ${limits.maxEnvelopeBytes} bytes`, { ...d, limit: 'maxEnvelopeBytes' });
+    throw new AextError('E_LIMIT_EXCEEDED', `${file ? `${file}: ` : ''}${ENVELOPE_PATH} is larger than ${limits.maxEnvelopeBytes} bytes`, { ...d, limit: 'maxEnvelopeBytes' });
   }
   const bad = (why: string) => new AextError('E_ENVELOPE_INVALID', `${ENVELOPE_PATH}${file ? ` in ${file}` : ''}: ${why}`, d);
   let raw: unknown;
@@ -143,14 +143,14 @@ export function parseEnvelope(bytes: Buffer, limits: Pick<Limits, 'maxEnvelopeBy
   if (extra.length) throw bad(`unknown field(s) ${extra.join(', ')}`);
   if (typeof raw.payloadType !== 'string') throw bad('payloadType missing');
   if (raw.payloadType !== INDEX_PAYLOAD_TYPE) {
-    throw new AextError('E_PAYLOAD_TYPE', `${ENVELOPE_PATH}: payloadType ${JSON.stringify(raw.payloadType)} is not ${INDEX_PAYLOAD_TYPE}`, d);
+    throw new AextError('E_PAYLOAD_TYPE', `${file ? `${file}: ` : ''}${ENVELOPE_PATH}: payloadType ${JSON.stringify(raw.payloadType)} is not ${INDEX_PAYLOAD_TYPE}`, d);
   }
   if (typeof raw.payload !== 'string') throw bad('payload missing');
   const indexBytes = decodeBase64Strict(raw.payload);
   if (!indexBytes) throw bad('payload is not canonical base64');
   if (!Array.isArray(raw.signatures)) throw bad('signatures is not an array');
   if (raw.signatures.length > limits.maxSignatures) {
-    throw new AextError('E_LIMIT_EXCEEDED', `${ENVELOPE_PATH}: ${raw.signatures.length} signatures exceed the limit of ${limits.maxSignatures}`, { ...d, limit: 'maxSignatures' });
+    throw new AextError('E_LIMIT_EXCEEDED', `${file ? `${file}: ` : ''}${ENVELOPE_PATH}: ${raw.signatures.length} signatures exceed the limit of ${limits.maxSignatures}`, { ...d, limit: 'maxSignatures' });
   }
   const signatures: EnvelopeSignature[] = [];
   for (const s of raw.signatures) {

@@ -154,6 +154,19 @@ describe('zip structure', () => {
   it('refuses local sizes that differ from the central directory', async () => {
     await refuse(withEntry({ name: 'a.txt', data, local: { usize: 999 } }), 'E_ZIP_MALFORMED');
   });
+  it('refuses a local CRC that differs from the central directory', async () => {
+    await refuse(withEntry({ name: 'a.txt', data, local: { crc: 1 } }), 'E_ZIP_MALFORMED');
+  });
+  it('refuses a zip64 end-of-central-directory locator', async () => {
+    const good = signedRawZip(base(), [key]);
+    const eocd = good.subarray(good.length - 22);
+    const loc = Buffer.alloc(20);
+    loc.writeUInt32LE(0x07064b50, 0);
+    const body = good.subarray(0, good.length - 22);
+    const patched = Buffer.from(eocd);
+    patched.writeUInt32LE(patched.readUInt32LE(12) + 20, 12); // central directory grows by the locator
+    await refuse(Buffer.concat([body, loc, patched]), 'E_ZIP_UNSUPPORTED');
+  });
   it('refuses local flags that differ', async () => {
     await refuse(withEntry({ name: 'a.txt', data, local: { flags: 0x0802 } }), 'E_ZIP_MALFORMED');
   });
@@ -215,6 +228,39 @@ describe('zip structure', () => {
   });
 });
 
+describe('check (registry side) applies the same rules and writes nothing outside a temp dir', () => {
+  it('refuses hostile uploads without writing anything', async () => {
+    const { check } = await import('../check.js');
+    const os = await import('node:os');
+    const { readdirSync } = await import('node:fs');
+    const sandbox = tmpdir('aext-check-');
+    const files = [
+      ['traversal.aext', withEntry({ name: '../evil.txt', data }), 'E_PATH_TRAVERSAL'],
+      ['symlink.aext', withEntry({ name: 'l', data, mode: 0o120777 }), 'E_ENTRY_TYPE'],
+      ['dup.aext', signedRawZip([...base(), { name: 'SKILL.md', data }], [key]), 'E_DUPLICATE_ENTRY'],
+      ['good.aext', signedRawZip(base(), [key]), undefined],
+    ] as const;
+    for (const [n, b] of files) writeFileSync(path.join(sandbox, n), b);
+    const before = snapshot(sandbox);
+    // A private TMPDIR for check's temporary directories, to see that none survives.
+    const privateTmp = tmpdir('aext-check-tmp-');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = privateTmp;
+    let results;
+    try {
+      expect(os.tmpdir()).toBe(privateTmp);
+      results = await check(files.map(([n]) => path.join(sandbox, n)), { pub: [pub] });
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(results.map((r) => r.error?.code)).toEqual(files.map(([, , c]) => c));
+    expect(results[3]!.verdict).toBe('pass');
+    expect(snapshot(sandbox)).toEqual(before);
+    expect(readdirSync(privateTmp)).toEqual([]);
+  });
+});
+
 describe('resources', () => {
   it('refuses an entry whose compression ratio is a bomb', async () => {
     const zeros = Buffer.alloc(8 * 1024 * 1024);
@@ -234,6 +280,17 @@ describe('resources', () => {
   });
   it('enforces the total-size limit from the policy', async () => {
     await refuse(withEntry({ name: 'big.txt', data: Buffer.alloc(5000, 0x61) }), 'E_LIMIT_EXCEEDED', { policy: { policy_version: 1, limits: { maxTotalBytes: 4096 } } });
+  });
+  it('enforces the per-entry size limit from the policy', async () => {
+    await refuse(withEntry({ name: 'big.txt', data: Buffer.alloc(3000, 0x61) }), 'E_LIMIT_EXCEEDED', { policy: { policy_version: 1, limits: { maxEntryBytes: 2048 } } });
+  });
+  it('enforces the whole-archive compression ratio', async () => {
+    const many = Array.from({ length: 4 }, (_, i) => ({ name: `z${i}.txt`, data: Buffer.alloc(200 * 1024, 0x61) }));
+    await refuse(signedRawZip([...base(), ...many], [key]), 'E_LIMIT_EXCEEDED', { policy: { policy_version: 1, limits: { ratioGraceBytes: 1024, maxEntryRatio: 100000, maxTotalRatio: 50 } } });
+  });
+  it('enforces the signature-count cap', async () => {
+    const many = signedRawZip(base(), [key], { envelope: (e) => ({ ...e, signatures: Array.from({ length: 17 }, () => e.signatures[0]!) }) });
+    await refuse(many, 'E_LIMIT_EXCEEDED');
   });
   it('enforces the envelope size cap', async () => {
     await refuse(signedRawZip(base(), [key]), 'E_LIMIT_EXCEEDED', { policy: { policy_version: 1, limits: { maxEnvelopeBytes: 64 } } });
