@@ -18,7 +18,8 @@ import type { Limits } from './limits.js';
 import type { Manifest } from './types.js';
 import { openZip, type ZipArchive, type ZipRecord } from './zip/reader.js';
 import { ENVELOPE_PATH, parseEnvelope, RESERVED_PREFIX, verifySignatures, type IndexFile, type ParsedEnvelope } from './crypto/dsse.js';
-import type { PublicKey } from './crypto/keys.js';
+import { keyAuthorizes, keyExpired, type TrustedKey } from './trust/keys.js';
+import { parseRotation, ROTATION_ENTRY, type ParsedRotation } from './trust/rotation.js';
 import { parseManifest } from './manifest/validate.js';
 import { showName } from './util/paths.js';
 import { sha256Hex } from './util/hash.js';
@@ -31,9 +32,11 @@ export interface OpenOptions {
    * keys must have signed, unless `allowUnsigned` and the archive has no signatures.
    * When omitted, signatures are parsed but not checked (inspect, validate, scan).
    */
-  trusted?: PublicKey[];
-  /** Distinct trusted signers required (default 1). */
+  trusted?: TrustedKey[];
+  /** Distinct trusted, authorized signers required (default 1). */
   threshold?: number;
+  /** Clock for key expiry (default now). */
+  now?: Date;
   /** Require a valid trusted signature even when `trusted` is empty (install without keys). */
   requireSignature?: boolean;
   /** Accept an archive whose envelope has no signatures (never one with bad signatures). */
@@ -55,6 +58,10 @@ export interface OpenedArchive {
   signaturesChecked: boolean;
   /** True when the archive has no signatures (only possible with allowUnsigned or no trust check). */
   unsigned: boolean;
+  /** Key-rotation statements shipped under META-AEXT/rotation/ (parsed, not yet verified). */
+  rotations: ParsedRotation[];
+  /** The trusted keys that signed (parallel to `signers`). */
+  signerKeys: TrustedKey[];
   close(): Promise<void>;
 }
 
@@ -82,8 +89,10 @@ export async function openArchive(file: string, opts: OpenOptions): Promise<Open
   try {
     const d = (entry: string) => ({ file, entry });
     let envRecord: ZipRecord | undefined;
+    const rotationRecords: ZipRecord[] = [];
     for (const r of zip.records) {
       if (r.name === ENVELOPE_PATH) envRecord = r;
+      else if (ROTATION_ENTRY.test(r.name)) rotationRecords.push(r);
       else if (r.name.toUpperCase().startsWith(RESERVED_PREFIX)) {
         throw new AextError('E_RESERVED_ENTRY', `${file}: entry ${showName(r.name)} is under the reserved META-AEXT/ directory`, d(r.name));
       }
@@ -92,7 +101,13 @@ export async function openArchive(file: string, opts: OpenOptions): Promise<Open
     const envBytes = await zip.readBuffer(envRecord, limits.maxEnvelopeBytes);
     const envelope = parseEnvelope(envBytes, limits, file);
 
+    if (rotationRecords.length > limits.maxSignatures) {
+      throw new AextError('E_LIMIT_EXCEEDED', `${file}: ${rotationRecords.length} rotation statements exceed the limit of ${limits.maxSignatures}`, d(RESERVED_PREFIX + 'rotation/'));
+    }
+    const rotations: ParsedRotation[] = [];
+    for (const r of rotationRecords) rotations.push(parseRotation(await zip.readBuffer(r, 64 * 1024), `${file}:${r.name}`));
     let signers: string[] = [];
+    let signerKeys: TrustedKey[] = [];
     let checked = false;
     const unsigned = envelope.envelope.signatures.length === 0;
     const trusted = opts.trusted ?? [];
@@ -103,7 +118,21 @@ export async function openArchive(file: string, opts: OpenOptions): Promise<Open
         if (trusted.length === 0 && !unsigned) {
           throw new AextError('E_UNTRUSTED_KEY', `${file}: no trusted key given (use --pub KEY.pem)`, d(ENVELOPE_PATH));
         }
-        signers = verifySignatures(envelope, trusted, opts.threshold ?? 1, file).validKeyIds;
+        const valid = verifySignatures(envelope, trusted, 1, file).validKeyIds;
+        // Scope, expiry and threshold (TUF-style delegation): count distinct authorized keys.
+        const byId = new Map<string, TrustedKey>();
+        for (const k of trusted) if (!byId.has(k.keyid) || k.origin === 'cli') byId.set(k.keyid, k);
+        const ix = envelope.index;
+        const authorized = valid.filter((id) => keyAuthorizes(byId.get(id)!, ix.publisher, ix.name));
+        const fresh = authorized.filter((id) => !keyExpired(byId.get(id)!, opts.now ?? new Date()));
+        const threshold = Math.max(1, opts.threshold ?? 1);
+        if (authorized.length === 0) {
+          throw new AextError('E_KEY_NOT_AUTHORIZED', `${file}: signed by ${valid.map((x) => x.slice(0, 12) + '…').join(', ')}, trusted only outside ${ix.publisher}/${ix.name}`, { ...d(ENVELOPE_PATH), keyids: valid });
+        }
+        if (fresh.length === 0) throw new AextError('E_KEY_EXPIRED', `${file}: every authorized signing key is past its not_after date`, { ...d(ENVELOPE_PATH), keyids: authorized });
+        if (fresh.length < threshold) throw new AextError('E_THRESHOLD', `${file}: ${fresh.length} distinct authorized signature(s), the policy requires ${threshold}`, { ...d(ENVELOPE_PATH), keyids: fresh });
+        signers = fresh;
+        signerKeys = fresh.map((id) => byId.get(id)!);
         checked = true;
       }
     }
@@ -113,7 +142,7 @@ export async function openArchive(file: string, opts: OpenOptions): Promise<Open
     const present = new Set<string>();
     const pairs: OpenedArchive['pairs'] = [];
     for (const r of zip.records) {
-      if (r === envRecord) continue;
+      if (r === envRecord || rotationRecords.includes(r)) continue;
       if (r.isDir) {
         pairs.push({ record: r, file: undefined });
         continue;
@@ -145,7 +174,7 @@ export async function openArchive(file: string, opts: OpenOptions): Promise<Open
         d('aext.json'),
       );
     }
-    return { file, zip, envelope, manifest, manifestBytes, pairs, signers, signaturesChecked: checked, unsigned, close: () => zip.close() };
+    return { file, zip, envelope, manifest, manifestBytes, pairs, signers, signerKeys, signaturesChecked: checked, unsigned, rotations, close: () => zip.close() };
   } catch (e) {
     await zip.close();
     throw e;

@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   E_MANIFEST_INVALID: { exit: 2, summary: 'aext.json fails the v1 schema or a cross-field rule' },
   E_FRONTMATTER_INVALID: { exit: 2, summary: 'SKILL.md frontmatter is missing, unclosed, too large or breaks the Agent Skills rules' },
   E_LAYOUT_INVALID: { exit: 2, summary: 'a path the manifest names is missing, or the extension layout is wrong for its kind' },
+  E_KEY_UNKNOWN: { exit: 2, summary: 'no such key id in the trust store' },
   E_NOT_INSTALLED: { exit: 2, summary: 'no such extension in the lockfile' },
 
   // --- verification (3)
@@ -62,6 +63,14 @@ export const ERROR_CODES = {
   E_DIGEST_MISMATCH: { exit: 3, summary: 'an entry\'s sha256 differs from the signed INDEX' },
   E_SIZE_MISMATCH: { exit: 3, summary: 'an entry\'s size differs from the signed INDEX' },
   E_LOCK_INTEGRITY: { exit: 3, summary: 'aext-lock.json is malformed or an entry fails its integrity digest (edited by hand?)' },
+  E_KEY_NOT_AUTHORIZED: { exit: 3, summary: 'the signing key is trusted, but not for this publisher/name (outside its scope)' },
+  E_KEY_EXPIRED: { exit: 3, summary: 'the signing key is past its not_after date in the trust store or policy' },
+  E_THRESHOLD: { exit: 3, summary: 'fewer distinct trusted keys signed than the policy threshold requires' },
+  E_ROTATION_INVALID: { exit: 3, summary: 'a key-rotation statement is malformed or not signed by both the old and the new key' },
+  E_KEY_REVOKED: { exit: 3, summary: 'the archive is signed by a key on the revocation list' },
+  E_ROLLBACK: { exit: 3, summary: 'a revocation list older than the stored one was presented (rollback)' },
+  E_REVOCATIONS_CONFLICT: { exit: 3, summary: 'a revocation list with the stored version but different content was presented' },
+  E_AUDIT_FAILED: { exit: 3, summary: 'audit found lock entries, installed files or signers that fail their checks' },
   E_ARCHIVE_CHANGED: { exit: 3, summary: 'installed files differ from the signed index recorded at install' },
   // --- unsafe archive (4)
   E_PATH_TRAVERSAL: { exit: 4, summary: 'entry name escapes the target (.., absolute, drive letter, UNC) — ZipSlip' },
@@ -77,6 +86,11 @@ export const ERROR_CODES = {
   E_LIMIT_EXCEEDED: { exit: 4, summary: 'an archive limit was exceeded (entries, sizes, ratio, path length, depth, envelope size)' },
   E_SOURCE_UNSAFE: { exit: 4, summary: 'pack source holds a link outside the source, a special file or a bad tar entry' },
   // --- policy (5)
+  E_KEY_CHANGED: { exit: 5, summary: 'an update is signed by a key other than the pinned one, with no valid rotation chain' },
+  E_DOWNGRADE: { exit: 5, summary: 'the archive\'s version is lower than the installed one (use --allow-downgrade)' },
+  E_VERSION_REUSED: { exit: 5, summary: 'the installed version already exists with different content (versions are immutable)' },
+  E_QUARANTINED: { exit: 5, summary: 'publisher/name@version is quarantined by the revocation list' },
+  E_REVOCATIONS_STALE: { exit: 5, summary: 'the revocation list is missing or expired (and no grace period applies)' },
   E_POLICY_INVALID: { exit: 5, summary: 'policy file unreadable or fails its schema: fail closed, install denied' },
   E_NOT_CONFIRMED: { exit: 5, summary: 'requested permissions were not confirmed (no TTY and no --yes)' },
   E_POLICY_DENIED: { exit: 5, summary: 'the install policy denies this extension (reasons listed)' },

@@ -18,13 +18,23 @@ import { finishScan, isDependencyPath, oversizeFinding, scanOne, type ScanResult
 import type { IndexFile } from './crypto/dsse.js';
 import { DEFAULT_POLICY, evaluatePolicy, type Policy } from './policy/policy.js';
 import type { PublicKey } from './crypto/keys.js';
+import { cliKeys, keyFromRecord, type TrustedKey } from './trust/keys.js';
+import { loadStoreKeys } from './trust/store.js';
+import { loadRevocations, rootsFromPolicy } from './trust/revocations.js';
+import { checkUpdate } from './trust/update.js';
+import { storeEnvelope } from './audit.js';
+import { loadStoreRotations } from './trust/store.js';
 import { commitInstall, commitUninstall, extensionDir, makeStaging, resolveRoot, withRoot } from './store/root.js';
 import { entryIntegrity, lockKey, readLock, type LockEntry } from './store/lockfile.js';
 
 /** Options shared by install and check. */
 export interface VetOptions {
-  /** Trusted keys (`--pub`). */
+  /** Keys given with `--pub`: trusted for this operation, unscoped. */
   pub?: PublicKey[];
+  /** Further trusted keys, scoped (trust store); the policy's `trusted_keys` are added. */
+  trusted?: TrustedKey[];
+  /** Test hook: called after the archive is verified and before extraction starts. */
+  onVerified?: () => void | Promise<void>;
   /** Policy (default {@link DEFAULT_POLICY}). */
   policy?: Policy;
   /** Accept an archive with no signatures (never bad ones); loud. */
@@ -39,6 +49,8 @@ export interface VetOptions {
 /** What vetting learned about a staged archive. */
 export interface Vetted {
   archive: OpenedArchive;
+  /** Every trusted key considered (for rotation hops). */
+  trusted: TrustedKey[];
   info: PackageInfo;
   scan: ScanResult;
   archiveSha256: string;
@@ -56,13 +68,20 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
     throw new AextError('E_UNSIGNED_FORBIDDEN', 'the policy forbids --allow-unsigned', { file });
   }
   const limits = resolveLimits(policy.limits);
+  const trusted: TrustedKey[] = [
+    ...cliKeys(opts.pub ?? []),
+    ...(opts.trusted ?? []),
+    ...(policy.trusted_keys ?? []).map((r, i) => keyFromRecord(r, 'policy', `policy trusted_keys[${i}]`)),
+  ];
   const archive = await openArchive(file, {
     limits,
-    trusted: opts.pub ?? [],
+    trusted,
+    threshold: policy.threshold,
     requireSignature: opts.requireSignature ?? true,
     allowUnsigned: opts.allowUnsigned,
   });
   try {
+    await opts.onVerified?.();
     if (archive.unsigned && opts.allowUnsigned) opts.onReport?.('warn', `WARNING: ${file} is UNSIGNED; installing it only because --allow-unsigned was given`);
     const archiveSha256 = await fileSha256(file);
     // Small files are scanned from memory as they are extracted; the rest afterwards from staging.
@@ -84,7 +103,7 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
     }
     const decision = evaluatePolicy({ manifest: info.manifest, policy });
     if (!decision.allow) throw new AextError('E_POLICY_DENIED', `${file}: denied by policy: ${decision.reasons.join('; ')}`, { file, reasons: decision.reasons });
-    return { archive, info, scan, archiveSha256 };
+    return { archive, info, scan, archiveSha256, trusted };
   } finally {
     await archive.close();
   }
@@ -124,6 +143,10 @@ export interface InstallOptions extends VetOptions {
   yes?: boolean;
   /** Asks the user to grant permissions (TTY); absent = non-interactive. */
   confirm?: (summary: { manifest: Manifest; permissions: Permissions }) => Promise<boolean>;
+  /** Accept a lower version than the installed one (still needs a trusted signature; recorded). */
+  allowDowngrade?: boolean;
+  /** Use the trust store of ROOT (default true). */
+  useTrustStore?: boolean;
   /** Test hook called between commit steps (crash-safety harness). */
   commitHook?: (step: string) => void;
 }
@@ -163,7 +186,8 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
   return withRoot(root, async () => {
     const staging = await makeStaging(root);
     try {
-      const v = await vet(file, staging, { ...opts, policy, requireSignature: true });
+      const storeKeys = opts.useTrustStore === false ? [] : await loadStoreKeys(root);
+      const v = await vet(file, staging, { ...opts, trusted: [...(opts.trusted ?? []), ...storeKeys], policy, requireSignature: true });
       const m = v.info.manifest;
       const permissions = m.permissions ?? {};
       if (policy.require_confirmation !== false && !opts.yes) {
@@ -175,6 +199,24 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
       const lock = await readLock(root);
       const key = lockKey(m.publisher, m.name);
       const previous = lock.extensions[key];
+      if (opts.allowDowngrade && policy.allow_downgrade === false) throw new AextError('E_POLICY_DENIED', 'the policy forbids --allow-downgrade', { file, reasons: ['allow_downgrade is false'] });
+      const storeRotations = await loadStoreRotations(root);
+      const roots = policy.revocation ? rootsFromPolicy(policy.revocation) : undefined;
+      const pin = checkUpdate({
+        previous,
+        publisher: m.publisher,
+        name: m.name,
+        version: m.version,
+        indexDigest: v.archive.envelope.indexDigest,
+        unsigned: v.archive.unsigned,
+        signers: v.archive.signerKeys,
+        known: v.trusted,
+        rotations: [...v.archive.rotations, ...storeRotations],
+        allowDowngrade: opts.allowDowngrade === true,
+        revocations: roots ? { roots, list: (await loadRevocations(root, roots))?.list, required: policy.revocation!.required !== false, source: path.join(root, 'trust', 'revocations.dsse.json') } : undefined,
+        now: new Date(),
+      });
+      if (pin.downgraded_from) opts.onReport?.('warn', `DOWNGRADE: ${m.publisher}/${m.name} ${pin.downgraded_from} -> ${m.version} (--allow-downgrade; recorded in the lock)`);
       const base: Omit<LockEntry, 'integrity'> = {
         publisher: m.publisher,
         name: m.name,
@@ -187,9 +229,12 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
         permissions,
         installed_at: new Date().toISOString(),
         install_id: randomBytes(16).toString('hex'),
+        ...pin,
         ...(v.archive.unsigned ? { unsigned: true as const } : {}),
       };
       const entry: LockEntry = { ...base, integrity: entryIntegrity(base) };
+      // The signed INDEX is kept (content-addressed) so `aext audit` can re-hash installed files later.
+      await storeEnvelope(root, entry.index_digest, v.archive.envelope.bytes);
       await commitInstall(root, staging, entry, opts.commitHook);
       return {
         root,

@@ -16,6 +16,7 @@ import { compareUtf8 } from './util/paths.js';
 import { archiveEpoch, writeZip } from './zip/writer.js';
 import type { PrivateKey } from './crypto/keys.js';
 import { fileSha256 } from './archive.js';
+import { parseRotation } from './trust/rotation.js';
 
 /** Options of {@link pack}. */
 export interface PackOptions {
@@ -31,6 +32,8 @@ export interface PackOptions {
   failOn?: Severity;
   /** Archive timestamp in Unix seconds (default: SOURCE_DATE_EPOCH or 1980-01-01). */
   epochSeconds?: number;
+  /** Key-rotation statements (DSSE bytes) to ship as META-AEXT/rotation/<seq>.dsse.json. */
+  rotations?: Buffer[];
   /** Warnings and progress. */
   onReport?: Reporter;
 }
@@ -92,7 +95,12 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     if (st?.isDirectory()) throw new AextError('E_USAGE', `output ${out} is a directory`, { file: out });
   }
   const epoch = opts.epochSeconds ?? archiveEpoch();
-  await writeZip(out, [...files, bufferFile(ENVELOPE_PATH, serializeEnvelope(env))], epoch);
+  const rotationFiles = (opts.rotations ?? []).map((b, i) => {
+    const r = parseRotation(b, `rotation #${i + 1}`);
+    if (r.rotation.publisher !== m.publisher) throw new AextError('E_ROTATION_INVALID', `rotation #${i + 1} is for publisher ${r.rotation.publisher}, not ${m.publisher}`);
+    return bufferFile(`META-AEXT/rotation/${r.rotation.seq}.dsse.json`, b);
+  });
+  await writeZip(out, [...files, bufferFile(ENVELOPE_PATH, serializeEnvelope(env)), ...rotationFiles], epoch);
   return {
     file: out,
     sha256: await fileSha256(out),

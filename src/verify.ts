@@ -11,6 +11,7 @@ import type { PrivateKey, PublicKey } from './crypto/keys.js';
 import type { Permissions } from './types.js';
 import { archiveEpoch, writeZip } from './zip/writer.js';
 import { showName } from './util/paths.js';
+import { cliKeys } from './trust/keys.js';
 import { bufferFile, type SourceFile } from './source.js';
 
 /** Result of {@link verify}. */
@@ -51,7 +52,7 @@ async function checkAllDigests(a: OpenedArchive): Promise<number> {
  */
 export async function verify(file: string, keys: PublicKey[], opts: { limits?: Partial<Limits> } = {}): Promise<VerifyResult> {
   if (keys.length === 0) throw new AextError('E_USAGE', 'verify needs at least one --pub KEY.pem', { file });
-  const a = await openArchive(file, { limits: resolveLimits(opts.limits), trusted: keys, requireSignature: true });
+  const a = await openArchive(file, { limits: resolveLimits(opts.limits), trusted: cliKeys(keys), requireSignature: true });
   try {
     const files = await checkAllDigests(a);
     return {

@@ -18,6 +18,10 @@ import { register as inspect } from './commands/inspect.js';
 import { register as install } from './commands/install.js';
 import { register as list } from './commands/list.js';
 import { register as check } from './commands/check.js';
+import { register as trust } from './commands/trust.js';
+import { register as policy } from './commands/policy.js';
+import { register as revocations } from './commands/revocations.js';
+import { register as audit } from './commands/audit.js';
 
 /** What command files get: output settings and the runner. */
 export interface Ctx {
@@ -64,8 +68,12 @@ export async function main(argv: string[]): Promise<ExitCode> {
       writeErr: (s) => process.stderr.write(s),
       outputError: () => undefined,
     });
-  for (const reg of [keygen, init, validate, scan, pack, sign, verify, inspect, install, list, check]) reg(program, ctx);
-  for (const c of program.commands) c.option('--json', 'print exactly one JSON object on stdout').option('-q, --quiet', 'no warnings or progress on stderr').exitOverride();
+  for (const reg of [keygen, init, validate, scan, pack, sign, verify, inspect, install, list, check, trust, policy, revocations, audit]) reg(program, ctx);
+  const addCommon = (c: Command) => {
+    c.option('--json', 'print exactly one JSON object on stdout').option('-q, --quiet', 'no warnings or progress on stderr').exitOverride();
+    c.commands.forEach(addCommon);
+  };
+  program.commands.forEach(addCommon);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

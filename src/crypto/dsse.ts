@@ -118,6 +118,8 @@ export interface ParsedEnvelope {
   index: Index;
   /** Lowercase hex SHA-256 of `indexBytes` (the "index digest" in the lock). */
   indexDigest: string;
+  /** The envelope file bytes as read. */
+  bytes: Buffer;
 }
 
 /**
@@ -167,6 +169,7 @@ export function parseEnvelope(bytes: Buffer, limits: Pick<Limits, 'maxEnvelopeBy
     indexBytes,
     index,
     indexDigest: sha256Hex(indexBytes),
+    bytes,
   };
 }
 

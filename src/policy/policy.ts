@@ -9,6 +9,8 @@ import type { Manifest, Permissions, Severity } from '../types.js';
 import { parseStrictJson } from '../util/json.js';
 import { formatSchemaErrors, validator } from '../manifest/ajv.js';
 import { hostAllowed } from '../manifest/validate.js';
+import { globMatch } from './glob.js';
+import type { KeyRecord } from '../trust/keys.js';
 
 /** A parsed policy file (schemas/aext-policy.v1.schema.json). */
 export interface Policy {
@@ -21,6 +23,14 @@ export interface Policy {
   permissions_ceiling?: Permissions;
   scan?: { fail_on?: Severity };
   limits?: Partial<Limits>;
+  /** Distinct authorized signatures required (default 1). */
+  threshold?: number;
+  /** Keys this policy trusts, each scoped to a publisher and name globs. */
+  trusted_keys?: KeyRecord[];
+  /** Revocation list roots: verified at `threshold`, `grace_seconds` after expiry, `required` (default true). */
+  revocation?: { root_keys: string[]; threshold?: number; grace_seconds?: number; required?: boolean };
+  /** Whether --allow-downgrade may be used (default true). */
+  allow_downgrade?: boolean;
 }
 
 /** The policy in force when no --policy is given: signature required, confirmation required, --allow-unsigned usable. */
@@ -57,11 +67,7 @@ export async function loadPolicy(file: string): Promise<Policy> {
   return parsePolicy(text, file);
 }
 
-/** Simple glob: `*` matches any run of characters except `/`. */
-export function globMatch(glob: string, s: string): boolean {
-  const re = new RegExp('^' + glob.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*') + '$');
-  return re.test(s);
-}
+export { globMatch };
 
 const underPath = (p: string, roots: readonly string[]) =>
   roots.some((r) => p === r || p.startsWith(r.endsWith('/') ? r : r + '/') || r === '*');

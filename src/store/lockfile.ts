@@ -32,6 +32,16 @@ export interface LockEntry {
   installed_at: string;
   /** Random id of the install transaction (matches the journal; tells a committed change from an interrupted one). */
   install_id: string;
+  /** Key pinned for updates (trust on first use, moved only by a rotation chain). */
+  pinned_key?: { keyid: string; public_key: string };
+  /** How the pin was reached: first install, same key, or rotation. */
+  pin_source?: 'tofu' | 'pinned' | 'rotation';
+  /** Key ids of the rotation chain that moved the pin. */
+  rotated_from?: string[];
+  /** Installed over this higher version with --allow-downgrade. */
+  downgraded_from?: string;
+  /** Set by `aext audit --fix`: moved aside, with when and why. */
+  quarantined?: { at: string; reason: string; path: string };
   /** True when installed with --allow-unsigned. */
   unsigned?: true;
   /** Hex SHA-256 of the canonical JSON of this entry without `integrity`. */

@@ -61,12 +61,16 @@ export async function writeZip(outFile: string, files: ZipInput[], epochSeconds:
   // deflates on the libuv thread pool, but yazl starts every deflate at once: one zlib
   // context (~400 KB) per entry. We therefore feed it a bounded window of entries and
   // wait for yazl to finish writing older ones (yazl 3.3.1 Entry.state; pinned exactly).
-  const entries = (zip as unknown as { entries: Array<{ state: number }> }).entries;
+  const entries = (zip as unknown as { entries: Array<{ state: number; doFileDataPump: unknown }> }).entries;
   const sizes: number[] = [];
   let firstPending = 0; // yazl finishes entries in order
   let pendingBytes = 0;
   const pending = () => {
-    while (firstPending < entries.length && entries[firstPending]!.state === YAZL_FILE_DATA_DONE) pendingBytes -= sizes[firstPending++]!;
+    while (firstPending < entries.length && entries[firstPending]!.state === YAZL_FILE_DATA_DONE) {
+      // yazl keeps each entry's pump closure (and with it the compressed bytes) until the end: drop it.
+      entries[firstPending]!.doFileDataPump = null;
+      pendingBytes -= sizes[firstPending++]!;
+    }
     return entries.length - firstPending;
   };
   const out = writeOut(zip, outFile);

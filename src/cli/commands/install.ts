@@ -18,7 +18,8 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--root <dir>', 'install root (default $AEXT_HOME or ~/.aext)')
     .option('--yes', 'grant the requested permissions without asking')
     .option('--allow-unsigned', 'accept an archive with NO signatures (never bad ones); loud')
-    .action((file: string, o: { pub: string[]; policy?: string; root?: string; yes?: boolean; allowUnsigned?: boolean }) =>
+    .option('--allow-downgrade', 'accept a lower version than the installed one (still needs a trusted signature; recorded)')
+    .action((file: string, o: { pub: string[]; policy?: string; root?: string; yes?: boolean; allowUnsigned?: boolean; allowDowngrade?: boolean }) =>
       ctx.run('install', async () => {
         const policy = o.policy ? await loadPolicy(o.policy) : undefined;
         const pub = await pubKeys(o.pub);
@@ -30,6 +31,7 @@ export function register(program: Command, ctx: Ctx): void {
           root: o.root,
           yes: o.yes,
           allowUnsigned: o.allowUnsigned,
+          allowDowngrade: o.allowDowngrade,
           onReport: (_l, m) => warn(ctx.out, m),
           confirm: interactive
             ? async ({ manifest, permissions }) => {
