@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { AextError, toAextError, type ErrorCode } from './errors.js';
 import { resolveLimits, type Limits } from './limits.js';
-import type { Finding, Manifest, Severity, Verdict } from './types.js';
+import type { Finding, Manifest, Permissions, Severity, Verdict } from './types.js';
 import { collectSource, memoryFiles } from './source.js';
-import { validatePackage } from './manifest/validate.js';
+import { parseManifest, validatePackage } from './manifest/validate.js';
 import { finishScan, isDependencyPath, oversizeFinding, scanOne, type ScanResult } from './scan/index.js';
 import { openArchive } from './archive.js';
 import { extractVerified } from './store/extract.js';
@@ -77,13 +77,22 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
   const failOn = opts.failOn ?? 'high';
   if (!isArchivePath(target)) {
     const files = await collectSource(target, limits);
+    const manifestFile = files.find((f) => f.path === 'aext.json');
+    let perms: Permissions | undefined;
+    if (manifestFile) {
+      try {
+        perms = parseManifest(await manifestFile.read(), limits).permissions ?? {};
+      } catch {
+        perms = undefined; // no valid manifest: rules only (validate reports the manifest)
+      }
+    }
     const findings: Finding[] = [];
     let bytes = 0;
     for (const f of files) {
       bytes += f.size;
       if (isDependencyPath(f.path)) continue;
       if (f.size > limits.maxScanFileBytes) findings.push(oversizeFinding(f.path, f.size, limits.maxScanFileBytes));
-      else findings.push(...scanOne({ path: f.path, data: await f.read() }));
+      else findings.push(...scanOne({ path: f.path, data: await f.read() }, perms));
     }
     return { target, ...finishScan(findings, failOn, { files: files.length, bytes }) };
   }
@@ -91,7 +100,7 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
     const a = await openArchive(target, { limits });
     try {
       await extractVerified(a.zip, a.pairs, dir);
-      return { target, ...(await scanDir(dir, a.envelope.index.files, failOn, limits.maxScanFileBytes)) };
+      return { target, ...(await scanDir(dir, a.envelope.index.files, failOn, limits.maxScanFileBytes, undefined, a.manifest.permissions ?? {})) };
     } finally {
       await a.close();
     }

@@ -15,6 +15,7 @@ import { parseStrictJson } from './util/json.js';
 import { SKILL_NAME } from './manifest/skill.js';
 import { bufferFile, collectSource, memoryFiles } from './source.js';
 import { validatePackage } from './manifest/validate.js';
+import { SCAFFOLD } from './templates.js';
 
 /** Options of {@link init}. */
 export interface InitOptions {
@@ -116,6 +117,10 @@ async function deriveManifest(dir: string, opts: InitOptions): Promise<{ manifes
     const mcp = (await exists(path.join(dir, '.mcp.json'))) ? '.mcp.json' : undefined;
     const permissions: Permissions = {};
     if (hooks) permissions.shell = true;
+    // Dynamic context (!`cmd` or ```! blocks) in commands, agents and skills runs shell commands.
+    for (const md of [...commands, ...agents, ...skills.map((d) => `${d}/SKILL.md`)]) {
+      if (/!`[^`\n]+`|^```!\s*$/m.test(await fsp.readFile(path.join(dir, md), 'utf8'))) permissions.shell = true;
+    }
     if (mcp) {
       const need = mcpNeeds(await readJsonFile(path.join(dir, '.mcp.json')));
       if (need.shell) permissions.shell = true;
@@ -169,7 +174,9 @@ async function deriveManifest(dir: string, opts: InitOptions): Promise<{ manifes
   if (await exists(path.join(dir, 'SKILL.md'))) {
     const fm = parseFrontmatter(await fsp.readFile(path.join(dir, 'SKILL.md'), 'utf8'), 'SKILL.md', DEFAULT_LIMITS.maxFrontmatterBytes);
     const name = typeof fm.data.name === 'string' && SKILL_NAME.test(fm.data.name) ? fm.data.name : slugify(path.basename(dir));
-    const permissions: Permissions = fm.data.hooks !== undefined ? { shell: true } : {};
+    const skillText = await fsp.readFile(path.join(dir, 'SKILL.md'), 'utf8');
+    const scripts = await listFiles(dir, 'scripts', /\.(?:sh|bash|zsh|ps1|py|js|mjs|rb|pl)$/);
+    const permissions: Permissions = fm.data.hooks !== undefined || /!`[^`\n]+`|^```!\s*$/m.test(skillText) || scripts.length > 0 ? { shell: true } : {};
     return {
       from: 'SKILL.md',
       manifest: base(name, typeof fm.data.description === 'string' ? fm.data.description : name, {
@@ -183,19 +190,6 @@ async function deriveManifest(dir: string, opts: InitOptions): Promise<{ manifes
   return undefined;
 }
 
-const SCAFFOLD: Record<Manifest['kind'], (m: Manifest) => Record<string, string>> = {
-  skill: (m) => ({
-    'SKILL.md': `---\nname: ${m.name}\ndescription: ${JSON.stringify(m.description)}\n---\n\n# ${m.name}\n\nDescribe when to use this skill and the steps to follow.\n`,
-  }),
-  'mcp-server': (m) => ({
-    'server/index.js': `#!/usr/bin/env node\n// Minimal MCP server over stdio (JSON-RPC 2.0, one message per line).\nimport { createInterface } from 'node:readline';\nconst rl = createInterface({ input: process.stdin });\nconst send = (m) => process.stdout.write(JSON.stringify(m) + '\\n');\nrl.on('line', (line) => {\n  let msg;\n  try { msg = JSON.parse(line); } catch { return; }\n  if (msg.id === undefined) return;\n  if (msg.method === 'initialize') send({ jsonrpc: '2.0', id: msg.id, result: { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: '${m.name}', version: '${m.version}' } } });\n  else if (msg.method === 'tools/list') send({ jsonrpc: '2.0', id: msg.id, result: { tools: [{ name: 'echo', description: 'Echo the input text', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } }] } });\n  else if (msg.method === 'tools/call') send({ jsonrpc: '2.0', id: msg.id, result: { content: [{ type: 'text', text: String(msg.params?.arguments?.text ?? '') }] } });\n  else send({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'Method not found' } });\n});\n`,
-    'package.json': JSON.stringify({ name: m.name, version: m.version, private: true, type: 'module' }, null, 2) + '\n',
-  }),
-  plugin: (m) => ({
-    '.claude-plugin/plugin.json': JSON.stringify({ name: m.name, version: m.version, description: m.description }, null, 2) + '\n',
-    'commands/hello.md': `---\ndescription: Say hello\n---\n\nGreet the user by name.\n`,
-  }),
-};
 
 /**
  * Scaffolds or derives an extension in `dir` and writes `aext.json`.

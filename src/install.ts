@@ -87,16 +87,17 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
     // Small files are scanned from memory as they are extracted; the rest afterwards from staging.
     const early: Finding[] = [];
     const scanned = new Set<string>();
+    const perms = archive.manifest.permissions ?? {};
     await extractVerified(archive.zip, archive.pairs, staging, (name, size, data) => {
       if (data && !isDependencyPath(name) && size <= limits.maxScanFileBytes) {
-        early.push(...scanOne({ path: name, data }));
+        early.push(...scanOne({ path: name, data }, perms));
         scanned.add(name);
       }
     });
     const paths = archive.envelope.index.files.map((f) => f.path);
     const info = await validatePackage(dirFiles(staging, paths), limits, file);
     const failOn = opts.failOn ?? policy.scan?.fail_on ?? 'high';
-    const scan = await scanDir(staging, archive.envelope.index.files, failOn, limits.maxScanFileBytes, { findings: early, scanned });
+    const scan = await scanDir(staging, archive.envelope.index.files, failOn, limits.maxScanFileBytes, { findings: early, scanned }, perms);
     if (scan.verdict === 'block') {
       const top = scan.findings[0]!;
       throw new AextError('E_SCAN_BLOCKED', `${file}: ${scan.findings.filter((f) => f.severity === top.severity).length} ${top.severity} finding(s), e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message}`, { file, entry: top.file, findings: scan.findings });
@@ -120,6 +121,7 @@ export async function scanDir(
   failOn: Severity,
   maxFileBytes: number,
   already: { findings: Finding[]; scanned: ReadonlySet<string> } = { findings: [], scanned: new Set() },
+  perms?: Permissions,
 ): Promise<ScanResult> {
   const findings: Finding[] = [...already.findings];
   let bytes = 0;
@@ -130,7 +132,7 @@ export async function scanDir(
       findings.push(oversizeFinding(f.path, f.size, maxFileBytes));
       continue;
     }
-    findings.push(...scanOne({ path: f.path, data: await fsp.readFile(path.join(dir, f.path)) }));
+    findings.push(...scanOne({ path: f.path, data: await fsp.readFile(path.join(dir, f.path)) }, perms));
   }
   return finishScan(findings, failOn, { files: files.length, bytes });
 }

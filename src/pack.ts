@@ -79,7 +79,7 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     checkSecret(f.path, data, allow, src);
     if (!isDependencyPath(f.path)) {
       if (data.length > limits.maxScanFileBytes) findings.push(oversizeFinding(f.path, data.length, limits.maxScanFileBytes));
-      else findings.push(...scanOne({ path: f.path, data }));
+      else findings.push(...scanOne({ path: f.path, data }, m.permissions ?? {}));
     }
     index.push({ path: f.path, size: data.length, sha256: sha256Hex(data), ...(f.executable ? { executable: true as const } : {}) });
   }

@@ -15,7 +15,7 @@ beforeAll(async () => {
   B = await newKey(dir, 'b');
 });
 
-const base = () => [...skillFiles(), { name: 'scripts/run.sh', data: Buffer.from('#!/bin/sh\necho hi\n') }] as RawEntry[];
+const base = () => [...skillFiles('fixture', '1.0.0', 'tester', { shell: true }), { name: 'scripts/run.sh', data: Buffer.from('#!/bin/sh\necho hi\n') }] as RawEntry[];
 
 function expectRefused(bytes: Buffer, code: string, extraArgs: string[] = []) {
   const f = path.join(dir, `${code}-${Math.random().toString(36).slice(2)}.aext`);

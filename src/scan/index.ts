@@ -2,27 +2,38 @@
  * Scanner runner: classifies files, runs every rule, applies the verdict.
  * Sees only content that already passed integrity and hardening checks.
  */
-import type { Finding, Severity, Verdict } from '../types.js';
+import type { Finding, Permissions, Severity, Verdict } from '../types.js';
+import { undeclaredCapabilities } from './capabilities.js';
 import { severityRank } from '../types.js';
 import type { FileClass, Rule, ScanFile } from './rule.js';
+import { buildViews } from './views.js';
 import { rule as instructionOverride } from './rules/instruction-override.js';
 import { rule as concealment } from './rules/concealment.js';
+import { rule as coercion } from './rules/coercion.js';
+import { rule as remoteInstructions } from './rules/remote-instructions.js';
 import { rule as downloadExec } from './rules/download-exec.js';
 import { rule as reverseShell } from './rules/reverse-shell.js';
 import { rule as destructive } from './rules/destructive.js';
+import { rule as persistence } from './rules/persistence.js';
+import { rule as privilege } from './rules/privilege.js';
 import { rule as credentialAccess } from './rules/credential-access.js';
 import { rule as exfiltration } from './rules/exfiltration.js';
+import { rule as evalDecoded } from './rules/eval-decoded.js';
+import { rule as obfuscation } from './rules/obfuscation.js';
 import { rule as hiddenUnicode } from './rules/hidden-unicode.js';
+import { rule as homoglyph } from './rules/homoglyph.js';
+import { rule as hiddenMarkup } from './rules/hidden-markup.js';
+import { rule as dynamicContext } from './rules/dynamic-context.js';
 import { rule as secrets } from './rules/secrets.js';
 import { rule as embeddedBinary } from './rules/embedded-binary.js';
+import { rule as installScripts } from './rules/install-scripts.js';
 
 /** Strict UTF-8 decoder (reused). */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Every rule, in report order. */
 export const RULES: readonly Rule[] = [
-  instructionOverride, concealment, downloadExec, reverseShell, destructive,
-  credentialAccess, exfiltration, hiddenUnicode, secrets, embeddedBinary,
+  instructionOverride, concealment, coercion, remoteInstructions, downloadExec, reverseShell, destructive, persistence, privilege, credentialAccess, exfiltration, evalDecoded, obfuscation, hiddenUnicode, homoglyph, hiddenMarkup, dynamicContext, secrets, embeddedBinary, installScripts,
 ];
 
 /** Result of scanning one package. */
@@ -59,10 +70,11 @@ export function verdictOf(findings: readonly Finding[], failOn: Severity): Verdi
 }
 
 /**
- * Scans one file with every rule that applies to its class.
- * @param f path and bytes. @returns findings (unsorted).
+ * Scans one file with every rule that applies to its class, and (when the manifest's
+ * `permissions` are given) reports capabilities the manifest does not declare.
+ * @param f path and bytes. @param perms aext.json permissions. @returns findings (unsorted).
  */
-export function scanOne(f: ScanInput): Finding[] {
+export function scanOne(f: ScanInput, perms?: Permissions): Finding[] {
   const findings: Finding[] = [];
   const cls = classify(f.path);
   let text: string;
@@ -72,7 +84,7 @@ export function scanOne(f: ScanInput): Finding[] {
     if (cls === 'other') {
       // Opaque binary data: only byte-level rules apply (text rules would match noise).
       return RULES.filter((r) => r.category === 'binary').flatMap((r) =>
-        r.check({ path: f.path, text: '', cls, head: f.data.subarray(0, 16), frontmatterEnd: 0 }).map((hit) => ({ rule: r.id, severity: hit.severity ?? r.severity, file: f.path, line: hit.line, column: hit.column, message: hit.message, evidence: hit.evidence })),
+        r.check({ path: f.path, text: '', cls, head: f.data.subarray(0, 16), frontmatterEnd: 0, views: [] }).map((hit) => ({ rule: r.id, severity: hit.severity ?? r.severity, file: f.path, line: hit.line, column: hit.column, message: hit.message, evidence: hit.evidence })),
       );
     }
     // A text file (by name) that is not valid UTF-8 is still scanned, lossily, and reported.
@@ -84,13 +96,14 @@ export function scanOne(f: ScanInput): Finding[] {
     const close = /\r?\n---[ \t]*(?:\r?\n|$)/.exec(text.slice(3));
     if (close) fmEnd = 3 + close.index;
   }
-  const sf: ScanFile = { path: f.path, text, cls, head: f.data.subarray(0, 16), frontmatterEnd: fmEnd };
+  const sf: ScanFile = { path: f.path, text, cls, head: f.data.subarray(0, 16), frontmatterEnd: fmEnd, views: buildViews(text) };
   for (const r of RULES) {
     if (!r.applies.includes(sf.cls)) continue;
     for (const hit of r.check(sf)) {
       findings.push({ rule: r.id, severity: hit.severity ?? r.severity, file: f.path, line: hit.line, column: hit.column, message: hit.message, evidence: hit.evidence });
     }
   }
+  if (perms) findings.push(...undeclaredCapabilities(f.path, text, cls, perms));
   return findings;
 }
 
@@ -113,14 +126,14 @@ export const isDependencyPath = (p: string): boolean => p.startsWith('node_modul
  * @param files package files (bytes). @param failOn blocking severity (default `high`).
  * @param maxFileBytes files over this cap are not read and yield a `medium` finding.
  */
-export function scanFiles(files: readonly ScanInput[], failOn: Severity = 'high', maxFileBytes = 16 * 1024 * 1024): ScanResult {
+export function scanFiles(files: readonly ScanInput[], failOn: Severity = 'high', maxFileBytes = 16 * 1024 * 1024, perms?: Permissions): ScanResult {
   const findings: Finding[] = [];
   let bytes = 0;
   for (const f of files) {
     bytes += f.data.length;
     if (isDependencyPath(f.path)) continue;
     if (f.data.length > maxFileBytes) findings.push(oversizeFinding(f.path, f.data.length, maxFileBytes));
-    else findings.push(...scanOne(f));
+    else findings.push(...scanOne(f, perms));
   }
   return finishScan(findings, failOn, { files: files.length, bytes });
 }

@@ -6,6 +6,7 @@
  */
 import type { Finding, Severity } from '../types.js';
 import { RULES } from './index.js';
+import { CAPABILITY_RULES } from './capabilities.js';
 
 const LEVEL: Record<Severity, 'none' | 'note' | 'warning' | 'error'> = { info: 'note', low: 'note', medium: 'warning', high: 'error', critical: 'error' };
 const SCORE: Record<Severity, string> = { info: '0.0', low: '3.0', medium: '5.0', high: '8.0', critical: '9.5' };
@@ -23,7 +24,14 @@ export function toSarif(results: Array<{ base?: string; findings: readonly Findi
       defaultConfiguration: { level: LEVEL[r.severity] },
       properties: { tags: ['security', r.category], 'security-severity': SCORE[r.severity] },
     })),
-    ...[...extraRules].map(([id, sev]) => ({ id, name: id.replace(/[^A-Za-z0-9]/g, ''), shortDescription: { text: id }, defaultConfiguration: { level: LEVEL[sev] }, properties: { tags: ['security'], 'security-severity': SCORE[sev] } })),
+    ...CAPABILITY_RULES.map((r) => ({
+      id: r.id,
+      name: r.id.replace(/[^A-Za-z0-9]/g, ''),
+      shortDescription: { text: r.description },
+      defaultConfiguration: { level: LEVEL[r.severity] },
+      properties: { tags: ['security', 'least-privilege'], 'security-severity': SCORE[r.severity] },
+    })),
+    ...[...extraRules].filter(([id]) => !CAPABILITY_RULES.some((c) => c.id === id)).map(([id, sev]) => ({ id, name: id.replace(/[^A-Za-z0-9]/g, ''), shortDescription: { text: id }, defaultConfiguration: { level: LEVEL[sev] }, properties: { tags: ['security'], 'security-severity': SCORE[sev] } })),
   ];
   const index = new Map(rules.map((r, i) => [r.id, i]));
   return {

@@ -112,9 +112,9 @@ export async function newKey(dir: string, name = 'k'): Promise<{ key: PrivateKey
 }
 
 /** A valid skill manifest + SKILL.md for fixtures. */
-export function skillFiles(name = 'fixture', version = '1.0.0', publisher = 'tester'): Array<{ name: string; data: Buffer }> {
+export function skillFiles(name = 'fixture', version = '1.0.0', publisher = 'tester', permissions?: object): Array<{ name: string; data: Buffer }> {
   return [
-    { name: 'aext.json', data: Buffer.from(JSON.stringify({ aext_version: 1, name, publisher, version, kind: 'skill', description: 'A test fixture skill.' })) },
+    { name: 'aext.json', data: Buffer.from(JSON.stringify({ aext_version: 1, name, publisher, version, kind: 'skill', description: 'A test fixture skill.', ...(permissions ? { permissions } : {}) })) },
     { name: 'SKILL.md', data: Buffer.from(`---\nname: ${name}\ndescription: A test fixture skill used by aext tests.\n---\n\n# Fixture\n\nSay hello.\n`) },
   ];
 }

@@ -135,9 +135,9 @@ describe('entry types and modes', () => {
   it('never applies zip permission bits: a world-writable 0777 entry installs as 0644', async () => {
     const sandbox = tmpdir();
     const f = path.join(sandbox, 'x.aext');
-    writeFileSync(f, withEntry({ name: 'tool.sh', data, mode: 0o100777 }));
+    writeFileSync(f, withEntry({ name: 'tool.txt', data, mode: 0o100777 }));
     const r = await install(f, { pub: [pub], root: path.join(sandbox, 'root'), yes: true });
-    expect(snapshot(r.path)['tool.sh']).toMatch(/^f:644:/);
+    expect(snapshot(r.path)['tool.txt']).toMatch(/^f:644:/);
   });
   it('refuses a directory entry that carries data', async () => {
     await refuse(withEntry({ name: 'dir/', data, mode: 0o040755 }), 'E_ZIP_MALFORMED');

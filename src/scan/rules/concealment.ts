@@ -1,22 +1,23 @@
-/** Instructions to hide actions from the user. */
-import { matchAll, type Rule } from '../rule.js';
+/** Instructions to hide actions or information from the user. */
+import { matchViews, type Rule } from '../rule.js';
 
-/** Rule AEXT-INS-002: Instruction to conceal actions or information from the user. Pure function of one file's text. */
+/** Rule AEXT-INS-002: concealment from the user. */
 export const rule: Rule = {
   id: 'AEXT-INS-002',
   severity: 'high',
   category: 'instructions',
   description: 'Instruction to conceal actions or information from the user',
   references: ['Invariant Labs, MCP tool poisoning (2025)', 'scanner-anchors.md §c.2'],
-  applies: ['instructions', 'config'],
+  applies: ['instructions', 'config', 'code'],
   check: (f) =>
-    matchAll(
-      f.text,
+    matchViews(
+      f,
       [
-        /\b(?:do\s+not|don't|never)\s+(?:tell|inform|mention\s+(?:this\s+)?to|notify|alert|show)\s+the\s+user\b/gi,
-        /\bwithout\s+(?:telling|informing|notifying|alerting)\s+the\s+user\b/gi,
-        /\b(?:hide|conceal)\s+(?:this|it|these)\s+from\s+the\s+user\b/gi,
-        /\bthe\s+user\s+(?:must|should)\s+(?:not|never)\s+(?:know|see|find\s+out)\b/gi,
+        /\b(?:do\s+not|don't|never)\s+(?:tell|inform|mention(?:\s+(?:this|it))?\s+to|notify|alert|show|reveal\s+(?:this\s+)?to|disclose\s+(?:this\s+)?to)\s+the\s+user\b/gi,
+        /\bwithout\s+(?:telling|informing|notifying|alerting|asking)\s+the\s+user\b/gi,
+        /\b(?:hide|conceal|keep)\s+(?:this|it|these|that)\s+(?:step\s+|action\s+)?(?:from\s+the\s+user|secret|hidden)\b/gi,
+        /\bthe\s+user\s+(?:must|should)\s+(?:not|never)\s+(?:know|see|find\s+out|notice)\b/gi,
+        /\b(?:silently|quietly|secretly|covertly|invisibly)\s+(?:send|upload|transmit|post|copy|forward|exfiltrate|collect|run|execute|install)\b/gi,
       ],
       'instruction to conceal behaviour from the user',
     ),

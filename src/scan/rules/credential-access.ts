@@ -1,24 +1,27 @@
-/** Reading credentials: SSH keys, cloud credentials, browser profiles, keychains, wallets. */
-import { matchAll, type Rule } from '../rule.js';
+/** Reading credentials: SSH keys, cloud credentials, .env, browser profiles, keychains, wallets, agent configs. */
+import { matchViews, type Rule } from '../rule.js';
 
-/** Rule AEXT-CRED-001: Accesses credential stores (~/.ssh, cloud credentials, .env, keychains, browser profiles, wallets). Pure function of one file's text. */
+/** Rule AEXT-CRED-001: credential access. */
 export const rule: Rule = {
   id: 'AEXT-CRED-001',
   severity: 'high',
   category: 'credentials',
-  description: 'Accesses credential stores (~/.ssh, cloud credentials, .env, keychains, browser profiles, wallets)',
-  references: ['MITRE ATT&CK T1552.001, T1555', 'scanner-anchors.md §c.4'],
+  description: 'Accesses credential stores (~/.ssh, cloud credentials, .env, keychains, browser profiles, wallets, agent configs)',
+  references: ['MITRE ATT&CK T1552.001, T1555', 'mcpwall rules/default.yml', 'scanner-anchors.md §c.4'],
   applies: ['code', 'instructions', 'config'],
   check: (f) =>
-    matchAll(
-      f.text,
+    matchViews(
+      f,
       [
-        /(?:~|\$HOME|%USERPROFILE%|\bhomedir\(\))[/\\]\.ssh[/\\](?:id_[a-z0-9]+|authorized_keys|known_hosts)?/gi,
-        /(?:~|\$HOME|%USERPROFILE%)[/\\]\.(?:aws[/\\]credentials|config[/\\]gcloud|azure|kube[/\\]config|docker[/\\]config\.json|npmrc|pypirc|netrc|git-credentials)/gi,
-        /\bsecurity\s+(?:find|dump)-(?:generic|internet)-password\b/gi,
-        /Library[/\\]Application Support[/\\](?:Google[/\\]Chrome|BraveSoftware|Firefox)|\.mozilla[/\\]firefox|Login Data\b/gi,
-        /(?:wallet\.dat|\.electrum|Exodus[/\\]exodus\.wallet|metamask)/gi,
+        /(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%|homedir\(\)|expanduser\(["']~)[/\\"', +]*\.ssh(?:[/\\](?:id_[a-z0-9]+|authorized_keys|known_hosts|config))?/gi,
+        /(?:~|\$HOME|%USERPROFILE%|homedir\(\))[/\\"', +]*\.(?:aws[/\\]credentials|config[/\\]gcloud|azure[/\\]|kube[/\\]config|docker[/\\]config\.json|npmrc|pypirc|netrc|git-credentials|gnupg|pgpass)/gi,
+        /\b(?:cat|less|more|head|tail|type|open|read_text|readFile(?:Sync)?|get-content)\b[^\n]{0,40}(?:^|[\s"'/(])\.env(?:\.[\w-]+)?\b/gim,
+        /\bsecurity\s+(?:find|dump)-(?:generic|internet)-password\b|\bdump-keychain\b|login\.keychain/gi,
+        /(?:Google[/\\]Chrome|BraveSoftware|Microsoft[/\\]Edge|\.mozilla[/\\]firefox|Firefox[/\\]Profiles)[^\n]{0,60}(?:Login Data|Cookies|Web Data|logins\.json|key4\.db)|\bsqlite3\b[^\n]{0,60}(?:Cookies|Login\s*Data|cookies\.sqlite)/gi,
+        /\b(?:wallet\.dat|\.electrum[/\\]wallets|exodus\.wallet|Ethereum[/\\]keystore|metamask[^\n]{0,40}(?:vault|seed)|seed\s*phrase|mnemonic\.txt)\b/gi,
+        /(?:~|\$HOME|%APPDATA%)[/\\](?:\.cursor[/\\]mcp\.json|\.claude[/\\]settings\.json|\.config[/\\]claude|Library[/\\]Application Support[/\\]Claude[/\\]claude_desktop_config\.json)/gi,
+        /\b(?:printenv|env)\s*(?:\||>)|\bos\.environ\.copy\(\)[^\n]{0,80}(?:post|send|dumps)|JSON\.stringify\(\s*process\.env\s*\)/gi,
       ],
-      'accesses a credential store',
+      'accesses a credential store or dumps the environment',
     ),
 };

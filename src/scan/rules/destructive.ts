@@ -1,22 +1,22 @@
 /** Destructive commands against the user's files or system. */
-import { matchAll, type Rule } from '../rule.js';
+import { matchViews, type Rule } from '../rule.js';
 
-/** Rule AEXT-CODE-003: Destructive command (recursive delete of home/root, disk wipe, fork bomb). Pure function of one file's text. */
+/** Rule AEXT-CODE-003: destructive commands. */
 export const rule: Rule = {
   id: 'AEXT-CODE-003',
   severity: 'high',
   category: 'code',
-  description: 'Destructive command (recursive delete of home/root, disk wipe, fork bomb)',
-  references: ['MITRE ATT&CK T1485', 'scanner-anchors.md §c.8'],
+  description: 'Destructive command (recursive delete of home/root/system dirs, disk wipe, fork bomb)',
+  references: ['MITRE ATT&CK T1485', 'Cisco system_manipulation_generic.yara', 'scanner-anchors.md §c.8'],
   applies: ['code', 'instructions', 'config'],
   check: (f) =>
-    matchAll(
-      f.text,
+    matchViews(
+      f,
       [
-        /\brm\s+-(?:rf|fr|r\s+-f|f\s+-r)\s+(?:--no-preserve-root\s+)?(?:\/|~|\$HOME|\/\*)(?=[\s;"'`]|$)/gim,
-        /\bdd\s+if=\/dev\/(?:zero|random|urandom)\s+of=\/dev\/[sh]d[a-z]/gi,
-        /\bmkfs(?:\.\w+)?\s+\/dev\/[sh]d[a-z]/gi,
+        /\brm\s+(?:-[a-zA-Z]*[rR][a-zA-Z]*\s+|--recursive\s+|-f\s+)+(?:--no-preserve-root\s+)?["']?(?:\/|~\/?|\$HOME\/?|\/\*|\/(?:etc|usr|home|root|var|boot)\/?)["']?(?=[\s;&|"'`]|$)/gim,
+        /\b(?:dd\s+if=\/dev\/(?:zero|random|urandom)\s+of=\/dev\/|mkfs(?:\.\w+)?\s+\/dev\/|wipefs\s+(?:-a\s+)?\/dev\/|shred\s+-[a-z]*\s+\/dev\/)/gi,
         /:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:/g,
+        /\bRemove-Item\b[^\n]{0,60}-Recurse[^\n]{0,60}(?:C:\\|\$env:USERPROFILE|~)/gi,
       ],
       'destructive command',
     ),

@@ -1,22 +1,26 @@
-/** Embedded native binaries (ELF, PE, Mach-O) and compiled Python. */
+/** Embedded native binaries, compiled bytecode and nested archives. */
 import type { Rule } from '../rule.js';
 
-/** Rule AEXT-BIN-001: Embedded executable binary (ELF, PE, Mach-O, .pyc) that cannot be reviewed as text. Pure function of one file's text. */
+/** Rule AEXT-BIN-001: embedded binaries and archives. */
 export const rule: Rule = {
   id: 'AEXT-BIN-001',
   severity: 'medium',
   category: 'binary',
-  description: 'Embedded executable binary (ELF, PE, Mach-O, .pyc) that cannot be reviewed as text',
-  references: ['scanner-anchors.md §c.12'],
+  description: 'Embedded executable binary (ELF, PE, Mach-O), compiled module (.pyc, .node) or nested archive that cannot be reviewed as text',
+  references: ['SkillSpector SC8', 'scanner-anchors.md §c.9, §c.12'],
   applies: ['instructions', 'code', 'config', 'other'],
   check: (f) => {
     const h = f.head;
     const hex = h.subarray(0, 4).toString('hex');
     const magic =
-      hex === '7f454c46' ? 'ELF' :
-      h.subarray(0, 2).toString('latin1') === 'MZ' ? 'PE (Windows)' :
-      ['feedface', 'feedfacf', 'cefaedfe', 'cffaedfe', 'cafebabe'].includes(hex) ? 'Mach-O' :
-      f.path.endsWith('.pyc') || f.path.endsWith('.node') ? 'compiled module' : undefined;
-    return magic ? [{ line: 0, column: 0, message: `embedded ${magic} binary`, evidence: f.path }] : [];
+      hex === '7f454c46' ? 'ELF binary' :
+      h.subarray(0, 2).toString('latin1') === 'MZ' ? 'PE (Windows) binary' :
+      ['feedface', 'feedfacf', 'cefaedfe', 'cffaedfe', 'cafebabe'].includes(hex) ? 'Mach-O binary' :
+      /\.(?:pyc|pyo|node|so|dylib|dll|exe)$/i.test(f.path) ? 'compiled module' :
+      hex === '504b0304' ? 'nested zip archive' :
+      hex.startsWith('1f8b') ? 'nested gzip archive' :
+      h.subarray(0, 6).toString('hex') === '377abcaf271c' ? 'nested 7z archive' :
+      h.subarray(0, 4).toString('latin1') === 'Rar!' ? 'nested rar archive' : undefined;
+    return magic ? [{ line: 0, column: 0, message: `embedded ${magic}`, evidence: f.path }] : [];
   },
 };

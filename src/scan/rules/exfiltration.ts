@@ -1,21 +1,27 @@
-/** Exfiltration channels: uploads, webhooks, paste sites, tunnels. */
-import { matchAll, type Rule } from '../rule.js';
+/** Exfiltration channels: uploads, webhooks, paste sites, tunnels, DNS, markdown image beacons. */
+import { matchViews, type Rule } from '../rule.js';
 
-/** Rule AEXT-EXFIL-001: Uploads data to a third party (curl -d @file / -T / -F, webhooks, paste sites, tunnels). Pure function of one file's text. */
+/** Rule AEXT-EXFIL-001: exfiltration. */
 export const rule: Rule = {
   id: 'AEXT-EXFIL-001',
   severity: 'high',
   category: 'exfiltration',
-  description: 'Uploads data to a third party (curl -d @file / -T / -F, webhooks, paste sites, tunnels)',
-  references: ['MITRE ATT&CK T1567, T1048', 'scanner-anchors.md §c.5'],
+  description: 'Sends data to a third party (curl -d @file / -T / -F / $(…), webhooks, paste sites, tunnels, DNS, image beacons)',
+  references: ['MITRE ATT&CK T1567, T1048', 'Cisco command_injection_generic.yara', 'scanner-anchors.md §c.5'],
   applies: ['code', 'instructions', 'config'],
   check: (f) =>
-    matchAll(
-      f.text,
+    matchViews(
+      f,
       [
-        /\bcurl\b[^\n]{0,200}\s(?:-d|--data(?:-binary|-raw|-urlencode)?|-F|--form|-T|--upload-file)\s+["']?@?(?:~|\$HOME|\/etc|\.\.?\/|\$\()/gi,
-        /https?:\/\/(?:[\w-]+\.)*(?:webhook\.site|requestbin\.(?:com|net)|pipedream\.net|hookbin\.com|ngrok(?:-free)?\.(?:io|app)|trycloudflare\.com|pastebin\.com|paste\.ee|transfer\.sh|interact\.sh|oast\.(?:fun|pro|me)|burpcollaborator\.net)/gi,
-        /https?:\/\/discord(?:app)?\.com\/api\/webhooks\//gi,
+        /\bcurl\b[^\n]{0,200}\s(?:-d|--data(?:-binary|-raw|-urlencode)?|-F|--form|-T|--upload-file)\s*[=\s]\s*["']?(?:@|-(?:\s|$)|[^\n"']{0,80}\$\(|[^\n"']{0,40}(?:~|\$HOME|\/etc\/|\.ssh|\.aws|\.env))/gi,
+        /\bwget\b[^\n]{0,200}--post-(?:file|data)\b/gi,
+        /https?:\/\/(?:[\w-]+\.)*(?:webhook\.site|requestbin\.(?:com|net)|pipedream\.net|hookbin\.com|ngrok(?:-free)?\.(?:io|app|dev)|trycloudflare\.com|pastebin\.com|paste\.ee|paste\.c-net\.org|hastebin\.com|rentry\.co|glot\.io|transfer\.sh|interact\.sh|oast\.(?:fun|pro|me|live)|burpcollaborator\.net|bore\.pub|serveo\.net|localtunnel\.me)/gi,
+        /https?:\/\/(?:discord(?:app)?\.com\/api\/webhooks|api\.telegram\.org\/bot|hooks\.slack\.com\/services)\//gi,
+        /(?:^|[\n;&|`(])\s*(?:dig|nslookup|host|ping)\b[^\n]{0,40}\$[({][^\n]{0,60}\.[a-z]{2,}/gi,
+        /!\[[^\]]{0,80}\]\(https?:\/\/[^)\s]{0,200}(?:\{\{|\$\{|\$[A-Za-z_])/g,
+        /\b(?:append|add|include|embed|encode|put)\s+.{0,60}(?:secret|password|token|api[_-]?key|credential|conversation|history|system\s+prompt)\s+.{0,40}\b(?:to|in|into)\s+.{0,30}\b(?:url|query|parameter|image\s+link)\b/gi,
+        /\b(?:requests|httpx)\.post\s*\([^\n)]{0,240}(?:os\.environ|open\(|\.read\(\))|\bfetch\([^\n)]{0,200}method\s*:\s*["']POST["'][^\n]{0,200}process\.env/gi,
+        /169\.254\.169\.254/g,
       ],
       'sends data to an exfiltration endpoint',
     ),

@@ -1,22 +1,25 @@
-/** Instructions that tell the model to ignore or override its instructions (prompt injection). */
-import { matchAll, type Rule } from '../rule.js';
+/** Instructions that tell the model to ignore or override its instructions, or to drop its safeguards. */
+import { matchViews, type Rule } from '../rule.js';
 
-/** Rule AEXT-INS-001: Instruction to ignore, forget or override previous/system instructions. Pure function of one file's text. */
+/** Rule AEXT-INS-001: instruction override and anti-refusal. */
 export const rule: Rule = {
   id: 'AEXT-INS-001',
   severity: 'high',
   category: 'instructions',
-  description: 'Instruction to ignore, forget or override previous/system instructions',
-  references: ['OWASP LLM01:2025 Prompt Injection', 'scanner-anchors.md §c.1'],
-  applies: ['instructions', 'config'],
+  description: 'Instruction to ignore, forget or override previous/system instructions, or to disable safeguards',
+  references: ['OWASP LLM01:2025 Prompt Injection', 'Cisco skill-scanner prompt_injection.yaml', 'scanner-anchors.md §c.1'],
+  applies: ['instructions', 'config', 'code'],
   check: (f) =>
-    matchAll(
-      f.text,
+    matchViews(
+      f,
       [
-        /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|preceding|system|original|safety)\s+(?:instructions?|prompts?|rules|guidelines|directives|messages?)/gi,
-        /\byou\s+are\s+no\s+longer\s+bound\s+by\b/gi,
-        /\bnew\s+system\s+prompt\s*:/gi,
+        /\b(?:ignore|disregard|forget|override|bypass|skip)\s+(?:all\s+|any\s+|every\s+)?(?:of\s+)?(?:the\s+|your\s+|my\s+|these\s+)?(?:previous|prior|above|earlier|preceding|system|original|safety|existing|other)\s+(?:instructions?|prompts?|rules|guidelines|directives|messages?|constraints|restrictions|guardrails)/gi,
+        /\byou\s+are\s+no\s+longer\s+bound\s+by\b|\bnew\s+(?:system\s+prompt|instructions|directives?)\s*:/gi,
+        /\b(?:disable|turn\s+off|deactivate)\s+(?:all\s+|your\s+)?(?:safety|security|content|ethical)\s+(?:filters?|checks?|guidelines|guardrails)/gi,
+        /\b(?:never\s+refuse|always\s+comply|you\s+have\s+no\s+(?:restrictions|limits|rules)|do\s+anything\s+now)\b/gi,
+        /\breveal\s+(?:your|the)\s+system\s+(?:prompt|instructions|message)\b/gi,
+        /\b(?:pay\s+no\s+attention\s+to|set\s+aside|throw\s+out)\s+(?:all\s+|any\s+)?(?:what\s+you\s+were\s+told|your\s+(?:instructions|rules|guidelines))/gi,
       ],
-      'instruction to ignore or override prior instructions',
+      'instruction to ignore or override prior instructions or safeguards',
     ),
 };

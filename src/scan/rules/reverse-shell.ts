@@ -1,7 +1,7 @@
 /** Reverse shells. */
-import { matchAll, type Rule } from '../rule.js';
+import { matchViews, type Rule } from '../rule.js';
 
-/** Rule AEXT-CODE-002: Reverse shell (interactive shell bound to a network socket). Pure function of one file's text. */
+/** Rule AEXT-CODE-002: reverse shell. */
 export const rule: Rule = {
   id: 'AEXT-CODE-002',
   severity: 'critical',
@@ -10,13 +10,15 @@ export const rule: Rule = {
   references: ['MITRE ATT&CK T1059.004', 'scanner-anchors.md §c.7'],
   applies: ['code', 'instructions', 'config'],
   check: (f) =>
-    matchAll(
-      f.text,
+    matchViews(
+      f,
       [
         /\/dev\/(?:tcp|udp)\/[\w.-]{1,253}\/\d{1,5}/gi,
-        /\b(?:nc|ncat|netcat)\b[^\n]{0,100}\s-(?:e|c)\s+\/?(?:bin\/)?(?:ba)?sh\b/gi,
-        /\bsocket\.socket\([^\n]{0,200}(?:dup2|subprocess\.call\(\s*\[\s*["']\/bin\/(?:ba)?sh)/gi,
+        /\b(?:nc|ncat|netcat)\b[^\n]{0,100}\s-(?:e|c)\s+\/?(?:usr\/)?(?:bin\/)?(?:ba)?sh\b/gi,
+        /\bsocat\b[^\n]{0,80}\bexec:/gi,
+        /\bsocket\.socket\([^\n]{0,200}(?:dup2|subprocess\.(?:call|Popen)\(\s*\[\s*["']\/bin\/(?:ba)?sh)/gi,
         /\bmkfifo\b[^\n]{0,100}\b(?:nc|ncat)\b/gi,
+        /\bpython[23]?\s+-c\s+["']import\s+(?:socket|pty)/gi,
       ],
       'reverse shell',
     ),

@@ -1,26 +1,47 @@
-/** Bundled secrets: private keys and well-known token formats. */
-import { matchAll, type Rule } from '../rule.js';
+/** Bundled secrets: private keys and well-known token formats, with an entropy check for generic keys. */
+import { matchViews, position, type Hit, type Rule } from '../rule.js';
 
-/** Rule AEXT-SECRET-001: Bundled secret: private key block or AWS / GitHub / Slack / Stripe / OpenAI-style token. Pure function of one file's text. */
+const entropy = (s: string) => {
+  const c = new Map<string, number>();
+  for (const ch of s) c.set(ch, (c.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of c.values()) h -= (n / s.length) * Math.log2(n / s.length);
+  return h;
+};
+const EXAMPLE = /EXAMPLE|example|XXXX|xxxx|0000000000|your[_-]?(?:key|token)|<[^>]*>|\.\.\./;
+
+/** Rule AEXT-SECRET-001: bundled secrets. */
 export const rule: Rule = {
   id: 'AEXT-SECRET-001',
   severity: 'high',
   category: 'secrets',
-  description: 'Bundled secret: private key block or AWS / GitHub / Slack / Stripe / OpenAI-style token',
-  references: ['gitleaks default rules', 'scanner-anchors.md §c.11'],
+  description: 'Bundled secret: private key, AWS/GitHub/Slack/Stripe/OpenAI/Anthropic/npm-style token, or a high-entropy value assigned to a secret-named variable',
+  references: ['gitleaks default rules', 'mcpwall DEFAULT_SECRET_PATTERNS', 'scanner-anchors.md §c.11'],
   applies: ['instructions', 'code', 'config', 'other'],
-  check: (f) =>
-    matchAll(
-      f.text,
+  check: (f) => {
+    const hits = matchViews(
+      f,
       [
         /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?)PRIVATE KEY-----\r?\n[A-Za-z0-9+\/=\r\n]{40,8192}?-----END \1PRIVATE KEY-----/g,
-        /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
-        /\bgh[pousr]_[A-Za-z0-9]{36,}\b/g,
-        /\bgithub_pat_[A-Za-z0-9_]{40,}\b/g,
-        /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/g,
+        /\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b/g,
+        /\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b/g,
+        /\bxox[abposr]-[0-9A-Za-z-]{10,}\b|https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{8,}\/B[A-Z0-9]{8,}\/[A-Za-z0-9]{20,}/g,
         /\b(?:sk|rk)_live_[A-Za-z0-9]{20,}\b/g,
-        /\bsk-(?:proj-)?[A-Za-z0-9_-]{32,}\b/g,
+        /\bsk-(?:proj-|svcacct-|ant-api\d\d-)?[A-Za-z0-9_-]{32,}\b/g,
+        /\b(?:npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{34}|AIza[A-Za-z0-9_-]{35}|glpat-[A-Za-z0-9_-]{20})\b/g,
       ],
       'bundled secret',
-    ),
+      ['raw', 'decoded'],
+    ).filter((h) => !EXAMPLE.test(h.evidence));
+    // Generic: secret-named assignment of a long high-entropy literal.
+    const re = /(?:api[_-]?key|secret|token|password|passwd|auth)[\w-]{0,20}["']?\s*[:=]\s*["']([A-Za-z0-9+/_=-]{24,200})["']/gi;
+    let m: RegExpExecArray | null;
+    const out: Hit[] = [...hits];
+    while ((m = re.exec(f.text)) !== null && out.length < 50) {
+      if (EXAMPLE.test(m[1]!) || entropy(m[1]!) < 4.2) continue;
+      const { line, column } = position(f.text, m.index);
+      out.push({ line, column, message: 'high-entropy value assigned to a secret-named variable', evidence: m[1]!.slice(0, 8) + '…' });
+    }
+    return out;
+  },
 };

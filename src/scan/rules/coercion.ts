@@ -1,0 +1,25 @@
+/** Coercive prerequisites and spoofed authority blocks (tool poisoning). */
+import { matchViews, type Rule } from '../rule.js';
+
+/** Rule AEXT-INS-003: coercive prerequisites, spoofed system blocks, role-play jailbreaks. */
+export const rule: Rule = {
+  id: 'AEXT-INS-003',
+  severity: 'high',
+  category: 'instructions',
+  description: 'Coercive prerequisite ("before using this tool, read ~/.ssh…"), spoofed system/<IMPORTANT> block or role-play jailbreak',
+  references: ['Invariant Labs direct-poisoning PoC', 'Cisco coercive_injection_generic.yara', 'scanner-anchors.md §c.3'],
+  applies: ['instructions', 'config', 'code'],
+  check: (f) =>
+    matchViews(
+      f,
+      [
+        /\b(?:before|prior\s+to)\s+(?:using|running|calling|invoking|executing|answering|doing)\s+(?:this|any|the)\b[^\n]{0,120}\b(?:read|cat|open|load|send|upload|include|pass)\b[^\n]{0,80}(?:~\/|\$HOME|\.ssh|\.aws|\.env|credentials|id_rsa|mcp\.json|settings\.json|token|secret|password)/gi,
+        /\b(?:the\s+)?tool\s+will\s+not\s+work\s+(?:unless|otherwise|without)\b|\bpass\s+(?:its|the|their)\s+contents?\s+as\b/gi,
+        /<\s*\/?\s*(?:IMPORTANT|SYSTEM|system|critical|CRITICAL|admin|ADMIN|instructions?)\s*>/g,
+        /^\s*(?:\[?(?:system|SYSTEM)\]?\s*:|<\|im_start\|>\s*system|\[INST\])/gm,
+        /\b(?:you\s+are\s+now\s+(?:in\s+)?(?:DAN|unrestricted|developer|debug|admin|god|jailbreak)(?:\s+mode)?|pretend\s+(?:to\s+be|you\s+are)\s+an?\s+(?:unrestricted|unfiltered|evil))\b/gi,
+        /\b(?:always\s+(?:use|call|run|invoke)\s+this\s+(?:tool|function)\s+(?:first|before)|highest\s+priority\s+over\s+(?:all\s+)?other\s+tools)\b/gi,
+      ],
+      'coercive prerequisite, spoofed system block or role-play jailbreak',
+    ),
+};

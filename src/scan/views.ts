@@ -1,0 +1,149 @@
+/**
+ * Multi-view text (scanner-anchors.md §e.1, after SkillSpector's `security_text_views`):
+ * every rule runs on the raw text and on derived views, each with an offset map back
+ * to the raw text so findings point at the real line and column.
+ *
+ * - `raw`: the file as decoded.
+ * - `normalized`: format (Cf) and control characters (except \t \n \r) and soft hyphens
+ *   removed, NFKC per code point, and a confusables skeleton for the Cyrillic and Greek
+ *   letters that look like Latin ones (Unicode TR39 idea, small table). Catches
+ *   zero-width-split words, full-width letters and homoglyph spellings.
+ * - `compact`: the normalized view with string-concatenation seams removed
+ *   (`"cu" + "rl"`, `'a' . 'b'`, `"x""y"`), for split-string evasions.
+ * - `tags`: Unicode tag characters (U+E0020–E007E) decoded to ASCII ("ASCII smuggling");
+ *   present only when the text holds tag characters.
+ * - `decoded`: bounded base64 and hex blobs decoded and, when mostly printable, scanned;
+ *   findings point at the blob.
+ */
+
+/** One view: its text and, for each UTF-16 unit of it, the raw offset it came from. */
+export interface View {
+  name: 'raw' | 'normalized' | 'compact' | 'tags' | 'decoded';
+  text: string;
+  /** map[i] = raw offset of view char i (undefined for `raw`: identity). */
+  map?: Int32Array;
+}
+
+/** Cyrillic/Greek letters that render like Latin ones → their Latin skeleton. */
+const CONFUSABLES: Record<string, string> = {
+  а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', і: 'i', ј: 'j', ѕ: 's', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ӏ: 'l',
+  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', Х: 'X', І: 'I', Ј: 'J', Ѕ: 'S',
+  α: 'a', ο: 'o', ρ: 'p', ν: 'v', ι: 'i', κ: 'k', τ: 't', υ: 'u', χ: 'x', ε: 'e',
+  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y', Χ: 'X',
+};
+
+// Format characters, soft hyphen, fillers and C0/C1 controls other than tab, LF and CR.
+const DROP = /[\p{Cf}\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u3164\uffa0\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u;
+
+function normalizedView(raw: string): View {
+  const out: string[] = [];
+  const map: number[] = [];
+  let i = 0;
+  for (const ch of raw) {
+    if (!DROP.test(ch)) {
+      let n = ch.length === 1 && ch.charCodeAt(0) < 0x80 ? ch : ch.normalize('NFKC');
+      if (CONFUSABLES[n] !== undefined) n = CONFUSABLES[n]!;
+      for (let k = 0; k < n.length; k++) map.push(i);
+      out.push(n);
+    }
+    i += ch.length;
+  }
+  return { name: 'normalized', text: out.join(''), map: Int32Array.from(map) };
+}
+
+/** Removes concatenation seams between string literals: `"ab" + "cd"` → `"abcd"`. */
+function compactView(n: View): View | undefined {
+  const re = /(["'])\s*(?:\+|\.|\.\.|,)?\s*\1/g;
+  if (!re.test(n.text)) return undefined;
+  re.lastIndex = 0;
+  const out: string[] = [];
+  const map: number[] = [];
+  let last = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(n.text)) !== null) {
+    // Only join when a quote closes a literal and another opens: keep the seam otherwise.
+    out.push(n.text.slice(last, m.index));
+    for (let k = last; k < m.index; k++) map.push(n.map![k]!);
+    last = m.index + m[0].length;
+  }
+  out.push(n.text.slice(last));
+  for (let k = last; k < n.text.length; k++) map.push(n.map![k]!);
+  return { name: 'compact', text: out.join(''), map: Int32Array.from(map) };
+}
+
+function tagView(raw: string): View | undefined {
+  if (!/[\u{e0000}-\u{e007f}]/u.test(raw)) return undefined;
+  const out: string[] = [];
+  const map: number[] = [];
+  let i = 0;
+  for (const ch of raw) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0xe0020 && cp <= 0xe007e) {
+      out.push(String.fromCharCode(cp - 0xe0000));
+      map.push(i);
+    }
+    i += ch.length;
+  }
+  return { name: 'tags', text: out.join(''), map: Int32Array.from(map) };
+}
+
+const printable = (s: string) => {
+  let p = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09) p++;
+  }
+  return s.length > 0 && p / s.length >= 0.85;
+};
+
+/** Decodes up to 32 base64 / hex blobs (each ≤ 64 KiB) into one view; each decoded char maps to its blob's start. */
+function decodedView(raw: string): View | undefined {
+  const out: string[] = [];
+  const map: number[] = [];
+  let blobs = 0;
+  const add = (text: string, at: number) => {
+    out.push(text, '\n');
+    for (let k = 0; k <= text.length; k++) map.push(at);
+  };
+  const b64 = /[A-Za-z0-9+/]{32,65536}={0,2}/g;
+  let m: RegExpExecArray | null;
+  while ((m = b64.exec(raw)) !== null && blobs < 32) {
+    if (/^[A-Za-z]+$|^[0-9]+$|^[a-f0-9]+$/i.test(m[0])) continue; // a word, a number or hex: not base64
+    const t = Buffer.from(m[0], 'base64').toString('utf8');
+    if (printable(t)) {
+      add(t, m.index);
+      blobs++;
+    }
+  }
+  const hex = /(?:\\x[0-9a-fA-F]{2}){8,16384}|\b(?:[0-9a-fA-F]{2}){16,32768}\b/g;
+  while ((m = hex.exec(raw)) !== null && blobs < 32) {
+    const h = m[0].replace(/\\x/g, '');
+    const t = Buffer.from(h, 'hex').toString('utf8');
+    if (printable(t) && /[a-z]{3}/i.test(t)) {
+      add(t, m.index);
+      blobs++;
+    }
+  }
+  return out.length ? { name: 'decoded', text: out.join(''), map: Int32Array.from(map) } : undefined;
+}
+
+/** Builds every view of `raw` (raw first). Views identical to raw are omitted. */
+export function buildViews(raw: string): View[] {
+  const views: View[] = [{ name: 'raw', text: raw }];
+  const n = normalizedView(raw);
+  if (n.text !== raw) views.push(n);
+  const c = compactView(n.text !== raw ? n : { ...n, map: Int32Array.from({ length: raw.length }, (_, k) => k) });
+  if (c) views.push(c);
+  const t = tagView(raw);
+  if (t) views.push(t);
+  const d = decodedView(raw);
+  if (d) views.push(d);
+  return views;
+}
+
+/** Raw offset of view offset `i`. */
+export function rawOffset(v: View, i: number): number {
+  if (!v.map) return i;
+  if (v.map.length === 0) return 0;
+  return v.map[Math.min(i, v.map.length - 1)]!;
+}
