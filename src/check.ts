@@ -17,6 +17,7 @@ import { openArchive } from './archive.js';
 import { extractVerified } from './store/extract.js';
 import { dirFiles } from './source.js';
 import { scanDir, vet, type VetOptions } from './install.js';
+import type { Baseline } from './scan/baseline.js';
 
 /** True when `target` names an archive rather than a source directory. */
 export const isArchivePath = (target: string) => /\.aext$/i.test(target);
@@ -72,7 +73,7 @@ export async function validate(target: string, opts: { limits?: Partial<Limits> 
  * @param failOn blocking severity (default `high`).
  * @throws AextError archive codes; never E_SCAN_BLOCKED (the caller decides the exit).
  */
-export async function scan(target: string, opts: { failOn?: Severity; limits?: Partial<Limits> } = {}): Promise<ScanResult & { target: string }> {
+export async function scan(target: string, opts: { failOn?: Severity; limits?: Partial<Limits>; baseline?: Baseline } = {}): Promise<ScanResult & { target: string }> {
   const limits = resolveLimits(opts.limits);
   const failOn = opts.failOn ?? 'high';
   if (!isArchivePath(target)) {
@@ -94,13 +95,13 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
       if (f.size > limits.maxScanFileBytes) findings.push(oversizeFinding(f.path, f.size, limits.maxScanFileBytes));
       else findings.push(...scanOne({ path: f.path, data: await f.read() }, perms));
     }
-    return { target, ...finishScan(findings, failOn, { files: files.length, bytes }) };
+    return { target, ...finishScan(findings, failOn, { files: files.length, bytes }, opts.baseline) };
   }
   return withTemp(async (dir) => {
     const a = await openArchive(target, { limits });
     try {
       await extractVerified(a.zip, a.pairs, dir);
-      return { target, ...(await scanDir(dir, a.envelope.index.files, failOn, limits.maxScanFileBytes, undefined, a.manifest.permissions ?? {})) };
+      return { target, ...(await scanDir(dir, a.envelope.index.files, failOn, limits.maxScanFileBytes, undefined, a.manifest.permissions ?? {}, opts.baseline)) };
     } finally {
       await a.close();
     }

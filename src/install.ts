@@ -16,6 +16,7 @@ import { dirFiles } from './source.js';
 import { validatePackage, type PackageInfo } from './manifest/validate.js';
 import { finishScan, isDependencyPath, oversizeFinding, scanOne, type ScanResult } from './scan/index.js';
 import type { IndexFile } from './crypto/dsse.js';
+import type { Baseline } from './scan/baseline.js';
 import { DEFAULT_POLICY, evaluatePolicy, type Policy } from './policy/policy.js';
 import type { PublicKey } from './crypto/keys.js';
 import { cliKeys, keyFromRecord, type TrustedKey } from './trust/keys.js';
@@ -33,6 +34,8 @@ export interface VetOptions {
   pub?: PublicKey[];
   /** Further trusted keys, scoped (trust store); the policy's `trusted_keys` are added. */
   trusted?: TrustedKey[];
+  /** Operator baseline (suppressions with reasons); never read from the archive. */
+  baseline?: Baseline;
   /** Test hook: called after the archive is verified and before extraction starts. */
   onVerified?: () => void | Promise<void>;
   /** Policy (default {@link DEFAULT_POLICY}). */
@@ -97,7 +100,7 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
     const paths = archive.envelope.index.files.map((f) => f.path);
     const info = await validatePackage(dirFiles(staging, paths), limits, file);
     const failOn = opts.failOn ?? policy.scan?.fail_on ?? 'high';
-    const scan = await scanDir(staging, archive.envelope.index.files, failOn, limits.maxScanFileBytes, { findings: early, scanned }, perms);
+    const scan = await scanDir(staging, archive.envelope.index.files, failOn, limits.maxScanFileBytes, { findings: early, scanned }, perms, opts.baseline);
     if (scan.verdict === 'block') {
       const top = scan.findings[0]!;
       throw new AextError('E_SCAN_BLOCKED', `${file}: ${scan.findings.filter((f) => f.severity === top.severity).length} ${top.severity} finding(s), e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message}`, { file, entry: top.file, findings: scan.findings });
@@ -122,6 +125,7 @@ export async function scanDir(
   maxFileBytes: number,
   already: { findings: Finding[]; scanned: ReadonlySet<string> } = { findings: [], scanned: new Set() },
   perms?: Permissions,
+  baseline?: Baseline,
 ): Promise<ScanResult> {
   const findings: Finding[] = [...already.findings];
   let bytes = 0;
@@ -134,7 +138,7 @@ export async function scanDir(
     }
     findings.push(...scanOne({ path: f.path, data: await fsp.readFile(path.join(dir, f.path)) }, perms));
   }
-  return finishScan(findings, failOn, { files: files.length, bytes });
+  return finishScan(findings, failOn, { files: files.length, bytes }, baseline);
 }
 
 /** Options of {@link install}. */

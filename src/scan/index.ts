@@ -4,6 +4,7 @@
  */
 import type { Finding, Permissions, Severity, Verdict } from '../types.js';
 import { undeclaredCapabilities } from './capabilities.js';
+import { applyBaseline, type Baseline, type Suppressed } from './baseline.js';
 import { severityRank } from '../types.js';
 import type { FileClass, Rule, ScanFile } from './rule.js';
 import { buildViews } from './views.js';
@@ -44,6 +45,8 @@ export interface ScanResult {
   failOn: Severity;
   /** Files scanned and bytes read. */
   stats: { files: number; bytes: number };
+  /** Findings suppressed by the operator's baseline, with reasons (never from the archive). */
+  suppressed: Suppressed[];
 }
 
 /** Input file for {@link scanFiles}: path and raw bytes. */
@@ -113,9 +116,10 @@ export function oversizeFinding(p: string, size: number, maxFileBytes: number): 
 }
 
 /** Sorts findings (most severe first) and computes the verdict. */
-export function finishScan(findings: Finding[], failOn: Severity, stats: { files: number; bytes: number }): ScanResult {
+export function finishScan(all: Finding[], failOn: Severity, stats: { files: number; bytes: number }, baseline?: Baseline): ScanResult {
+  const { findings, suppressed } = applyBaseline(all, baseline);
   findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.file.localeCompare(b.file) || a.line - b.line);
-  return { findings, verdict: verdictOf(findings, failOn), failOn, stats };
+  return { findings, verdict: verdictOf(findings, failOn), failOn, stats, suppressed };
 }
 
 /** Dependency trees (node_modules/) are not text-scanned by the baseline rules. */
@@ -126,7 +130,7 @@ export const isDependencyPath = (p: string): boolean => p.startsWith('node_modul
  * @param files package files (bytes). @param failOn blocking severity (default `high`).
  * @param maxFileBytes files over this cap are not read and yield a `medium` finding.
  */
-export function scanFiles(files: readonly ScanInput[], failOn: Severity = 'high', maxFileBytes = 16 * 1024 * 1024, perms?: Permissions): ScanResult {
+export function scanFiles(files: readonly ScanInput[], failOn: Severity = 'high', maxFileBytes = 16 * 1024 * 1024, perms?: Permissions, baseline?: Baseline): ScanResult {
   const findings: Finding[] = [];
   let bytes = 0;
   for (const f of files) {
@@ -135,5 +139,5 @@ export function scanFiles(files: readonly ScanInput[], failOn: Severity = 'high'
     if (f.data.length > maxFileBytes) findings.push(oversizeFinding(f.path, f.data.length, maxFileBytes));
     else findings.push(...scanOne(f, perms));
   }
-  return finishScan(findings, failOn, { files: files.length, bytes });
+  return finishScan(findings, failOn, { files: files.length, bytes }, baseline);
 }

@@ -46,11 +46,21 @@ export type Hit = Omit<Finding, 'rule' | 'severity' | 'file'> & { severity?: Sev
  * hits found only in a derived view say which view in the message.
  * @param views which views to use (default all).
  */
-export function matchViews(f: ScanFile, patterns: readonly RegExp[], message: string, views: ReadonlyArray<View['name']> = ['raw', 'normalized', 'compact', 'tags', 'decoded']): Hit[] {
+export function matchViews(
+  f: ScanFile,
+  patterns: readonly RegExp[],
+  message: string,
+  views: ReadonlyArray<View['name']> = ['raw', 'normalized', 'compact', 'tags', 'decoded'],
+  opts: { demoteQuotedExamples?: boolean } = {},
+): Hit[] {
   const out: Hit[] = [];
   const lines = new Set<number>();
+  // The normalized view only removes invisible characters and folds compatibility forms, so a
+  // pattern that matches the raw text matches it too: when it exists, scan it instead of raw.
+  const hasNormalized = views.includes('normalized') && f.views.some((v) => v.name === 'normalized');
   for (const v of f.views) {
     if (!views.includes(v.name)) continue;
+    if (v.name === 'raw' && hasNormalized) continue;
     for (const re of patterns) {
       re.lastIndex = 0;
       let m: RegExpExecArray | null;
@@ -64,7 +74,16 @@ export function matchViews(f: ScanFile, patterns: readonly RegExp[], message: st
         const { line, column } = position(f.text, at);
         if (lines.has(line)) continue;
         lines.add(line);
-        out.push({ line, column, message: v.name === 'raw' ? message : `${message} (found in ${v.name === 'decoded' ? 'decoded base64/hex' : v.name === 'tags' ? 'hidden Unicode tag characters' : 'Unicode-normalized'} text)`, evidence: evidence(m[0]) });
+        const end = v.name === 'raw' ? at + m[0].length : rawOffset(v, m.index + m[0].length - 1) + 1;
+        const plain = v.name === 'raw' || (v.name === 'normalized' && f.text.slice(at, end) === m[0]);
+        const quoted = opts.demoteQuotedExamples && plain && isQuotedExample(f.text, at, end);
+        out.push({
+          line,
+          column,
+          message: plain ? message : `${message} (found in ${v.name === 'decoded' ? 'decoded base64/hex' : v.name === 'tags' ? 'hidden Unicode tag characters' : v.name === 'compact' ? 'joined split-string' : 'Unicode-normalized'} text)`,
+          evidence: evidence(m[0]),
+          ...(quoted ? { severity: 'info' as const, message: `${message} (quoted as an example; demoted to info, span-local)` } : {}),
+        });
       }
     }
   }
@@ -89,6 +108,22 @@ export function matchAll(text: string, patterns: readonly RegExp[], message: str
     }
   }
   return out;
+}
+
+/**
+ * Span-local exclusion for documentation that quotes an attack phrase: the match itself
+ * sits inside quotes or backticks on one line, and the 80 characters before it name it
+ * as an example. Only this span is affected; words elsewhere in the file never switch
+ * a rule off (scanner-anchors.md §e.1.2).
+ */
+export function isQuotedExample(text: string, start: number, end: number): boolean {
+  const before = text.slice(Math.max(0, start - 80), start);
+  const open = before.match(/(["'`\u201c])[^"'`\u201c\u201d\n]*$/);
+  if (!open) return false;
+  const close = open[1] === '\u201c' ? '\u201d' : open[1]!;
+  const after = text.slice(end, end + 40);
+  if (!new RegExp(`^[^\\n]*?${close === '`' ? '`' : close}`).test(after)) return false;
+  return /\b(?:e\.g\.|for example|such as|example|examples|like|phrases?|attack|attacks|detect|detects|flags?|payloads?|injections?)\b[^\n]*$/i.test(before.slice(0, before.length - open[0].length + 1));
 }
 
 let cachedText: string | undefined;

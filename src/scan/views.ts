@@ -36,39 +36,69 @@ const CONFUSABLES: Record<string, string> = {
 const DROP = /[\p{Cf}\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u3164\uffa0\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u;
 
 function normalizedView(raw: string): View {
-  const out: string[] = [];
-  const map: number[] = [];
+  // Fast path: printable ASCII, tab, CR and LF are copied as they are; only other
+  // characters go through removal, NFKC and the confusables table.
+  const plain = /[\t\n\r\x20-\x7e]+/y;
+  const parts: string[] = [];
+  let map = new Int32Array(raw.length + 64);
+  let len = 0;
+  const ensure = (n: number) => {
+    if (len + n <= map.length) return;
+    const next = new Int32Array(Math.max(map.length * 2, len + n + 64));
+    next.set(map.subarray(0, len));
+    map = next;
+  };
   let i = 0;
-  for (const ch of raw) {
+  while (i < raw.length) {
+    plain.lastIndex = i;
+    const m = plain.exec(raw);
+    if (m) {
+      ensure(m[0].length);
+      for (let k = 0; k < m[0].length; k++) map[len++] = i + k;
+      parts.push(m[0]);
+      i += m[0].length;
+      continue;
+    }
+    const cp = raw.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
     if (!DROP.test(ch)) {
-      let n = ch.length === 1 && ch.charCodeAt(0) < 0x80 ? ch : ch.normalize('NFKC');
+      let n = ch.normalize('NFKC');
       if (CONFUSABLES[n] !== undefined) n = CONFUSABLES[n]!;
-      for (let k = 0; k < n.length; k++) map.push(i);
-      out.push(n);
+      ensure(n.length);
+      for (let k = 0; k < n.length; k++) map[len++] = i;
+      parts.push(n);
     }
     i += ch.length;
   }
-  return { name: 'normalized', text: out.join(''), map: Int32Array.from(map) };
+  return { name: 'normalized', text: parts.join(''), map: map.subarray(0, len) };
 }
 
-/** Removes concatenation seams between string literals: `"ab" + "cd"` → `"abcd"`. */
+/**
+ * Removes string-concatenation seams: `"cu" + "rl"` → `"curl"` (also `.` and `..`
+ * operators). Only built when such a seam exists; copies runs with typed-array slices.
+ */
 function compactView(n: View): View | undefined {
-  const re = /(["'])\s*(?:\+|\.|\.\.|,)?\s*\1/g;
+  const re = /(["'])\s*(?:\+|\.\.?)\s*\1/g;
   if (!re.test(n.text)) return undefined;
   re.lastIndex = 0;
-  const out: string[] = [];
-  const map: number[] = [];
+  const parts: string[] = [];
+  const maps: Int32Array[] = [];
   let last = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(n.text)) !== null) {
-    // Only join when a quote closes a literal and another opens: keep the seam otherwise.
-    out.push(n.text.slice(last, m.index));
-    for (let k = last; k < m.index; k++) map.push(n.map![k]!);
+    parts.push(n.text.slice(last, m.index));
+    maps.push(n.map!.subarray(last, m.index));
     last = m.index + m[0].length;
   }
-  out.push(n.text.slice(last));
-  for (let k = last; k < n.text.length; k++) map.push(n.map![k]!);
-  return { name: 'compact', text: out.join(''), map: Int32Array.from(map) };
+  parts.push(n.text.slice(last));
+  maps.push(n.map!.subarray(last));
+  const map = new Int32Array(maps.reduce((a, b) => a + b.length, 0));
+  let o = 0;
+  for (const x of maps) {
+    map.set(x, o);
+    o += x.length;
+  }
+  return { name: 'compact', text: parts.join(''), map };
 }
 
 function tagView(raw: string): View | undefined {
@@ -130,15 +160,22 @@ function decodedView(raw: string): View | undefined {
 /** Builds every view of `raw` (raw first). Views identical to raw are omitted. */
 export function buildViews(raw: string): View[] {
   const views: View[] = [{ name: 'raw', text: raw }];
-  const n = normalizedView(raw);
-  if (n.text !== raw) views.push(n);
-  const c = compactView(n.text !== raw ? n : { ...n, map: Int32Array.from({ length: raw.length }, (_, k) => k) });
+  // Plain printable ASCII needs no normalized view.
+  const n = /[^\t\n\r\x20-\x7e]/.test(raw) ? normalizedView(raw) : undefined;
+  if (n && n.text !== raw) views.push(n);
+  const c = compactView(n && n.text !== raw ? n : { name: 'normalized', text: raw, map: identity(raw.length) });
   if (c) views.push(c);
   const t = tagView(raw);
   if (t) views.push(t);
   const d = decodedView(raw);
   if (d) views.push(d);
   return views;
+}
+
+function identity(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let k = 0; k < n; k++) a[k] = k;
+  return a;
 }
 
 /** Raw offset of view offset `i`. */

@@ -6,6 +6,7 @@ import { toSarif } from '../../scan/sarif.js';
 import { VERSION } from '../../version.js';
 import { collect, pubKeys, renderFindings } from './common.js';
 import type { Ctx } from '../main.js';
+import { loadBaseline } from '../../scan/baseline.js';
 
 /** Registers `aext check` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
@@ -14,12 +15,14 @@ export function register(program: Command, ctx: Ctx): void {
     .description('registry-side validation of uploads; never installs; one verdict per file')
     .argument('<files...>', 'FILE.aext…')
     .option('--pub <key>', 'trusted public key PEM (repeatable); signatures are required when given', collect, [])
+    .option('--baseline <file>', 'operator baseline of accepted scan findings (never read from the archive)')
     .option('--policy <file>', 'policy JSON')
     .option('--sarif', 'print SARIF 2.1.0 instead')
-    .action((files: string[], o: { pub: string[]; policy?: string; sarif?: boolean }) =>
+    .action((files: string[], o: { pub: string[]; baseline?: string; policy?: string; sarif?: boolean }) =>
       ctx.run('check', async () => {
         const policy = o.policy ? await loadPolicy(o.policy) : undefined;
-        const results = await check(files, { pub: await pubKeys(o.pub), policy });
+        const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
+        const results = await check(files, { pub: await pubKeys(o.pub), policy, baseline });
         const failed = results.find((r) => !r.ok);
         if (o.sarif) ctx.sarif = toSarif(results.map((r) => ({ base: r.file, findings: r.findings })), VERSION);
         const exit = failed?.error ? (ERROR_CODES[failed.error.code].exit as ExitCode) : undefined;

@@ -6,6 +6,7 @@ import { describePermissions } from '../../policy/policy.js';
 import { collect, pubKeys, renderFindings } from './common.js';
 import { warn } from '../output.js';
 import type { Ctx } from '../main.js';
+import { loadBaseline } from '../../scan/baseline.js';
 
 /** Registers `aext install` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
@@ -14,20 +15,23 @@ export function register(program: Command, ctx: Ctx): void {
     .description('verify -> hardened extract -> scan -> policy -> atomic commit')
     .argument('<file>', 'FILE.aext')
     .option('--pub <key>', 'trusted public key PEM (repeatable)', collect, [])
+    .option('--baseline <file>', 'operator baseline of accepted scan findings (never read from the archive)')
     .option('--policy <file>', 'policy JSON (schemas/aext-policy.v1.schema.json)')
     .option('--root <dir>', 'install root (default $AEXT_HOME or ~/.aext)')
     .option('--yes', 'grant the requested permissions without asking')
     .option('--allow-unsigned', 'accept an archive with NO signatures (never bad ones); loud')
     .option('--allow-downgrade', 'accept a lower version than the installed one (still needs a trusted signature; recorded)')
-    .action((file: string, o: { pub: string[]; policy?: string; root?: string; yes?: boolean; allowUnsigned?: boolean; allowDowngrade?: boolean }) =>
+    .action((file: string, o: { pub: string[]; baseline?: string; policy?: string; root?: string; yes?: boolean; allowUnsigned?: boolean; allowDowngrade?: boolean }) =>
       ctx.run('install', async () => {
         const policy = o.policy ? await loadPolicy(o.policy) : undefined;
+        const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
         const pub = await pubKeys(o.pub);
         if (o.allowUnsigned) warn(ctx.out, '--allow-unsigned: the signature requirement is BYPASSED for unsigned archives');
         const interactive = !ctx.out.json && process.stdin.isTTY === true && process.stderr.isTTY === true;
         const r = await install(file, {
           pub,
           policy,
+          baseline,
           root: o.root,
           yes: o.yes,
           allowUnsigned: o.allowUnsigned,

@@ -4,6 +4,8 @@ import { AextError } from '../../errors.js';
 import { toSarif } from '../../scan/sarif.js';
 import { VERSION } from '../../version.js';
 import { renderFindings, severity } from './common.js';
+import { baselineFor, loadBaseline } from '../../scan/baseline.js';
+import { writeFileSync } from 'node:fs';
 import type { Ctx } from '../main.js';
 
 /** Registers `aext scan` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
@@ -14,15 +16,20 @@ export function register(program: Command, ctx: Ctx): void {
     .argument('<target>', 'extension folder or FILE.aext')
     .option('--sarif', 'print SARIF 2.1.0 instead')
     .option('--fail-on <severity>', 'info | low | medium | high | critical', 'high')
-    .action((target: string, o: { sarif?: boolean; failOn?: string }) => {
+    .option('--baseline <file>', 'operator baseline: suppress findings listed there (rule, path, evidence sha256, reason)')
+    .option('--write-baseline <file>', 'write a baseline that suppresses the current findings (needs --reason)')
+    .option('--reason <text>', 'reason recorded in --write-baseline entries')
+    .action((target: string, o: { sarif?: boolean; failOn?: string; baseline?: string; writeBaseline?: string; reason?: string }) => {
       const failOn = o.failOn;
       return ctx.run('scan', async () => {
-        const r = await scan(target, { failOn: severity(failOn) });
+        if (o.writeBaseline && !o.reason?.trim()) throw new AextError('E_USAGE', '--write-baseline needs --reason "why these findings are accepted"');
+        const r = await scan(target, { failOn: severity(failOn), baseline: o.baseline ? await loadBaseline(o.baseline) : undefined });
+        if (o.writeBaseline) writeFileSync(o.writeBaseline, JSON.stringify(baselineFor(r.findings, o.reason!), null, 2) + '\n', { flag: 'wx' });
         const blocked = r.verdict === 'block';
         const error = blocked ? new AextError('E_SCAN_BLOCKED', `${target}: findings at or above ${r.failOn}`, { file: target }) : undefined;
         if (o.sarif) ctx.sarif = toSarif([{ findings: r.findings }], VERSION);
         return {
-          result: { target, verdict: r.verdict, fail_on: r.failOn, findings: r.findings, stats: r.stats },
+          result: { target, verdict: r.verdict, fail_on: r.failOn, findings: r.findings, suppressed: r.suppressed, stats: r.stats },
           human: `${target}: ${r.verdict} (${r.findings.length} finding(s), fail-on ${r.failOn})${r.findings.length ? '\n' + renderFindings(r.findings) : ''}`,
           ...(blocked ? { exit: 6 as const, error } : {}),
         };

@@ -21,5 +21,7 @@ export const rule: Rule = {
         /\b(?:always\s+(?:use|call|run|invoke)\s+this\s+(?:tool|function)\s+(?:first|before)|highest\s+priority\s+over\s+(?:all\s+)?other\s+tools)\b/gi,
       ],
       'coercive prerequisite, spoofed system block or role-play jailbreak',
+      undefined,
+      { demoteQuotedExamples: true },
     ),
 };

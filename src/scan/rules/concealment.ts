@@ -20,5 +20,7 @@ export const rule: Rule = {
         /\b(?:silently|quietly|secretly|covertly|invisibly)\s+(?:send|upload|transmit|post|copy|forward|exfiltrate|collect|run|execute|install)\b/gi,
       ],
       'instruction to conceal behaviour from the user',
+      undefined,
+      { demoteQuotedExamples: true },
     ),
 };

@@ -1,5 +1,5 @@
 /** Download-and-execute: remote content piped into an interpreter. */
-import { matchViews, type Rule } from '../rule.js';
+import { matchViews, type Hit, type Rule } from '../rule.js';
 
 /** Rule AEXT-CODE-001: download and execute. */
 export const rule: Rule = {
@@ -10,7 +10,7 @@ export const rule: Rule = {
   references: ['MITRE ATT&CK T1105, T1059', 'scanner-anchors.md §c.6'],
   applies: ['code', 'instructions', 'config'],
   check: (f) =>
-    matchViews(
+    demoteKnownInstallers(matchViews(
       f,
       [
         /\b(?:curl|wget|fetch)\b[^\n|;]{0,300}\|\s*(?:sudo\s+)?(?:env\s+)?(?:ba|z|da|k|c)?sh\b/gi,
@@ -21,5 +21,12 @@ export const rule: Rule = {
         /\b(?:curl|wget)\b[^\n;&]{0,200}-o\s+(\S+)\s*&&\s*(?:sudo\s+)?(?:chmod\s+\+x\s+\S+\s*&&\s*)?(?:ba|z)?(?:sh|\.\/)\S*/gi,
       ],
       'remote content is downloaded and executed',
-    ),
+    )),
 };
+
+/** Official installers (Cisco skill-scanner policy seed): reported at medium (review), not blocked. */
+const KNOWN_INSTALLERS = /https:\/\/(?:sh\.rustup\.rs|get\.docker\.com|bun\.sh\/install|deno\.land\/install\.sh|astral\.sh\/uv\/install\.sh|pyenv\.run|get\.pnpm\.io\/install\.sh|install\.python-poetry\.org|get\.sdkman\.io|raw\.githubusercontent\.com\/nvm-sh\/nvm\/[\w.]+\/install\.sh|raw\.githubusercontent\.com\/Homebrew\/install\/HEAD\/install\.sh)\b/;
+
+function demoteKnownInstallers(hits: Hit[]): Hit[] {
+  return hits.map((h) => (KNOWN_INSTALLERS.test(h.evidence) ? { ...h, severity: 'medium' as const, message: `${h.message} (official installer host: review)` } : h));
+}

@@ -21,6 +21,9 @@ export const rule: Rule = {
       hex.startsWith('1f8b') ? 'nested gzip archive' :
       h.subarray(0, 6).toString('hex') === '377abcaf271c' ? 'nested 7z archive' :
       h.subarray(0, 4).toString('latin1') === 'Rar!' ? 'nested rar archive' : undefined;
-    return magic ? [{ line: 0, column: 0, message: `embedded ${magic}`, evidence: f.path }] : [];
+    if (!magic) return [];
+    // Executables and bytecode cannot be reviewed and run as the user: high. Archives: review.
+    const severity = /archive/.test(magic) ? ('medium' as const) : ('high' as const);
+    return [{ line: 0, column: 0, message: `embedded ${magic}`, evidence: f.path, severity }];
   },
 };

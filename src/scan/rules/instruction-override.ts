@@ -21,5 +21,7 @@ export const rule: Rule = {
         /\b(?:pay\s+no\s+attention\s+to|set\s+aside|throw\s+out)\s+(?:all\s+|any\s+)?(?:what\s+you\s+were\s+told|your\s+(?:instructions|rules|guidelines))/gi,
       ],
       'instruction to ignore or override prior instructions or safeguards',
+      undefined,
+      { demoteQuotedExamples: true },
     ),
 };

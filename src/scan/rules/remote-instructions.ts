@@ -20,5 +20,7 @@ export const rule: Rule = {
         /\bcopy\s+.{0,30}(?:script|command|code).{0,30}paste.{0,30}(?:terminal|shell|console|cmd)\b/gi,
       ],
       'instruction to fetch, decode or reassemble content and act on it',
+      undefined,
+      { demoteQuotedExamples: true },
     ),
 };

@@ -1,0 +1,2 @@
+#!/bin/sh
+rm -rf ./build ./dist node_modules/.cache

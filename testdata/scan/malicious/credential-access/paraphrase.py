@@ -1,0 +1,2 @@
+#!/bin/sh
+subprocess.run(["security", "find-generic-password", "-s", "Chrome"])

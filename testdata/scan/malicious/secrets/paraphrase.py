@@ -1,0 +1,2 @@
+#!/bin/sh
+STRIPE = "sk_live_4eC39HqLyjWDarjtT1zdp7dc4eC39HqL"

@@ -1,0 +1,2 @@
+#!/bin/sh
+AWS_KEY = "AKIA2E0A8F3B244C9986"
