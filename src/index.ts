@@ -14,6 +14,12 @@ export { keygen, loadPrivateKey, loadPublicKey, type KeygenResult, type PrivateK
 export { loadPolicy, parsePolicy, evaluatePolicy, DEFAULT_POLICY, type Policy } from './policy/policy.js';
 export { toSarif } from './scan/sarif.js';
 export { RULES } from './scan/index.js';
+export { loadBaseline } from './baseline-file.js';
+export { baselineFor, parseBaseline, type Baseline } from './scan/baseline.js';
+export { audit, type AuditResult } from './audit.js';
+export { trustAdd, trustList, trustRemove, trustAddRotation } from './trust/store.js';
+export { updateRevocations, createRevocationList } from './trust/revocations.js';
+export { createRotation } from './trust/rotation.js';
 export { resolveRoot } from './store/root.js';
 export { resolveMcpConfig, mcpHandshake, type McpTool } from './run.js';
 export { VERSION } from './version.js';

@@ -6,8 +6,7 @@
  * or through the API); nothing inside an archive is ever read as a suppression,
  * because the archive is attacker-controlled.
  */
-import { promises as fsp } from 'node:fs';
-import { AextError, toAextError } from '../errors.js';
+import { AextError } from '../errors.js';
 import type { Finding } from '../types.js';
 import { parseStrictJson } from '../util/json.js';
 import { sha256Hex } from '../util/hash.js';
@@ -36,16 +35,11 @@ export function fingerprint(f: Finding): string {
 }
 
 /**
- * Reads and checks a baseline file.
+ * Checks baseline JSON text.
+ * @param file name for messages.
  * @throws AextError E_POLICY_INVALID (fail closed: a bad baseline suppresses nothing and stops the run).
  */
-export async function loadBaseline(file: string): Promise<Baseline> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    throw toAextError(e, { file });
-  }
+export function parseBaseline(text: string, file: string): Baseline {
   let v: unknown;
   try {
     v = parseStrictJson(text);

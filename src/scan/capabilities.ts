@@ -84,7 +84,12 @@ export function capabilitiesOf(p: string, text: string, cls: FileClass): Capabil
 
 const fsDeclared = (value: string, perms: Permissions) => {
   const all = [...(perms.filesystem?.read ?? []), ...(perms.filesystem?.write ?? [])];
-  return all.some((d) => d === '*' || value.startsWith(d.replace(/\/?\*?$/, '')));
+  // A declared path covers what lies under it; a credential directory is covered by a
+  // declaration of (something inside) it.
+  return all.some((d) => {
+    const base = d.replace(/\/?\*?$/, '');
+    return d === '*' || value.startsWith(base) || (base.startsWith(value) && value.length > 2);
+  });
 };
 
 /**

@@ -4,7 +4,8 @@ import { AextError } from '../../errors.js';
 import { toSarif } from '../../scan/sarif.js';
 import { VERSION } from '../../version.js';
 import { renderFindings, severity } from './common.js';
-import { baselineFor, loadBaseline } from '../../scan/baseline.js';
+import { baselineFor } from '../../scan/baseline.js';
+import { loadBaseline } from '../../baseline-file.js';
 import { writeFileSync } from 'node:fs';
 import type { Ctx } from '../main.js';
 
