@@ -6,7 +6,7 @@ import type { Finding, Permissions, Severity, Verdict } from '../types.js';
 import { undeclaredCapabilities } from './capabilities.js';
 import { applyBaseline, type Baseline, type Suppressed } from './baseline.js';
 import { severityRank } from '../types.js';
-import type { FileClass, Rule, ScanFile } from './rule.js';
+import { beginFile, type FileClass, type Rule, type ScanFile } from './rule.js';
 import { buildViews } from './views.js';
 import { rule as instructionOverride } from './rules/instruction-override.js';
 import { rule as concealment } from './rules/concealment.js';
@@ -99,6 +99,7 @@ export function scanOne(f: ScanInput, perms?: Permissions): Finding[] {
     const close = /\r?\n---[ \t]*(?:\r?\n|$)/.exec(text.slice(3));
     if (close) fmEnd = 3 + close.index;
   }
+  beginFile(text);
   const sf: ScanFile = { path: f.path, text, cls, head: f.data.subarray(0, 16), frontmatterEnd: fmEnd, views: buildViews(text) };
   for (const r of RULES) {
     if (!r.applies.includes(sf.cls)) continue;

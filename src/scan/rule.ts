@@ -129,6 +129,16 @@ export function isQuotedExample(text: string, start: number, end: number): boole
 let cachedText: string | undefined;
 let cachedStarts: number[] = [];
 
+/**
+ * Indexes the line starts of the file about to be scanned. Call once per file: afterwards
+ * `position` compares by identity (a cached, equal-content string from an earlier file
+ * would otherwise be compared character by character on every call).
+ */
+export function beginFile(text: string): void {
+  cachedText = undefined;
+  position(text, 0);
+}
+
 /** 1-based line and column (UTF-16 units) of an offset; line starts are indexed once per text (binary search after). */
 export function position(text: string, offset: number): { line: number; column: number } {
   if (text !== cachedText) {

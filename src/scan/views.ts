@@ -77,8 +77,11 @@ function normalizedView(raw: string): View {
  * Removes string-concatenation seams: `"cu" + "rl"` → `"curl"` (also `.` and `..`
  * operators). Only built when such a seam exists; copies runs with typed-array slices.
  */
+/** A concatenation seam between two string literals. */
+const SEAM = /(["'])\s*(?:\+|\.\.?)\s*\1/;
+
 function compactView(n: View): View | undefined {
-  const re = /(["'])\s*(?:\+|\.\.?)\s*\1/g;
+  const re = new RegExp(SEAM.source, 'g');
   if (!re.test(n.text)) return undefined;
   re.lastIndex = 0;
   const parts: string[] = [];
@@ -135,7 +138,8 @@ function decodedView(raw: string): View | undefined {
     out.push(text, '\n');
     for (let k = 0; k <= text.length; k++) map.push(at);
   };
-  const b64 = /[A-Za-z0-9+/]{32,65536}={0,2}/g;
+  // Look-behind: only try at the start of a run (not at every position inside one).
+  const b64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{32,65536}={0,2}/g;
   let m: RegExpExecArray | null;
   while ((m = b64.exec(raw)) !== null && blobs < 32) {
     if (/^[A-Za-z]+$|^[0-9]+$|^[a-f0-9]+$/i.test(m[0])) continue; // a word, a number or hex: not base64
@@ -145,7 +149,7 @@ function decodedView(raw: string): View | undefined {
       blobs++;
     }
   }
-  const hex = /(?:\\x[0-9a-fA-F]{2}){8,16384}|\b(?:[0-9a-fA-F]{2}){16,32768}\b/g;
+  const hex = /(?:\\x[0-9a-fA-F]{2}){8,16384}|(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}){16,32768}(?![0-9a-fA-F])/g;
   while ((m = hex.exec(raw)) !== null && blobs < 32) {
     const h = m[0].replace(/\\x/g, '');
     const t = Buffer.from(h, 'hex').toString('utf8');
@@ -163,8 +167,11 @@ export function buildViews(raw: string): View[] {
   // Plain printable ASCII needs no normalized view.
   const n = /[^\t\n\r\x20-\x7e]/.test(raw) ? normalizedView(raw) : undefined;
   if (n && n.text !== raw) views.push(n);
-  const c = compactView(n && n.text !== raw ? n : { name: 'normalized', text: raw, map: identity(raw.length) });
-  if (c) views.push(c);
+  const base = n && n.text !== raw ? n : undefined;
+  if (SEAM.test(base ? base.text : raw)) {
+    const c = compactView(base ?? { name: 'normalized', text: raw, map: identity(raw.length) });
+    if (c) views.push(c);
+  }
   const t = tagView(raw);
   if (t) views.push(t);
   const d = decodedView(raw);
