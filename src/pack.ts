@@ -68,23 +68,28 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
   const files = await collectSource(src, limits);
   const info = await validatePackage(memoryFiles(files), limits, src);
   const m = info.manifest;
-  // One pass over the content: hash for the INDEX, refuse secrets, scan (warn only).
+  // Pass 1: hash for the INDEX and refuse secrets (both must finish before anything is written).
   const allow = new Set((opts.allowSecrets ?? []).map((a) => a.replace(/^\.\//, '')));
-  const findings: Finding[] = [];
   const index: IndexFile[] = [];
   let bytes = 0;
-  for (const f of [...files].sort((a, b) => compareUtf8(a.path, b.path))) {
+  const sorted = [...files].sort((a, b) => compareUtf8(a.path, b.path));
+  for (const f of sorted) {
     const data = await f.read();
     bytes += data.length;
     checkSecret(f.path, data, allow, src);
-    if (!isDependencyPath(f.path)) {
-      if (data.length > limits.maxScanFileBytes) findings.push(oversizeFinding(f.path, data.length, limits.maxScanFileBytes));
-      else findings.push(...scanOne({ path: f.path, data }, m.permissions ?? {}));
-    }
     index.push({ path: f.path, size: data.length, sha256: sha256Hex(data), ...(f.executable ? { executable: true as const } : {}) });
   }
-  const scan = finishScan(findings, opts.failOn ?? 'high', { files: files.length, bytes });
-  for (const f of scan.findings) opts.onReport?.('warn', `scan ${f.severity} ${f.rule} ${f.file}:${f.line}: ${f.message}`);
+  // Pass 2 (scan, warnings only) runs on the main thread while yazl deflates on the thread pool.
+  const scanAll = async (): Promise<Finding[]> => {
+    const findings: Finding[] = [];
+    for (const f of sorted) {
+      if (isDependencyPath(f.path)) continue;
+      if (f.size > limits.maxScanFileBytes) findings.push(oversizeFinding(f.path, f.size, limits.maxScanFileBytes));
+      else findings.push(...scanOne({ path: f.path, data: await f.read() }, m.permissions ?? {}));
+      await new Promise((r) => setImmediate(r)); // let the zip writer make progress between files
+    }
+    return findings;
+  };
   const indexBytes = serializeIndex({ aext_index: 1, publisher: m.publisher, name: m.name, version: m.version, files: index });
   const env = createEnvelope(indexBytes, opts.keys ?? []);
   const out = path.resolve(opts.out ?? `${m.publisher}-${m.name}-${m.version}.aext`);
@@ -100,7 +105,15 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     if (r.rotation.publisher !== m.publisher) throw new AextError('E_ROTATION_INVALID', `rotation #${i + 1} is for publisher ${r.rotation.publisher}, not ${m.publisher}`);
     return bufferFile(`META-AEXT/rotation/${r.rotation.seq}.dsse.json`, b);
   });
-  await writeZip(out, [...files, bufferFile(ENVELOPE_PATH, serializeEnvelope(env)), ...rotationFiles], epoch);
+  const [scanned, written] = await Promise.allSettled([scanAll(), writeZip(out, [...files, bufferFile(ENVELOPE_PATH, serializeEnvelope(env)), ...rotationFiles], epoch)]);
+  if (written.status === 'rejected') throw written.reason;
+  if (scanned.status === 'rejected') {
+    await fsp.rm(out, { force: true });
+    throw scanned.reason;
+  }
+  const findings = scanned.value;
+  const scan = finishScan(findings, opts.failOn ?? 'high', { files: files.length, bytes });
+  for (const f of scan.findings) opts.onReport?.('warn', `scan ${f.severity} ${f.rule} ${f.file}:${f.line}: ${f.message}`);
   return {
     file: out,
     sha256: await fileSha256(out),
