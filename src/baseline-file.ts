@@ -2,8 +2,7 @@
  * Reading an operator baseline file from disk (the scanner itself never touches the
  * file system; see scan/baseline.ts for the format and matching rules).
  */
-import { promises as fsp } from 'node:fs';
-import { toAextError } from './errors.js';
+import { readInput } from './store/fsutil.js';
 import { parseBaseline, type Baseline } from './scan/baseline.js';
 
 /**
@@ -11,11 +10,5 @@ import { parseBaseline, type Baseline } from './scan/baseline.js';
  * @throws AextError E_NOT_FOUND / E_IO; E_POLICY_INVALID for a malformed baseline.
  */
 export async function loadBaseline(file: string): Promise<Baseline> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    throw toAextError(e, { file });
-  }
-  return parseBaseline(text, file);
+  return parseBaseline((await readInput(file)).toString('utf8'), file);
 }

@@ -60,3 +60,15 @@ export async function lstatOrUndefined(p: string): Promise<import('node:fs').Sta
 export function randomId(): string {
   return `${Date.now().toString(36)}-${randomBytes(8).toString('hex')}`;
 }
+
+/**
+ * Reads a file named by the user (key, list, statement, baseline) into memory.
+ * @throws AextError E_NOT_FOUND (missing), E_IO / E_NO_SPACE (other fs errors), naming the file.
+ */
+export async function readInput(file: string): Promise<Buffer> {
+  try {
+    return await fsp.readFile(file);
+  } catch (e) {
+    throw toAextError(e, { file });
+  }
+}

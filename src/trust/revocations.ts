@@ -14,7 +14,7 @@ import { pae } from '../crypto/dsse.js';
 import { parsePublicKeyPem, signBytes, verifyBytes, type PrivateKey, type PublicKey } from '../crypto/keys.js';
 import { parseStrictJson } from '../util/json.js';
 import { sha256Hex } from '../util/hash.js';
-import { writeFileAtomic } from '../store/fsutil.js';
+import { readInput, writeFileAtomic } from '../store/fsutil.js';
 import { resolveRoot, withRoot } from '../store/root.js';
 import { trustDir } from './store.js';
 
@@ -145,12 +145,7 @@ export async function loadRevocations(root: string, roots: RevocationRoots): Pro
  */
 export async function updateRevocations(file: string, roots: RevocationRoots, opts: { root?: string } = {}): Promise<{ root: string; version: number; previous_version?: number; expires: string; revoked_keys: number; quarantine: number }> {
   const root = resolveRoot(opts.root);
-  let bytes: Buffer;
-  try {
-    bytes = await fsp.readFile(file);
-  } catch (e) {
-    throw toAextError(e, { file });
-  }
+  const bytes = await readInput(file);
   const next = verifyRevocationList(bytes, roots, file);
   return withRoot(root, async () => {
     const cur = await loadRevocations(root, roots);

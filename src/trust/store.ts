@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { AextError, toAextError } from '../errors.js';
 import { parseStrictJson } from '../util/json.js';
-import { writeFileAtomic } from '../store/fsutil.js';
+import { readInput, writeFileAtomic } from '../store/fsutil.js';
 import { resolveRoot, withRoot } from '../store/root.js';
 import { parsePublicKeyPem } from '../crypto/keys.js';
 import { keyFromRecord, type KeyRecord, type TrustedKey } from './keys.js';
@@ -133,12 +133,7 @@ export async function loadStoreRotations(root: string): Promise<ParsedRotation[]
  */
 export async function trustAddRotation(file: string, opts: { root?: string } = {}): Promise<{ publisher: string; from: string; to: string; seq: number; stored: string }> {
   const root = resolveRoot(opts.root);
-  let bytes: Buffer;
-  try {
-    bytes = await fsp.readFile(file);
-  } catch (e) {
-    throw toAextError(e, { file });
-  }
+  const bytes = await readInput(file);
   const p = parseRotation(bytes, file);
   return withRoot(root, async () => {
     await fsp.mkdir(rotationsDir(root), { recursive: true, mode: 0o755 });
