@@ -44,6 +44,7 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
   // Real corpus: every file of every unit.
   const corpusHits = [];
   const corpusTexts = [];
+  const corpusFiles = [];
   let corpusUnits = 0;
   if (existsSync(corpus)) {
     for (const kind of ['skills', 'plugins']) {
@@ -56,6 +57,7 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
         for (const p of walk('')) {
           const data = readFileSync(path.join(dir, unit, p));
           corpusTexts.push(data.toString('utf8'));
+          corpusFiles.push({ path: p, data });
           const findings = scanOne({ path: p, data });
           unitHits.push(...blocking(findings).map((f) => `${p}:${f.line} ${f.rule}`));
         }
@@ -71,6 +73,12 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
   for (let k = 0; k < 20; k++) scanOne({ path: 'SKILL.md', data: oneMb });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const text = { length: oneMb.length * 20 };
+  // Per file, as packages are scanned: every corpus and benign file on its own, 20 rounds.
+  const files = [...corpusFiles, ...labels.filter((s) => !s.malicious).map((s) => ({ path: s.path, data: readFileSync(path.join(repo, 'testdata', 'scan', s.file)) }))];
+  const perFileBytes = files.reduce((n, f) => n + f.data.length, 0) * 20;
+  const t3 = process.hrtime.bigint();
+  for (let k = 0; k < 20; k++) for (const f of files) scanOne(f);
+  const perFileSeconds = Number(process.hrtime.bigint() - t3) / 1e9;
   // And the malicious set itself (dense with findings: the slow case).
   const dense = Buffer.from(labels.map((s) => readFileSync(path.join(repo, 'testdata', 'scan', s.file), 'utf8')).join('\n'));
   const t2 = process.hrtime.bigint();
@@ -92,6 +100,7 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
     corpusUnits,
     corpusFalsePositives: corpusHits,
     throughputMBps: text.length / 1e6 / seconds,
+    perFileMBps: perFileBytes / 1e6 / perFileSeconds,
     denseMBps: dense.length / 1e6 / denseSeconds,
     tenMbLineSeconds: lineSeconds,
   };
@@ -110,5 +119,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   for (const b of r.benignFalsePositives) console.log(`  FP ${b.file}: ${b.findings.join(', ')}`);
   console.log(`corpus units: ${r.corpusUnits}, flagged at high+: ${r.corpusFalsePositives.length} (target 0)`);
   for (const c of r.corpusFalsePositives) console.log(`  FP ${c.unit}: ${c.hits.join(', ')}`);
-  console.log(`throughput: ${r.throughputMBps.toFixed(1)} MB/s on corpus and benign text (target ≥ 50); ${r.denseMBps.toFixed(1)} MB/s on the malicious set (a finding on most lines); 10 MB single line: ${r.tenMbLineSeconds.toFixed(2)} s (target < 1)`);
+  console.log(`throughput: ${r.perFileMBps.toFixed(1)} MB/s scanning the corpus and benign files one by one (target ≥ 50); ${r.throughputMBps.toFixed(1)} MB/s on the same text concatenated into 1 MB files; ${r.denseMBps.toFixed(1)} MB/s on the malicious set (a finding on most lines); 10 MB single line: ${r.tenMbLineSeconds.toFixed(2)} s (target < 1)`);
 }

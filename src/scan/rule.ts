@@ -51,7 +51,7 @@ export function matchViews(
   patterns: readonly RegExp[],
   message: string,
   views: ReadonlyArray<View['name']> = ['raw', 'normalized', 'compact', 'tags', 'decoded'],
-  opts: { demoteQuotedExamples?: boolean } = {},
+  opts: { demoteQuotedExamples?: boolean; triggers?: readonly string[] } = {},
 ): Hit[] {
   const out: Hit[] = [];
   const lines = new Set<number>();
@@ -61,6 +61,9 @@ export function matchViews(
   for (const v of f.views) {
     if (!views.includes(v.name)) continue;
     if (v.name === 'raw' && hasNormalized) continue;
+    // Whole-view gate: when none of the rule's trigger literals occurs in this view, no
+    // pattern of the rule can match it (each pattern needs one; tests check every rule).
+    if (opts.triggers && !triggerRegex(opts.triggers).test(lowered(v))) continue;
     for (const re of patterns) {
       re.lastIndex = 0;
       let m: RegExpExecArray | null;
@@ -108,6 +111,28 @@ export function matchAll(text: string, patterns: readonly RegExp[], message: str
     }
   }
   return out;
+}
+
+const triggerCache = new WeakMap<readonly string[], RegExp>();
+/** One literal alternation per trigger list (lists are module constants, so this compiles once). */
+function triggerRegex(triggers: readonly string[]): RegExp {
+  let re = triggerCache.get(triggers);
+  if (!re) {
+    re = new RegExp(triggers.map((t) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'));
+    triggerCache.set(triggers, re);
+  }
+  return re;
+}
+
+const lowerCache = new WeakMap<View, string>();
+/** The lowercased text of a view (computed once per view). */
+function lowered(v: View): string {
+  let l = lowerCache.get(v);
+  if (l === undefined) {
+    l = v.text.toLowerCase();
+    lowerCache.set(v, l);
+  }
+  return l;
 }
 
 /**

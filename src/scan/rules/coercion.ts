@@ -1,6 +1,9 @@
 /** Coercive prerequisites and spoofed authority blocks (tool poisoning). */
 import { matchViews, type Rule } from '../rule.js';
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = ["before", "prior", "work", "content", "important", "system", "critical", "admin", "instruction", "[inst]", "im_start", "mode", "pretend", "always", "priority"];
 /** Rule AEXT-INS-003: coercive prerequisites, spoofed system blocks, role-play jailbreaks. */
 export const rule: Rule = {
   id: 'AEXT-INS-003',
@@ -22,6 +25,6 @@ export const rule: Rule = {
       ],
       'coercive prerequisite, spoofed system block or role-play jailbreak',
       undefined,
-      { demoteQuotedExamples: true },
+      { demoteQuotedExamples: true, triggers: TRIGGERS },
     ),
 };

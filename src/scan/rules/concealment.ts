@@ -1,6 +1,9 @@
 /** Instructions to hide actions or information from the user. */
 import { matchViews, type Rule } from '../rule.js';
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = ["user", "silently", "quietly", "secretly", "covertly", "invisibly"];
 /** Rule AEXT-INS-002: concealment from the user. */
 export const rule: Rule = {
   id: 'AEXT-INS-002',
@@ -21,6 +24,6 @@ export const rule: Rule = {
       ],
       'instruction to conceal behaviour from the user',
       undefined,
-      { demoteQuotedExamples: true },
+      { demoteQuotedExamples: true, triggers: TRIGGERS },
     ),
 };

@@ -1,6 +1,9 @@
 /** Reading credentials: SSH keys, cloud credentials, .env, browser profiles, keychains, wallets, agent configs. */
 import { matchViews, type Rule } from '../rule.js';
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = [".ssh", ".aws", "gcloud", "azure", ".kube", ".docker", "npmrc", "pypirc", "netrc", "git-credentials", "gnupg", "pgpass", ".env", "security", "keychain", "chrome", "brave", "edge", "firefox", "mozilla", "sqlite3", "wallet", "electrum", "exodus", "ethereum", "metamask", "seed", "mnemonic", ".cursor", ".claude", "claude", "printenv", "env", "environ"];
 /** Rule AEXT-CRED-001: credential access. */
 export const rule: Rule = {
   id: 'AEXT-CRED-001',
@@ -23,5 +26,7 @@ export const rule: Rule = {
         /\b(?:printenv|env)\s*(?:\||>)|\bos\.environ\.copy\(\)[^\n]{0,80}(?:post|send|dumps)|JSON\.stringify\(\s*process\.env\s*\)/gi,
       ],
       'accesses a credential store or dumps the environment',
+      undefined,
+      { triggers: TRIGGERS },
     ),
 };

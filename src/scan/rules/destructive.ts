@@ -1,6 +1,9 @@
 /** Destructive commands against the user's files or system. */
 import { matchViews, type Rule } from '../rule.js';
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = ["rm", "dd", "mkfs", "wipefs", "shred", ":(", "remove-item"];
 /** Rule AEXT-CODE-003: destructive commands. */
 export const rule: Rule = {
   id: 'AEXT-CODE-003',
@@ -19,5 +22,7 @@ export const rule: Rule = {
         /\bRemove-Item\b[^\n]{0,60}-Recurse[^\n]{0,60}(?:C:\\|\$env:USERPROFILE|~)/gi,
       ],
       'destructive command',
+      undefined,
+      { triggers: TRIGGERS },
     ),
 };

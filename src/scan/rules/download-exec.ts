@@ -1,6 +1,9 @@
 /** Download-and-execute: remote content piped into an interpreter. */
 import { matchViews, type Hit, type Rule } from '../rule.js';
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = ["curl", "wget", "fetch", "iwr", "irm", "invoke-", "downloadstring", "urlopen", "function", "iex"];
 /** Rule AEXT-CODE-001: download and execute. */
 export const rule: Rule = {
   id: 'AEXT-CODE-001',
@@ -21,6 +24,8 @@ export const rule: Rule = {
         /\b(?:curl|wget)\b[^\n;&]{0,200}-o\s+(\S+)\s*&&\s*(?:sudo\s+)?(?:chmod\s+\+x\s+\S+\s*&&\s*)?(?:ba|z)?(?:sh|\.\/)\S*/gi,
       ],
       'remote content is downloaded and executed',
+      undefined,
+      { triggers: TRIGGERS },
     )),
 };
 

@@ -1,6 +1,9 @@
 /** Execution of decoded or obfuscated data. */
 import { matchViews, type Rule } from '../rule.js';
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = ["eval", "exec", "function", "system", "popen", "base64", "marshal", "pickle", "_0x", "fromcharcode", "spawnsync", "execsync"];
 /** Rule AEXT-OBF-001: eval/exec of decoded data. */
 export const rule: Rule = {
   id: 'AEXT-OBF-001',
@@ -20,5 +23,7 @@ export const rule: Rule = {
         /\b_0x[a-f0-9]{4,}\s*\(|\bString\.fromCharCode\s*\((?:\s*\d+\s*,){20,}/gi,
       ],
       'executes decoded or obfuscated data',
+      undefined,
+      { triggers: TRIGGERS },
     ),
 };

@@ -1,6 +1,9 @@
 /** Exfiltration channels: uploads, webhooks, paste sites, tunnels, DNS, markdown image beacons. */
 import { matchViews, type Rule } from '../rule.js';
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = ["curl", "wget", "http", "dig", "nslookup", "host", "ping", "![", "append", "add", "include", "embed", "encode", "put", "requests", "httpx", "fetch", "169.254"];
 /** Rule AEXT-EXFIL-001: exfiltration. */
 export const rule: Rule = {
   id: 'AEXT-EXFIL-001',
@@ -24,5 +27,7 @@ export const rule: Rule = {
         /169\.254\.169\.254/g,
       ],
       'sends data to an exfiltration endpoint',
+      undefined,
+      { triggers: TRIGGERS },
     ),
 };

@@ -1,6 +1,9 @@
 /** Instructions that tell the model to ignore or override its instructions, or to drop its safeguards. */
 import { matchViews, type Rule } from '../rule.js';
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = ["ignore", "disregard", "forget", "override", "bypass", "skip", "bound", "new", "disable", "turn", "deactivate", "refuse", "comply", "restrictions", "limits", "rules", "anything", "reveal", "attention", "aside", "throw"];
 /** Rule AEXT-INS-001: instruction override and anti-refusal. */
 export const rule: Rule = {
   id: 'AEXT-INS-001',
@@ -22,6 +25,6 @@ export const rule: Rule = {
       ],
       'instruction to ignore or override prior instructions or safeguards',
       undefined,
-      { demoteQuotedExamples: true },
+      { demoteQuotedExamples: true, triggers: TRIGGERS },
     ),
 };

@@ -1,6 +1,9 @@
 /** Persistence: cron, shell rc files, launchd, systemd, autostart, agent config tampering. */
 import { matchViews, type Rule } from '../rule.js';
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = ["crontab", "/etc/cron", "bashrc", "bash_profile", "zshrc", "profile", "fish", "launchctl", "launchagents", "launchdaemons", "systemctl", "systemd", "autostart", "schtasks", "currentversion", "dangerouslydisablesandbox", "autoapprove", "permissions", ".claude/", "authorized_keys"];
 /** Rule AEXT-CODE-004: persistence. */
 export const rule: Rule = {
   id: 'AEXT-CODE-004',
@@ -21,5 +24,7 @@ export const rule: Rule = {
         /\b(?:dangerouslyDisableSandbox|autoApprove|skip-?permissions|--dangerously-skip-permissions)\b\s*[:=]?\s*(?:true|\[)?|>>?\s*["']?(?:~|\$HOME)\/\.claude\/(?:settings\.json|CLAUDE\.md)|\.ssh\/authorized_keys\b[^\n]{0,40}>>|>>\s*["']?(?:~|\$HOME)\/\.ssh\/authorized_keys/gi,
       ],
       'installs persistence or tampers with agent or shell configuration',
+      undefined,
+      { triggers: TRIGGERS },
     ),
 };

@@ -1,6 +1,9 @@
 /** Privilege escalation. */
 import { matchViews, type Rule } from '../rule.js';
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = ["sudo", "su", "chmod", "/etc/", "nopasswd", "visudo", "setcap"];
 /** Rule AEXT-CODE-005: privilege escalation. */
 export const rule: Rule = {
   id: 'AEXT-CODE-005',
@@ -19,5 +22,7 @@ export const rule: Rule = {
         /\bsetcap\s+cap_/gi,
       ],
       'privilege escalation',
+      undefined,
+      { triggers: TRIGGERS },
     ),
 };

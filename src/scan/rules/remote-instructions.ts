@@ -1,6 +1,9 @@
 /** Instructions to fetch remote content and follow or execute it. */
 import { matchViews, type Rule } from '../rule.js';
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = ["follow", "execute", "run", "obey", "apply", "eval", "paste", "source", "install", "then"];
 /** Rule AEXT-INS-004: fetch-and-follow remote instructions; natural-language decoding programs. */
 export const rule: Rule = {
   id: 'AEXT-INS-004',
@@ -21,6 +24,6 @@ export const rule: Rule = {
       ],
       'instruction to fetch, decode or reassemble content and act on it',
       undefined,
-      { demoteQuotedExamples: true },
+      { demoteQuotedExamples: true, triggers: TRIGGERS },
     ),
 };

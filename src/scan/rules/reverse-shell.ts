@@ -1,6 +1,9 @@
 /** Reverse shells. */
 import { matchViews, type Rule } from '../rule.js';
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = ["/dev/tcp", "/dev/udp", "nc", "ncat", "netcat", "socat", "socket", "mkfifo", "python"];
 /** Rule AEXT-CODE-002: reverse shell. */
 export const rule: Rule = {
   id: 'AEXT-CODE-002',
@@ -21,5 +24,7 @@ export const rule: Rule = {
         /\bpython[23]?\s+-c\s+["']import\s+(?:socket|pty)/gi,
       ],
       'reverse shell',
+      undefined,
+      { triggers: TRIGGERS },
     ),
 };

@@ -10,6 +10,9 @@ const entropy = (s: string) => {
 };
 const EXAMPLE = /EXAMPLE|example|XXXX|xxxx|0000000000|your[_-]?(?:key|token)|<[^>]*>|\.\.\./;
 
+
+/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
+const TRIGGERS = ["-----begin", "akia", "asia", "agpa", "aida", "aroa", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "hooks.slack.com", "sk_live_", "rk_live_", "sk-", "npm_", "hf_", "aiza", "glpat-"];
 /** Rule AEXT-SECRET-001: bundled secrets. */
 export const rule: Rule = {
   id: 'AEXT-SECRET-001',
@@ -32,6 +35,7 @@ export const rule: Rule = {
       ],
       'bundled secret',
       ['raw', 'decoded'],
+      { triggers: TRIGGERS },
     ).filter((h) => !EXAMPLE.test(h.evidence));
     // Generic: secret-named assignment of a long high-entropy literal.
     const re = /(?:api[_-]?key|secret|token|password|passwd|auth)[\w-]{0,20}["']?\s*[:=]\s*["']([A-Za-z0-9+/_=-]{24,200})["']/gi;
