@@ -62,7 +62,8 @@ export function matchViews(
     if (!views.includes(v.name)) continue;
     if (v.name === 'raw' && hasNormalized) continue;
     // Whole-view gate: when none of the rule's trigger literals occurs in this view, no
-    // pattern of the rule can match it (each pattern needs one; tests check every rule).
+    // pattern of the rule can match it (each pattern contains one; every rule's positive
+    // samples, including the obfuscated ones, run through this gate in the tests).
     if (opts.triggers && !triggerRegex(opts.triggers).test(lowered(v))) continue;
     for (const re of patterns) {
       re.lastIndex = 0;
