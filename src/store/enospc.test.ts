@@ -23,17 +23,22 @@ function tinyFs(sizeKiB: number): string {
   return dir;
 }
 
+/** A tmpfs of `sizeKiB` with v1 of a fixture installed, and what the root looks like then. */
+async function installedV1(sizeKiB: number) {
+  const k = await newKey(tmpdir());
+  const pub: PublicKey = parsePublicKeyPem(publicKeyToPem(k.key.publicKey.raw));
+  const mnt = tinyFs(sizeKiB);
+  const root = path.join(mnt, 'root');
+  const work = tmpdir();
+  const v1 = path.join(work, 'v1.aext');
+  writeFileSync(v1, signedRawZip(skillFiles('fixture', '1.0.0'), [k.key]));
+  await install(v1, { pub: [pub], root, yes: true });
+  return { k, pub, mnt, root, work, before: snapshot(root) };
+}
+
 describe('out of space and read-only roots', () => {
   it('ENOSPC mid-extraction: E_NO_SPACE, previous version intact, nothing left behind', async () => {
-    const k = await newKey(tmpdir());
-    const pub: PublicKey = parsePublicKeyPem(publicKeyToPem(k.key.publicKey.raw));
-    const mnt = tinyFs(400);
-    const root = path.join(mnt, 'root');
-    const work = tmpdir();
-    const v1 = path.join(work, 'v1.aext');
-    writeFileSync(v1, signedRawZip(skillFiles('fixture', '1.0.0'), [k.key]));
-    await install(v1, { pub: [pub], root, yes: true });
-    const before = snapshot(root);
+    const { k, pub, root, work, before } = await installedV1(400);
     const big = [...skillFiles('fixture', '2.0.0'), ...Array.from({ length: 8 }, (_, i) => ({ name: `blob${i}.bin`, data: randomBytes(100 * 1024) }))];
     const v2 = path.join(work, 'v2.aext');
     writeFileSync(v2, signedRawZip(big, [k.key], { identity: { publisher: 'tester', name: 'fixture', version: '2.0.0' } }));
@@ -43,15 +48,7 @@ describe('out of space and read-only roots', () => {
     expect(leftovers(root)).toEqual([]);
   });
   it('read-only root: E_NO_SPACE, nothing changed', async () => {
-    const k = await newKey(tmpdir());
-    const pub: PublicKey = parsePublicKeyPem(publicKeyToPem(k.key.publicKey.raw));
-    const mnt = tinyFs(2048);
-    const root = path.join(mnt, 'root');
-    const work = tmpdir();
-    const v1 = path.join(work, 'v1.aext');
-    writeFileSync(v1, signedRawZip(skillFiles('fixture', '1.0.0'), [k.key]));
-    await install(v1, { pub: [pub], root, yes: true });
-    const before = snapshot(root);
+    const { k, pub, mnt, root, work, before } = await installedV1(2048);
     execFileSync('mount', ['-o', 'remount,ro', mnt]);
     const v2 = path.join(work, 'v2.aext');
     writeFileSync(v2, signedRawZip(skillFiles('fixture', '2.0.0'), [k.key], { identity: { publisher: 'tester', name: 'fixture', version: '2.0.0' } }));
