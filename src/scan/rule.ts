@@ -5,6 +5,8 @@
  */
 import type { Finding, Severity } from '../types.js';
 import { rawOffset, type View } from './views.js';
+import { compileLiterals, type LiteralMatcher } from './literals.js';
+import { isJsWhitespace, regexFacts } from './regex-facts.js';
 
 /** How the runner classifies a file; rules choose which classes they read. */
 export type FileClass = 'instructions' | 'code' | 'config' | 'other';
@@ -41,99 +43,308 @@ export interface Rule {
 export type Hit = Omit<Finding, 'rule' | 'severity' | 'file'> & { severity?: Severity };
 
 /**
- * Runs linear-time, global regular expressions over every view of the file and
- * maps each match back to the raw line and column. One hit per raw line per rule;
- * hits found only in a derived view say which view in the message.
+ * How one rule pattern is run (decided once, from its source, by {@link planPattern}):
+ * - `window`: only on the lines around occurrences of its required literals (exact: the
+ *   window provably holds every match that contains the occurrence, see regex-facts.ts);
+ * - `gated`: on the whole view, once one of its literals occurs in it;
+ * - `always`: on the whole view (no literal could be proved, or only 1-character ones).
+ */
+export interface PatternPlan {
+  re: RegExp;
+  mode: 'window' | 'gated' | 'always';
+  /** Lowercase ASCII literals, one of which is in every match (empty for `always`). */
+  literals: readonly string[];
+  /** A match can span lines. */
+  multiline: boolean;
+  /** Non-whitespace characters a match (with lookarounds) can reach on either side of a literal. */
+  budget: number;
+}
+
+/** Literals shorter than this occur too often to be worth windows (2) or a gate (1). */
+const MIN_WINDOW_LITERAL = 3;
+/** Multi-line patterns reaching further than this many non-whitespace characters are gated instead. */
+const MAX_BUDGET = 4096;
+/** Windows closer than this (UTF-16 units) are merged into one regex run. */
+const MERGE_GAP = 256;
+
+/**
+ * Decides how a pattern runs (see {@link PatternPlan}).
+ * @throws Error when the regex is not global (a rule programming error, caught by tests).
+ */
+export function planPattern(re: RegExp): PatternPlan {
+  if (!re.global) throw new Error(`rule pattern /${re.source}/ must be global`);
+  const f = regexFacts(re);
+  const lits = f?.literals ?? [];
+  const shortest = lits.length ? Math.min(...lits.map((l) => l.length)) : 0;
+  if (!f || shortest < 2) return { re, mode: 'always', literals: [], multiline: true, budget: Infinity };
+  const windowed = shortest >= MIN_WINDOW_LITERAL && !f.inputAnchors && (!f.multiline || f.maxNonWs <= MAX_BUDGET);
+  return { re, mode: windowed ? 'window' : 'gated', literals: lits, multiline: f.multiline, budget: f.maxNonWs };
+}
+
+/** Every plan ever made; a plan's index is its id in the shared literal matcher. */
+const plans: PatternPlan[] = [];
+const planIds = new WeakMap<readonly RegExp[], number[]>();
+interface Shared {
+  matcher: LiteralMatcher;
+  /** For each literal id, the plan ids that need it. */
+  users: number[][];
+}
+let shared: Shared | undefined;
+
+/**
+ * Declares a rule's patterns (call at module level, so that one literal pass per view
+ * serves every rule). Returns the array unchanged; {@link matchViews} also accepts
+ * arrays that were not declared (they are declared on first use).
+ * @throws Error when a pattern is not global.
+ */
+export function definePatterns(patterns: readonly RegExp[]): readonly RegExp[] {
+  idsOf(patterns);
+  return patterns;
+}
+
+function idsOf(patterns: readonly RegExp[]): number[] {
+  let ids = planIds.get(patterns);
+  if (!ids) {
+    ids = patterns.map((re) => plans.push(planPattern(re)) - 1);
+    planIds.set(patterns, ids);
+    shared = undefined;
+  }
+  return ids;
+}
+
+/** The plans of a declared pattern array (for tests and docs). */
+export function plansOf(patterns: readonly RegExp[]): PatternPlan[] {
+  return idsOf(patterns).map((id) => plans[id]!);
+}
+
+function sharedMatcher(): Shared {
+  if (!shared) {
+    const index = new Map<string, number>();
+    const users: number[][] = [];
+    plans.forEach((p, pid) => {
+      if (p.mode === 'always') return;
+      for (const l of p.literals) {
+        let id = index.get(l);
+        if (id === undefined) {
+          id = index.size;
+          index.set(l, id);
+          users.push([]);
+        }
+        users[id]!.push(pid);
+      }
+    });
+    shared = { matcher: compileLiterals([...index.keys()]), users };
+  }
+  return shared;
+}
+
+let exhaustive = false;
+/**
+ * Reference mode for tests and benchmarks: when on, every pattern runs on every whole view
+ * (no literal gates, no windows). Findings must be identical either way.
+ * @param on true for the reference mode. @returns the previous setting.
+ */
+export function setExhaustiveMatching(on: boolean): boolean {
+  const prev = exhaustive;
+  exhaustive = on;
+  return prev;
+}
+
+const hitCache = new WeakMap<View, { s: Shared; hits: Array<number[] | undefined> }>();
+/** Start offsets of literal occurrences in a view, per plan id (one pass, cached per view). */
+function hitsOf(v: View): Array<number[] | undefined> {
+  const s = sharedMatcher();
+  const c = hitCache.get(v);
+  if (c && c.s === s) return c.hits;
+  const hits: Array<number[] | undefined> = [];
+  const users = s.users;
+  const { delta, outStart, outIds, lengths } = s.matcher;
+  const text = v.text;
+  // The automaton loop of findLiterals, inlined (this is the scanner's hottest loop).
+  let st = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    st = ch < 128 ? delta[(st << 7) | ch]! : 0;
+    const a = outStart[st]!;
+    const b = outStart[st + 1]!;
+    for (let k = a; k < b; k++) {
+      const lit = outIds[k]!;
+      const start = i + 1 - lengths[lit]!;
+      const u = users[lit]!;
+      for (let j = 0; j < u.length; j++) {
+        const arr = hits[u[j]!];
+        if (arr === undefined) hits[u[j]!] = [start];
+        else if (arr[arr.length - 1] !== start) arr.push(start);
+      }
+    }
+  }
+  hitCache.set(v, { s, hits });
+  return hits;
+}
+
+/**
+ * The [start, end) windows of `text` a windowed pattern must be run on: whole lines
+ * around each literal occurrence. Single-line patterns get the occurrence's line. A
+ * multi-line pattern gets lines reaching `budget + 1` non-whitespace characters before
+ * and after the occurrence (pointers that only move forward), so whitespace padding
+ * cannot push part of a match out of its window. Nearby windows are merged.
+ */
+export function windowsOf(text: string, starts: readonly number[], plan: Pick<PatternPlan, 'multiline' | 'budget'>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const add = (a: number, b: number) => {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + MERGE_GAP) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  };
+  const lineEnd = (i: number) => {
+    const e = text.indexOf('\n', i);
+    return e === -1 ? text.length : e;
+  };
+  if (!plan.multiline) {
+    let covered = -1;
+    for (const h of starts) {
+      if (h < covered) continue; // on a line already windowed
+      const b = lineEnd(h);
+      add(text.lastIndexOf('\n', h) + 1, b);
+      covered = b;
+    }
+    return out;
+  }
+  // Multi-line: a forward pointer f keeps [cur, f) holding `need` non-whitespace characters
+  // (or reaching the end); it only moves forward, and jumps when a hit lies past it, so the
+  // work is linear in the windowed text plus the number of hits.
+  const need = plan.budget + 1;
+  const nonWs = (i: number) => {
+    const ch = text.charCodeAt(i);
+    return ch < 128 ? NON_WS_ASCII[ch]! : isJsWhitespace(ch) ? 0 : 1;
+  };
+  let cur = 0;
+  let f = 0;
+  let fwdCnt = 0;
+  let coveredTo = -1;
+  for (const h0 of starts) {
+    // An occurrence reported out of order contains the previous one: windowing the
+    // previous one already covers every match that contains it.
+    const h = Math.max(h0, cur);
+    if (h >= f) {
+      cur = f = h;
+      fwdCnt = 0;
+    } else {
+      while (cur < h) fwdCnt -= nonWs(cur++);
+    }
+    while (f < text.length && fwdCnt < need) fwdCnt += nonWs(f++);
+    if (f <= coveredTo) continue; // the current window already reaches past every match through h
+    const last = out[out.length - 1];
+    let a: number;
+    if (last && h <= last[1] + MERGE_GAP) a = last[0];
+    else {
+      // p: the need-th non-whitespace character before h (a match starts after it).
+      let p = h;
+      let cnt = 0;
+      while (p > 0 && cnt < need) cnt += nonWs(--p);
+      a = text.lastIndexOf('\n', p) + 1;
+    }
+    const b = lineEnd(f);
+    add(a, b);
+    coveredTo = b;
+  }
+  return out;
+}
+
+/** 1 for ASCII characters JS `\s` does not match. */
+const NON_WS_ASCII = new Uint8Array(128).map((_, c) => (isJsWhitespace(c) ? 0 : 1));
+
+/**
+ * Runs a rule's linear-time, global regular expressions over every view of the file and
+ * maps each match back to the raw line and column. Each pattern runs as its plan says
+ * (see {@link PatternPlan}); in the compact view only windows that contain a removed
+ * concatenation seam are run (elsewhere it equals the normalized view). One hit per raw
+ * line per rule; hits found only in a derived view say which view in the message.
  * @param views which views to use (default all).
+ * @param opts.demoteQuotedExamples span-local demotion of quoted examples (see {@link isQuotedExample}).
+ * @param opts.refine post-check of each match (e.g. an entropy test on a capture group).
  */
 export function matchViews(
   f: ScanFile,
   patterns: readonly RegExp[],
   message: string,
   views: ReadonlyArray<View['name']> = ['raw', 'normalized', 'compact', 'tags', 'decoded'],
-  opts: { demoteQuotedExamples?: boolean; triggers?: readonly string[] } = {},
+  opts: {
+    demoteQuotedExamples?: boolean;
+    /** Inspects each match: undefined drops it; else its message and evidence replace the defaults. */
+    refine?: (m: RegExpExecArray) => { message: string; evidence: string } | undefined;
+  } = {},
 ): Hit[] {
   const out: Hit[] = [];
   const lines = new Set<number>();
+  const ids = idsOf(patterns);
   // The normalized view only removes invisible characters and folds compatibility forms, so a
   // pattern that matches the raw text matches it too: when it exists, scan it instead of raw.
   const hasNormalized = views.includes('normalized') && f.views.some((v) => v.name === 'normalized');
   for (const v of f.views) {
     if (!views.includes(v.name)) continue;
     if (v.name === 'raw' && hasNormalized) continue;
-    // Whole-view gate: when none of the rule's trigger literals occurs in this view, no
-    // pattern of the rule can match it (each pattern contains one; every rule's positive
-    // samples, including the obfuscated ones, run through this gate in the tests).
-    if (opts.triggers && !triggerRegex(opts.triggers).test(lowered(v))) continue;
-    for (const re of patterns) {
-      re.lastIndex = 0;
-      let m: RegExpExecArray | null;
+    const hits = exhaustive ? [] : hitsOf(v);
+    for (const id of ids) {
+      const plan = plans[id]!;
+      const re = plan.re;
+      let wins: Array<[number, number]>;
+      if (plan.mode === 'always' || exhaustive) wins = [[0, v.text.length]];
+      else {
+        const starts = hits[id];
+        if (!starts) continue;
+        wins = plan.mode === 'gated' ? [[0, v.text.length]] : windowsOf(v.text, starts, plan);
+      }
+      if (v.seams) wins = wins.filter(([a, b]) => hasSeam(v.seams!, a, b));
       let guard = 0;
-      while ((m = re.exec(v.text)) !== null && guard++ < 1000) {
-        if (m[0].length === 0) {
-          re.lastIndex++;
-          continue;
+      for (const [a, b] of wins) {
+        const s = a === 0 && b === v.text.length ? v.text : v.text.slice(a, b);
+        re.lastIndex = 0;
+        let m: RegExpExecArray | null;
+        while (guard < 1000 && (m = re.exec(s)) !== null) {
+          guard++;
+          if (m[0].length === 0) {
+            re.lastIndex++;
+            continue;
+          }
+          const refined = opts.refine ? opts.refine(m) : undefined;
+          if (opts.refine && !refined) continue;
+          const vi = a + m.index;
+          const at = rawOffset(v, vi);
+          const { line, column } = position(f.text, at);
+          if (lines.has(line)) continue;
+          lines.add(line);
+          if (refined) {
+            out.push({ line, column, ...refined });
+            continue;
+          }
+          const end = v.name === 'raw' ? at + m[0].length : rawOffset(v, vi + m[0].length - 1) + 1;
+          const plain = v.name === 'raw' || (v.name === 'normalized' && f.text.slice(at, end) === m[0]);
+          const quoted = opts.demoteQuotedExamples && plain && isQuotedExample(f.text, at, end);
+          out.push({
+            line,
+            column,
+            message: plain ? message : `${message} (found in ${v.name === 'decoded' ? 'decoded base64/hex' : v.name === 'tags' ? 'hidden Unicode tag characters' : v.name === 'compact' ? 'joined split-string' : 'Unicode-normalized'} text)`,
+            evidence: evidence(m[0]),
+            ...(quoted ? { severity: 'info' as const, message: `${message} (quoted as an example; demoted to info, span-local)` } : {}),
+          });
         }
-        const at = rawOffset(v, m.index);
-        const { line, column } = position(f.text, at);
-        if (lines.has(line)) continue;
-        lines.add(line);
-        const end = v.name === 'raw' ? at + m[0].length : rawOffset(v, m.index + m[0].length - 1) + 1;
-        const plain = v.name === 'raw' || (v.name === 'normalized' && f.text.slice(at, end) === m[0]);
-        const quoted = opts.demoteQuotedExamples && plain && isQuotedExample(f.text, at, end);
-        out.push({
-          line,
-          column,
-          message: plain ? message : `${message} (found in ${v.name === 'decoded' ? 'decoded base64/hex' : v.name === 'tags' ? 'hidden Unicode tag characters' : v.name === 'compact' ? 'joined split-string' : 'Unicode-normalized'} text)`,
-          evidence: evidence(m[0]),
-          ...(quoted ? { severity: 'info' as const, message: `${message} (quoted as an example; demoted to info, span-local)` } : {}),
-        });
       }
     }
   }
   return out;
 }
 
-/**
- * Runs a list of linear-time regular expressions over text and reports each
- * match with its 1-based line and column. Every regex must be global and free
- * of nested quantifiers (linear time; checked by the rule tests).
- */
-export function matchAll(text: string, patterns: readonly RegExp[], message: string): Array<{ line: number; column: number; message: string; evidence: string }> {
-  const out: Array<{ line: number; column: number; message: string; evidence: string }> = [];
-  for (const re of patterns) {
-    re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    let guard = 0;
-    while ((m = re.exec(text)) !== null && guard++ < 1000) {
-      const { line, column } = position(text, m.index);
-      out.push({ line, column, message, evidence: evidence(m[0]) });
-      if (m[0].length === 0) re.lastIndex++;
-    }
+/** True when a seam offset lies in [a, b]. */
+function hasSeam(seams: Int32Array, a: number, b: number): boolean {
+  let lo = 0;
+  let hi = seams.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (seams[mid]! < a) lo = mid + 1;
+    else hi = mid;
   }
-  return out;
-}
-
-const triggerCache = new WeakMap<readonly string[], RegExp>();
-/** One literal alternation per trigger list (lists are module constants, so this compiles once). */
-function triggerRegex(triggers: readonly string[]): RegExp {
-  let re = triggerCache.get(triggers);
-  if (!re) {
-    re = new RegExp(triggers.map((t) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'));
-    triggerCache.set(triggers, re);
-  }
-  return re;
-}
-
-const lowerCache = new WeakMap<View, string>();
-/** The lowercased text of a view (computed once per view). */
-function lowered(v: View): string {
-  let l = lowerCache.get(v);
-  if (l === undefined) {
-    l = v.text.toLowerCase();
-    lowerCache.set(v, l);
-  }
-  return l;
+  return lo < seams.length && seams[lo]! <= b;
 }
 
 /**

@@ -8,20 +8,62 @@
  *   removed, NFKC per code point, and a confusables skeleton for the Cyrillic and Greek
  *   letters that look like Latin ones (Unicode TR39 idea, small table). Catches
  *   zero-width-split words, full-width letters and homoglyph spellings.
- * - `compact`: the normalized view with string-concatenation seams removed
- *   (`"cu" + "rl"`, `'a' . 'b'`, `"x""y"`), for split-string evasions.
+ * - `compact`: the lines around each string-concatenation seam (`"cu" + "rl"`,
+ *   `'a' . 'b'`, `"x""y"`) of the normalized view, two lines of context on each side,
+ *   with the seams removed: split-string evasions read as one word there.
  * - `tags`: Unicode tag characters (U+E0020–E007E) decoded to ASCII ("ASCII smuggling");
  *   present only when the text holds tag characters.
  * - `decoded`: bounded base64 and hex blobs decoded and, when mostly printable, scanned;
  *   findings point at the blob.
  */
 
-/** One view: its text and, for each UTF-16 unit of it, the raw offset it came from. */
+/**
+ * One view: its text and a map from view offsets to raw offsets, stored as segments
+ * (`seg[k]` starts at view offset `vStart[k]`; it maps linearly onto raw offsets from
+ * `rStart[k]` when `linear[k]` is 1, else every offset in it maps to `rStart[k]`).
+ * A view without segments is the raw text (identity). `parent`: the segments map into
+ * the parent view's offsets instead of raw ones.
+ */
 export interface View {
   name: 'raw' | 'normalized' | 'compact' | 'tags' | 'decoded';
   text: string;
-  /** map[i] = raw offset of view char i (undefined for `raw`: identity). */
-  map?: Int32Array;
+  vStart?: Int32Array;
+  rStart?: Int32Array;
+  linear?: Uint8Array;
+  parent?: View;
+  /** Compact view only: view offsets where a concatenation seam was removed (ascending). */
+  seams?: Int32Array;
+  /** Normalized view only: Unicode tag characters were removed (a tags view follows). */
+  droppedTags?: boolean;
+}
+
+/** Collects view→raw segments in view order. */
+class SegmentBuilder {
+  private v: number[] = [];
+  private r: number[] = [];
+  private l: number[] = [];
+  /** View offsets from `viewAt` on map linearly onto raw offsets from `rawAt`. */
+  linear(viewAt: number, rawAt: number): void {
+    this.push(viewAt, rawAt, 1);
+  }
+  /** View offsets from `viewAt` on (until the next segment) all map to `rawAt`. */
+  constant(viewAt: number, rawAt: number): void {
+    this.push(viewAt, rawAt, 0);
+  }
+  private push(viewAt: number, rawAt: number, lin: number): void {
+    const k = this.v.length - 1;
+    if (k >= 0 && this.v[k] === viewAt) {
+      this.r[k] = rawAt;
+      this.l[k] = lin;
+      return;
+    }
+    this.v.push(viewAt);
+    this.r.push(rawAt);
+    this.l.push(lin);
+  }
+  view(name: View['name'], text: string, parent?: View, seams?: number[]): View {
+    return { name, text, vStart: Int32Array.from(this.v), rStart: Int32Array.from(this.r), linear: Uint8Array.from(this.l), ...(parent ? { parent } : {}), ...(seams ? { seams: Int32Array.from(seams) } : {}) };
+  }
 }
 
 /** Cyrillic/Greek letters that render like Latin ones → their Latin skeleton. */
@@ -35,89 +77,137 @@ const CONFUSABLES: Record<string, string> = {
 // Format characters, soft hyphen, fillers and C0/C1 controls other than tab, LF and CR.
 const DROP = /[\p{Cf}\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u3164\uffa0\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u;
 
-function normalizedView(raw: string): View {
-  // Fast path: printable ASCII, tab, CR and LF are copied as they are; only other
-  // characters go through removal, NFKC and the confusables table.
-  const plain = /[\t\n\r\x20-\x7e]+/y;
-  const parts: string[] = [];
-  let map = new Int32Array(raw.length + 64);
-  let len = 0;
-  const ensure = (n: number) => {
-    if (len + n <= map.length) return;
-    const next = new Int32Array(Math.max(map.length * 2, len + n + 64));
-    next.set(map.subarray(0, len));
-    map = next;
-  };
-  let i = 0;
-  while (i < raw.length) {
-    plain.lastIndex = i;
-    const m = plain.exec(raw);
-    if (m) {
-      ensure(m[0].length);
-      for (let k = 0; k < m[0].length; k++) map[len++] = i + k;
-      parts.push(m[0]);
-      i += m[0].length;
-      continue;
-    }
-    const cp = raw.codePointAt(i)!;
-    const ch = String.fromCodePoint(cp);
-    if (!DROP.test(ch)) {
-      let n = ch.normalize('NFKC');
+/** Per-code-point normalization (drop, NFKC, skeleton), memoized: text repeats its characters. */
+const normCache = new Map<string, string>();
+function normalizeChar(ch: string): string {
+  let n = normCache.get(ch);
+  if (n === undefined) {
+    if (DROP.test(ch)) n = '';
+    else {
+      n = ch.normalize('NFKC');
       if (CONFUSABLES[n] !== undefined) n = CONFUSABLES[n]!;
-      ensure(n.length);
-      for (let k = 0; k < n.length; k++) map[len++] = i;
-      parts.push(n);
     }
-    i += ch.length;
+    if (normCache.size < 65536) normCache.set(ch, n);
   }
-  return { name: 'normalized', text: parts.join(''), map: map.subarray(0, len) };
+  return n;
 }
 
-/**
- * Removes string-concatenation seams: `"cu" + "rl"` → `"curl"` (also `.` and `..`
- * operators). Only built when such a seam exists; copies runs with typed-array slices.
- */
-/** A concatenation seam between two string literals. */
+function normalizedView(raw: string): View | undefined {
+  // Printable ASCII, tab, CR and LF are copied as they are, and so is any character that
+  // normalizes to itself; only changed characters start a new segment.
+  const special = /[^\t\n\r\x20-\x7e]/g;
+  const seg = new SegmentBuilder();
+  const parts: string[] = [];
+  let vlen = 0; // view length so far
+  let runRaw = 0; // raw start of the pending unchanged run
+  let changed = false;
+  let droppedTags = false;
+  seg.linear(0, 0);
+  let m: RegExpExecArray | null;
+  while ((m = special.exec(raw)) !== null) {
+    const i = m.index;
+    const cp = raw.codePointAt(i)!;
+    const ch = cp > 0xffff ? raw.slice(i, i + 2) : m[0];
+    if (ch.length === 2) special.lastIndex = i + 2;
+    const n = normalizeChar(ch);
+    if (n === ch) continue;
+    if (cp >= 0xe0020 && cp <= 0xe007e) droppedTags = true;
+    changed = true;
+    parts.push(raw.slice(runRaw, i));
+    vlen += i - runRaw;
+    if (n.length) {
+      seg.constant(vlen, i);
+      parts.push(n);
+      vlen += n.length;
+    }
+    runRaw = i + ch.length;
+    seg.linear(vlen, runRaw);
+  }
+  if (!changed) return undefined;
+  parts.push(raw.slice(runRaw));
+  return { ...seg.view('normalized', parts.join('')), droppedTags };
+}
+
+/** A concatenation seam between two string literals: `"cu" + "rl"`, `'a' . 'b'`, `"x""y"`. */
 const SEAM = /(["'])\s*(?:\+|\.\.?)\s*\1/;
 
-function compactView(n: View): View | undefined {
+/** Lines of context kept on each side of a seam's line(s) in the compact view. */
+const COMPACT_CONTEXT_LINES = 2;
+
+/**
+ * The compact view: the lines around each string-concatenation seam of `base` (the
+ * normalized view, or raw when there is none), from two lines before the seam to two
+ * lines after it, with the seams removed (`"cu" + "rl"` → `"curl"`) and regions joined
+ * by line feeds. Elsewhere the compact text equals `base`, so it is not repeated (and
+ * rules only look at compact windows that contain a seam). Undefined when there is no seam.
+ */
+function compactView(base: View): View | undefined {
+  const t = base.text;
   const re = new RegExp(SEAM.source, 'g');
-  if (!re.test(n.text)) return undefined;
-  re.lastIndex = 0;
-  const parts: string[] = [];
-  const maps: Int32Array[] = [];
-  let last = 0;
+  const cuts: Array<[number, number]> = [];
   let m: RegExpExecArray | null;
-  while ((m = re.exec(n.text)) !== null) {
-    parts.push(n.text.slice(last, m.index));
-    maps.push(n.map!.subarray(last, m.index));
-    last = m.index + m[0].length;
+  while ((m = re.exec(t)) !== null) cuts.push([m.index, m.index + m[0].length]);
+  if (!cuts.length) return undefined;
+  // Line starts of base, to find "two lines before/after" by binary search (linear overall).
+  const starts = [0];
+  for (let i = t.indexOf('\n'); i !== -1; i = t.indexOf('\n', i + 1)) starts.push(i + 1);
+  const lineOf = (off: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= off) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const lineStartOf = (k: number) => starts[Math.max(0, k)]!;
+  const lineEndOf = (k: number) => (k + 1 < starts.length ? starts[k + 1]! - 1 : t.length);
+  const regions: Array<[number, number]> = [];
+  for (const [cs, ce] of cuts) {
+    const a = lineStartOf(lineOf(cs) - COMPACT_CONTEXT_LINES);
+    const b = lineEndOf(Math.min(starts.length - 1, lineOf(Math.max(cs, ce - 1)) + COMPACT_CONTEXT_LINES));
+    const last = regions[regions.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else regions.push([a, b]);
   }
-  parts.push(n.text.slice(last));
-  maps.push(n.map!.subarray(last));
-  const map = new Int32Array(maps.reduce((a, b) => a + b.length, 0));
-  let o = 0;
-  for (const x of maps) {
-    map.set(x, o);
-    o += x.length;
+  const seg = new SegmentBuilder();
+  const parts: string[] = [];
+  const seams: number[] = [];
+  let vlen = 0;
+  let k = 0; // next cut
+  for (const [a, b] of regions) {
+    if (parts.length) {
+      seg.constant(vlen, a - 1); // the joining line feed stands for the one before the region
+      parts.push('\n');
+      vlen += 1;
+    }
+    let from = a;
+    seg.linear(vlen, from);
+    while (k < cuts.length && cuts[k]![0] < b) {
+      const [cs, ce] = cuts[k++]!;
+      parts.push(t.slice(from, cs));
+      vlen += cs - from;
+      seams.push(vlen);
+      from = ce;
+      seg.linear(vlen, from);
+    }
+    parts.push(t.slice(from, b));
+    vlen += b - from;
   }
-  return { name: 'compact', text: parts.join(''), map };
+  return seg.view('compact', parts.join(''), base.name === 'raw' ? undefined : base, seams);
 }
 
 function tagView(raw: string): View | undefined {
-  if (!/[\u{e0000}-\u{e007f}]/u.test(raw)) return undefined;
+  const re = /[\u{e0020}-\u{e007e}]/gu;
+  let m: RegExpExecArray | null;
+  const seg = new SegmentBuilder();
   const out: string[] = [];
-  const map: number[] = [];
-  let i = 0;
-  for (const ch of raw) {
-    const cp = ch.codePointAt(0)!;
-    if (cp >= 0xe0020 && cp <= 0xe007e) {
-      out.push(String.fromCharCode(cp - 0xe0000));
-      map.push(i);
-    }
-    i += ch.length;
+  while ((m = re.exec(raw)) !== null) {
+    seg.constant(out.length, m.index);
+    out.push(String.fromCharCode(m[0].codePointAt(0)! - 0xe0000));
   }
-  return { name: 'tags', text: out.join(''), map: Int32Array.from(map) };
+  return out.length ? seg.view('tags', out.join('')) : undefined;
 }
 
 const printable = (s: string) => {
@@ -129,65 +219,115 @@ const printable = (s: string) => {
   return s.length > 0 && p / s.length >= 0.85;
 };
 
-/** Decodes up to 32 base64 / hex blobs (each ≤ 64 KiB) into one view; each decoded char maps to its blob's start. */
+/** 1 for the base64 alphabet [A-Za-z0-9+/], by ASCII code. */
+const B64 = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') B64[c.charCodeAt(0)] = 1;
+
+/**
+ * Maximal runs of characters for which `member(charCode)` holds that are at least
+ * `min` long, as [start, end) pairs. Samples every ⌊min/2⌋-th character (a run of `min`
+ * characters contains a sample) and expands around members; each character is read at
+ * most twice, and text where such runs are rare is mostly skipped.
+ */
+export function runsOf(text: string, member: (c: number) => boolean, min: number): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  const stride = Math.max(1, Math.floor(min / 2));
+  let covered = 0; // everything before this offset has been classified
+  for (let i = stride - 1; i < text.length; i += stride) {
+    if (i < covered || !member(text.charCodeAt(i))) continue;
+    let s = i;
+    while (s > covered && member(text.charCodeAt(s - 1))) s--;
+    let e = i + 1;
+    while (e < text.length && member(text.charCodeAt(e))) e++;
+    covered = e;
+    if (e - s >= min) runs.push([s, e]);
+  }
+  return runs;
+}
+
+const isB64 = (c: number) => c < 128 && B64[c] === 1;
+
+/**
+ * Decodes up to 32 base64 / hex blobs (each ≤ 64 KiB of source) into one view; each
+ * decoded character maps to its blob's start. Base64: a run of [A-Za-z0-9+/] of 32+
+ * characters (only its first 65,536) plus up to two `=`, unless it is all letters, all
+ * digits or all hex. Hex: an even-length run of 32–65,536 hex digits not next to another
+ * hex digit, or 8–16,384 `\xHH` escapes.
+ */
 function decodedView(raw: string): View | undefined {
+  const b64: Array<[number, string]> = [];
+  const hex: Array<[number, string]> = [];
+  const HEX_RUN = /(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}){16,32768}(?![0-9a-fA-F])/g;
+  for (const [s, e] of runsOf(raw, isB64, 32)) {
+    let end = Math.min(e, s + 65536);
+    const run = raw.slice(s, end);
+    if (end === e) while (end < raw.length && end - e < 2 && raw[end] === '=') end++;
+    const cand = raw.slice(s, end);
+    if (!/^[A-Za-z]+$|^[0-9]+$|^[a-f0-9]+$/i.test(cand)) {
+      b64.push([s, cand]);
+      HEX_RUN.lastIndex = 0;
+      let h: RegExpExecArray | null;
+      while ((h = HEX_RUN.exec(run)) !== null) hex.push([s + h.index, h[0]]);
+    } else if (/^[0-9a-f]+$/i.test(run) && e - s <= 65536 && (e - s) % 2 === 0) hex.push([s, run]);
+  }
+  if (raw.includes('\\x')) {
+    const esc = /(?:\\x[0-9a-fA-F]{2}){8,16384}/g;
+    let h: RegExpExecArray | null;
+    while ((h = esc.exec(raw)) !== null) hex.push([h.index, h[0].replace(/\\x/g, '')]);
+    hex.sort((a, b) => a[0] - b[0]);
+  }
+  const seg = new SegmentBuilder();
   const out: string[] = [];
-  const map: number[] = [];
+  let vlen = 0;
   let blobs = 0;
   const add = (text: string, at: number) => {
+    seg.constant(vlen, at);
     out.push(text, '\n');
-    for (let k = 0; k <= text.length; k++) map.push(at);
+    vlen += text.length + 1;
+    blobs++;
   };
-  // Look-behind: only try at the start of a run (not at every position inside one).
-  const b64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{32,65536}={0,2}/g;
-  let m: RegExpExecArray | null;
-  while ((m = b64.exec(raw)) !== null && blobs < 32) {
-    if (/^[A-Za-z]+$|^[0-9]+$|^[a-f0-9]+$/i.test(m[0])) continue; // a word, a number or hex: not base64
-    const t = Buffer.from(m[0], 'base64').toString('utf8');
-    if (printable(t)) {
-      add(t, m.index);
-      blobs++;
-    }
+  for (const [at, src] of b64) {
+    if (blobs >= 32) break;
+    const t = Buffer.from(src, 'base64').toString('utf8');
+    if (printable(t)) add(t, at);
   }
-  const hex = /(?:\\x[0-9a-fA-F]{2}){8,16384}|(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}){16,32768}(?![0-9a-fA-F])/g;
-  while ((m = hex.exec(raw)) !== null && blobs < 32) {
-    const h = m[0].replace(/\\x/g, '');
-    const t = Buffer.from(h, 'hex').toString('utf8');
-    if (printable(t) && /[a-z]{3}/i.test(t)) {
-      add(t, m.index);
-      blobs++;
-    }
+  for (const [at, src] of hex) {
+    if (blobs >= 32) break;
+    const t = Buffer.from(src, 'hex').toString('utf8');
+    if (printable(t) && /[a-z]{3}/i.test(t)) add(t, at);
   }
-  return out.length ? { name: 'decoded', text: out.join(''), map: Int32Array.from(map) } : undefined;
+  return out.length ? seg.view('decoded', out.join('')) : undefined;
 }
 
 /** Builds every view of `raw` (raw first). Views identical to raw are omitted. */
 export function buildViews(raw: string): View[] {
-  const views: View[] = [{ name: 'raw', text: raw }];
-  // Plain printable ASCII needs no normalized view.
-  const n = /[^\t\n\r\x20-\x7e]/.test(raw) ? normalizedView(raw) : undefined;
-  if (n && n.text !== raw) views.push(n);
-  const base = n && n.text !== raw ? n : undefined;
-  if (SEAM.test(base ? base.text : raw)) {
-    const c = compactView(base ?? { name: 'normalized', text: raw, map: identity(raw.length) });
-    if (c) views.push(c);
+  const rawView: View = { name: 'raw', text: raw };
+  const views: View[] = [rawView];
+  const n = normalizedView(raw);
+  if (n) views.push(n);
+  const c = compactView(n ?? rawView);
+  if (c) views.push(c);
+  // Tag characters are format characters: the normalized view exists when there are any.
+  if (n?.droppedTags) {
+    const t = tagView(raw);
+    if (t) views.push(t);
   }
-  const t = tagView(raw);
-  if (t) views.push(t);
   const d = decodedView(raw);
   if (d) views.push(d);
   return views;
 }
 
-function identity(n: number): Int32Array {
-  const a = new Int32Array(n);
-  for (let k = 0; k < n; k++) a[k] = k;
-  return a;
-}
-
-/** Raw offset of view offset `i`. */
+/** Raw offset of view offset `i` (clamped to the view). */
 export function rawOffset(v: View, i: number): number {
-  if (!v.map) return i;
-  if (v.map.length === 0) return 0;
-  return v.map[Math.min(i, v.map.length - 1)]!;
+  if (!v.vStart || v.vStart.length === 0) return i;
+  const vs = v.vStart;
+  let lo = 0;
+  let hi = vs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (vs[mid]! <= i) lo = mid;
+    else hi = mid - 1;
+  }
+  const at = v.linear![lo] ? v.rStart![lo]! + (i - vs[lo]!) : v.rStart![lo]!;
+  return v.parent ? rawOffset(v.parent, at) : at;
 }

@@ -1,9 +1,15 @@
 /** Coercive prerequisites and spoofed authority blocks (tool poisoning). */
-import { matchViews, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Rule } from '../rule.js';
 
-
-/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
-const TRIGGERS = ["before", "prior", "work", "content", "important", "system", "critical", "admin", "instruction", "[inst]", "im_start", "mode", "pretend", "always", "priority"];
+/** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
+const PATTERNS = definePatterns([
+  /\b(?:before|prior\s+to)\s+(?:using|running|calling|invoking|executing|answering|doing)\s+(?:this|any|the)\b[^\n]{0,120}\b(?:read|cat|open|load|send|upload|include|pass)\b[^\n]{0,80}(?:~\/|\$HOME|\.ssh|\.aws|\.env|credentials|id_rsa|mcp\.json|settings\.json|token|secret|password)/gi,
+  /\b(?:the\s+)?tool\s+will\s+not\s+work\s+(?:unless|otherwise|without)\b|\bpass\s+(?:its|the|their)\s+contents?\s+as\b/gi,
+  /<\s*\/?\s*(?:IMPORTANT|SYSTEM|system|critical|CRITICAL|admin|ADMIN|instructions?)\s*>/g,
+  /^\s*(?:\[?(?:system|SYSTEM)\]?\s*:|<\|im_start\|>\s*system|\[INST\])/gm,
+  /\b(?:you\s+are\s+now\s+(?:in\s+)?(?:DAN|unrestricted|developer|debug|admin|god|jailbreak)(?:\s+mode)?|pretend\s+(?:to\s+be|you\s+are)\s+an?\s+(?:unrestricted|unfiltered|evil))\b/gi,
+  /\b(?:always\s+(?:use|call|run|invoke)\s+this\s+(?:tool|function)\s+(?:first|before)|highest\s+priority\s+over\s+(?:all\s+)?other\s+tools)\b/gi,
+]);
 /** Rule AEXT-INS-003: coercive prerequisites, spoofed system blocks, role-play jailbreaks. */
 export const rule: Rule = {
   id: 'AEXT-INS-003',
@@ -15,16 +21,9 @@ export const rule: Rule = {
   check: (f) =>
     matchViews(
       f,
-      [
-        /\b(?:before|prior\s+to)\s+(?:using|running|calling|invoking|executing|answering|doing)\s+(?:this|any|the)\b[^\n]{0,120}\b(?:read|cat|open|load|send|upload|include|pass)\b[^\n]{0,80}(?:~\/|\$HOME|\.ssh|\.aws|\.env|credentials|id_rsa|mcp\.json|settings\.json|token|secret|password)/gi,
-        /\b(?:the\s+)?tool\s+will\s+not\s+work\s+(?:unless|otherwise|without)\b|\bpass\s+(?:its|the|their)\s+contents?\s+as\b/gi,
-        /<\s*\/?\s*(?:IMPORTANT|SYSTEM|system|critical|CRITICAL|admin|ADMIN|instructions?)\s*>/g,
-        /^\s*(?:\[?(?:system|SYSTEM)\]?\s*:|<\|im_start\|>\s*system|\[INST\])/gm,
-        /\b(?:you\s+are\s+now\s+(?:in\s+)?(?:DAN|unrestricted|developer|debug|admin|god|jailbreak)(?:\s+mode)?|pretend\s+(?:to\s+be|you\s+are)\s+an?\s+(?:unrestricted|unfiltered|evil))\b/gi,
-        /\b(?:always\s+(?:use|call|run|invoke)\s+this\s+(?:tool|function)\s+(?:first|before)|highest\s+priority\s+over\s+(?:all\s+)?other\s+tools)\b/gi,
-      ],
+      PATTERNS,
       'coercive prerequisite, spoofed system block or role-play jailbreak',
       undefined,
-      { demoteQuotedExamples: true, triggers: TRIGGERS },
+      { demoteQuotedExamples: true },
     ),
 };

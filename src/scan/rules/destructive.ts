@@ -1,9 +1,13 @@
 /** Destructive commands against the user's files or system. */
-import { matchViews, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Rule } from '../rule.js';
 
-
-/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
-const TRIGGERS = ["rm", "dd", "mkfs", "wipefs", "shred", ":(", "remove-item"];
+/** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
+const PATTERNS = definePatterns([
+  /\brm[ \t]+(?:-[a-zA-Z]*[rR][a-zA-Z]*[ \t]+|--recursive[ \t]+|-f[ \t]+){1,8}(?:--no-preserve-root[ \t]+)?["']?(?:\/|~\/?|\$HOME\/?|\/\*|\/(?:etc|usr|home|root|var|boot)\/?)["']?(?=[ \t;&|"'`]|$)/gim,
+  /\b(?:dd\s+if=\/dev\/(?:zero|random|urandom)\s+of=\/dev\/|mkfs(?:\.\w{1,16})?\s+\/dev\/|wipefs\s+(?:-a\s+)?\/dev\/|shred\s+-[a-z]{0,16}\s+\/dev\/)/gi,
+  /:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:/g,
+  /\bRemove-Item\b[^\n]{0,60}-Recurse[^\n]{0,60}(?:C:\\|\$env:USERPROFILE|~)/gi,
+]);
 /** Rule AEXT-CODE-003: destructive commands. */
 export const rule: Rule = {
   id: 'AEXT-CODE-003',
@@ -15,14 +19,9 @@ export const rule: Rule = {
   check: (f) =>
     matchViews(
       f,
-      [
-        /\brm\s+(?:-[a-zA-Z]*[rR][a-zA-Z]*\s+|--recursive\s+|-f\s+)+(?:--no-preserve-root\s+)?["']?(?:\/|~\/?|\$HOME\/?|\/\*|\/(?:etc|usr|home|root|var|boot)\/?)["']?(?=[\s;&|"'`]|$)/gim,
-        /\b(?:dd\s+if=\/dev\/(?:zero|random|urandom)\s+of=\/dev\/|mkfs(?:\.\w+)?\s+\/dev\/|wipefs\s+(?:-a\s+)?\/dev\/|shred\s+-[a-z]*\s+\/dev\/)/gi,
-        /:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:/g,
-        /\bRemove-Item\b[^\n]{0,60}-Recurse[^\n]{0,60}(?:C:\\|\$env:USERPROFILE|~)/gi,
-      ],
+      PATTERNS,
       'destructive command',
       undefined,
-      { triggers: TRIGGERS },
+      {},
     ),
 };

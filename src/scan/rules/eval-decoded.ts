@@ -1,9 +1,15 @@
 /** Execution of decoded or obfuscated data. */
-import { matchViews, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Rule } from '../rule.js';
 
-
-/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
-const TRIGGERS = ["eval", "exec", "function", "system", "popen", "base64", "marshal", "pickle", "_0x", "fromcharcode", "spawnsync", "execsync"];
+/** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
+const PATTERNS = definePatterns([
+  /\b(?:eval|exec|Function|execSync|spawnSync|system|popen)\s*\(\s*(?:await\s+)?(?:atob|Buffer\.from|base64\.(?:b64decode|decodebytes|urlsafe_b64decode)|bytes\.fromhex|codecs\.decode|zlib\.decompress|gzip\.decompress|marshal\.loads|unescape|decodeURIComponent)\s*\(/gi,
+  /\bbase64\s+(?:-d|--decode|-D)\b[^\n]{0,60}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b/gi,
+  /\becho[ \t]+["']?[A-Za-z0-9+/=]{16,4096}["']?[ \t]*\|[ \t]*base64[ \t]+(?:-d|--decode)[ \t]*\|[ \t]*(?:ba|z)?sh\b/gi,
+  /\beval\s+["']?\$\(\s*(?:echo|printf)\b[^\n)]{0,200}\|\s*(?:base64|xxd|rev|tr)\b/gi,
+  /\bmarshal\.loads\s*\(|\bpickle\.loads\s*\(\s*(?:base64|bytes\.fromhex|zlib)/gi,
+  /\b_0x[a-f0-9]{4,16}\s*\(|\bString\.fromCharCode\s*\((?:\s*\d{1,7}\s*,){20}/gi,
+]);
 /** Rule AEXT-OBF-001: eval/exec of decoded data. */
 export const rule: Rule = {
   id: 'AEXT-OBF-001',
@@ -15,15 +21,9 @@ export const rule: Rule = {
   check: (f) =>
     matchViews(
       f,
-      [
-        /\b(?:eval|exec|Function|execSync|spawnSync|system|popen)\s*\(\s*(?:await\s+)?(?:atob|Buffer\.from|base64\.(?:b64decode|decodebytes|urlsafe_b64decode)|bytes\.fromhex|codecs\.decode|zlib\.decompress|gzip\.decompress|marshal\.loads|unescape|decodeURIComponent)\s*\(/gi,
-        /\bbase64\s+(?:-d|--decode|-D)\b[^\n]{0,60}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|\becho\s+["']?[A-Za-z0-9+/=]{16,}["']?\s*\|\s*base64\s+(?:-d|--decode)\s*\|\s*(?:ba|z)?sh\b/gi,
-        /\beval\s+["']?\$\(\s*(?:echo|printf)\b[^\n)]{0,200}\|\s*(?:base64|xxd|rev|tr)\b/gi,
-        /\bmarshal\.loads\s*\(|\bpickle\.loads\s*\(\s*(?:base64|bytes\.fromhex|zlib)/gi,
-        /\b_0x[a-f0-9]{4,}\s*\(|\bString\.fromCharCode\s*\((?:\s*\d+\s*,){20,}/gi,
-      ],
+      PATTERNS,
       'executes decoded or obfuscated data',
       undefined,
-      { triggers: TRIGGERS },
+      {},
     ),
 };

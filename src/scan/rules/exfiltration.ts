@@ -1,9 +1,18 @@
 /** Exfiltration channels: uploads, webhooks, paste sites, tunnels, DNS, markdown image beacons. */
-import { matchViews, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Rule } from '../rule.js';
 
-
-/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
-const TRIGGERS = ["curl", "wget", "http", "dig", "nslookup", "host", "ping", "![", "append", "add", "include", "embed", "encode", "put", "requests", "httpx", "fetch", "169.254"];
+/** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
+const PATTERNS = definePatterns([
+  /\bcurl\b[^\n]{0,200}\s(?:-d|--data(?:-binary|-raw|-urlencode)?|-F|--form|-T|--upload-file)\s*[=\s]\s*["']?(?:@|-(?:\s|$)|[^\n"']{0,80}\$\(|[^\n"']{0,40}(?:~|\$HOME|\/etc\/|\.ssh|\.aws|\.env))/gim,
+  /\bwget\b[^\n]{0,200}--post-(?:file|data)\b/gi,
+  /https?:\/\/(?:[\w-]{1,63}\.){0,8}(?:webhook\.site|requestbin\.(?:com|net)|pipedream\.net|hookbin\.com|ngrok(?:-free)?\.(?:io|app|dev)|trycloudflare\.com|pastebin\.com|paste\.ee|paste\.c-net\.org|hastebin\.com|rentry\.co|glot\.io|transfer\.sh|interact\.sh|oast\.(?:fun|pro|me|live)|burpcollaborator\.net|bore\.pub|serveo\.net|localtunnel\.me)/gi,
+  /https?:\/\/(?:discord(?:app)?\.com\/api\/webhooks|api\.telegram\.org\/bot|hooks\.slack\.com\/services)\//gi,
+  /(?:^|[;&|`(])[ \t]*(?:dig|nslookup|host|ping)\b[^\n]{0,40}\$[({][^\n]{0,60}\.[a-z]{2,}/gim,
+  /!\[[^\]]{0,80}\]\(https?:\/\/[^)\s]{0,200}(?:\{\{|\$\{|\$[A-Za-z_])/g,
+  /\b(?:append|add|include|embed|encode|put)\s+.{0,60}(?:secret|password|token|api[_-]?key|credential|conversation|history|system\s+prompt)\s+.{0,40}\b(?:to|in|into)\s+.{0,30}\b(?:url|query|parameter|image\s+link)\b/gi,
+  /\b(?:requests|httpx)\.post\s*\([^\n)]{0,240}(?:os\.environ|open\(|\.read\(\))|\bfetch\([^\n)]{0,200}method\s*:\s*["']POST["'][^\n]{0,200}process\.env/gi,
+  /169\.254\.169\.254/g,
+]);
 /** Rule AEXT-EXFIL-001: exfiltration. */
 export const rule: Rule = {
   id: 'AEXT-EXFIL-001',
@@ -15,19 +24,9 @@ export const rule: Rule = {
   check: (f) =>
     matchViews(
       f,
-      [
-        /\bcurl\b[^\n]{0,200}\s(?:-d|--data(?:-binary|-raw|-urlencode)?|-F|--form|-T|--upload-file)\s*[=\s]\s*["']?(?:@|-(?:\s|$)|[^\n"']{0,80}\$\(|[^\n"']{0,40}(?:~|\$HOME|\/etc\/|\.ssh|\.aws|\.env))/gi,
-        /\bwget\b[^\n]{0,200}--post-(?:file|data)\b/gi,
-        /https?:\/\/(?:[\w-]+\.)*(?:webhook\.site|requestbin\.(?:com|net)|pipedream\.net|hookbin\.com|ngrok(?:-free)?\.(?:io|app|dev)|trycloudflare\.com|pastebin\.com|paste\.ee|paste\.c-net\.org|hastebin\.com|rentry\.co|glot\.io|transfer\.sh|interact\.sh|oast\.(?:fun|pro|me|live)|burpcollaborator\.net|bore\.pub|serveo\.net|localtunnel\.me)/gi,
-        /https?:\/\/(?:discord(?:app)?\.com\/api\/webhooks|api\.telegram\.org\/bot|hooks\.slack\.com\/services)\//gi,
-        /(?:^|[\n;&|`(])\s*(?:dig|nslookup|host|ping)\b[^\n]{0,40}\$[({][^\n]{0,60}\.[a-z]{2,}/gi,
-        /!\[[^\]]{0,80}\]\(https?:\/\/[^)\s]{0,200}(?:\{\{|\$\{|\$[A-Za-z_])/g,
-        /\b(?:append|add|include|embed|encode|put)\s+.{0,60}(?:secret|password|token|api[_-]?key|credential|conversation|history|system\s+prompt)\s+.{0,40}\b(?:to|in|into)\s+.{0,30}\b(?:url|query|parameter|image\s+link)\b/gi,
-        /\b(?:requests|httpx)\.post\s*\([^\n)]{0,240}(?:os\.environ|open\(|\.read\(\))|\bfetch\([^\n)]{0,200}method\s*:\s*["']POST["'][^\n]{0,200}process\.env/gi,
-        /169\.254\.169\.254/g,
-      ],
+      PATTERNS,
       'sends data to an exfiltration endpoint',
       undefined,
-      { triggers: TRIGGERS },
+      {},
     ),
 };

@@ -1,5 +1,9 @@
 /** Instructions hidden in HTML/Markdown comments, collapsed blocks, invisible markup, or pushed off-screen by padding. */
 import { position, type Hit, type Rule } from '../rule.js';
+import { isJsWhitespace } from '../regex-facts.js';
+import { runsOf } from '../views.js';
+
+const isBlank = (c: number) => c === 0x20 || c === 0x09;
 
 const SUSPECT = /ignore|disregard|system|instruction|secret|token|password|credential|api[_-]?key|\.ssh|\.env\b|curl|wget|\bsend\b|upload|post\s+to|exfiltrat|base64|execute|run\s+this|do\s+not\s+(?:tell|mention)|read\s+~\//i;
 
@@ -30,8 +34,13 @@ export const rule: Rule = {
     const invisible = /<(?:span|div|p)\s+[^>]{0,80}style\s*=\s*["'][^"']{0,80}(?:display\s*:\s*none|font-size\s*:\s*0|color\s*:\s*(?:white|#fff\b|#ffffff))/gi;
     let m: RegExpExecArray | null;
     while ((m = invisible.exec(f.text)) !== null && out.length < 50) push(m.index, 'text hidden by invisible markup', m[0]);
-    const pad = /(?:\r?\n[ \t]*){20,}(?=\S)|[ \t]{80,}(?=\S)/g;
-    while ((m = pad.exec(f.text)) !== null && out.length < 60) push(m.index + m[0].length, 'text pushed off-screen by whitespace padding', `${m[0].length} whitespace characters`);
+    // Padding: 20+ blank lines, or a run of 80+ spaces/tabs, followed by text.
+    const lines = /(?:\r?\n[ \t]*){20,}(?=\S)/g;
+    while ((m = lines.exec(f.text)) !== null && out.length < 60) push(m.index + m[0].length, 'text pushed off-screen by whitespace padding', `${m[0].length} whitespace characters`);
+    for (const [s, e] of runsOf(f.text, isBlank, 80)) {
+      if (out.length >= 60) break;
+      if (e < f.text.length && !isJsWhitespace(f.text.charCodeAt(e))) push(e, 'text pushed off-screen by whitespace padding', `${e - s} whitespace characters`);
+    }
     return out;
   },
 };

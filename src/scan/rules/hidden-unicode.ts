@@ -15,19 +15,25 @@ export const rule: Rule = {
   applies: ['instructions', 'code', 'config', 'other'],
   check: (f) => {
     const out: Hit[] = [];
-    const text = f.text.replace(FLAG, (m) => ' '.repeat(m.length));
-    HIDDEN.lastIndex = 0;
-    let m: RegExpExecArray | null;
     const lines = new Set<number>();
-    while ((m = HIDDEN.exec(text)) !== null && out.length < 50) {
-      const { line, column } = position(f.text, m.index);
-      if (lines.has(line)) continue;
-      lines.add(line);
-      const cp = m[0].codePointAt(0)!;
-      const tag = cp >= 0xe0000;
-      const what = tag ? 'Unicode tag character (ASCII smuggling)' : cp >= 0x202a && cp <= 0x2069 ? 'bidi or invisible format control' : cp === 0xad ? 'soft hyphen' : 'zero-width character';
-      const inFm = m.index < f.frontmatterEnd;
-      out.push({ line, column, message: `${what} U+${cp.toString(16).toUpperCase()}${inFm ? ' in frontmatter' : ''}`, evidence: `U+${cp.toString(16).toUpperCase()}`, ...(inFm || tag ? { severity: 'critical' as const } : {}) });
+    // Every character of interest is non-ASCII: look only inside runs of non-ASCII text.
+    const runs = /[^\x00-\x7f]+/g;
+    let r: RegExpExecArray | null;
+    while ((r = runs.exec(f.text)) !== null && out.length < 50) {
+      const run = r[0].replace(FLAG, (m) => ' '.repeat(m.length));
+      HIDDEN.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = HIDDEN.exec(run)) !== null && out.length < 50) {
+        const at = r.index + m.index;
+        const { line, column } = position(f.text, at);
+        if (lines.has(line)) continue;
+        lines.add(line);
+        const cp = m[0].codePointAt(0)!;
+        const tag = cp >= 0xe0000;
+        const what = tag ? 'Unicode tag character (ASCII smuggling)' : cp >= 0x202a && cp <= 0x2069 ? 'bidi or invisible format control' : cp === 0xad ? 'soft hyphen' : 'zero-width character';
+        const inFm = at < f.frontmatterEnd;
+        out.push({ line, column, message: `${what} U+${cp.toString(16).toUpperCase()}${inFm ? ' in frontmatter' : ''}`, evidence: `U+${cp.toString(16).toUpperCase()}`, ...(inFm || tag ? { severity: 'critical' as const } : {}) });
+      }
     }
     return out;
   },

@@ -1,9 +1,12 @@
-/** Homoglyphs: words mixing Latin with Cyrillic or Greek letters (names, URLs, commands). */
+/** Mixed-script words: Latin letters mixed with Cyrillic or Greek look-alikes. */
 import { position, type Hit, type Rule } from '../rule.js';
 
-const TOKEN = /[\p{L}\p{N}._/-]{2,64}/gu;
+/** A word character for this rule: letters, digits, `._/-` (so URLs and paths are one word). */
+const WORD = /[\p{L}\p{N}._/-]/u;
 const LATIN = /\p{Script=Latin}/u;
 const OTHER = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
+/** Longest word examined, in UTF-16 units (longer runs are cut into words of this size). */
+const MAX_WORD = 64;
 
 /** Rule AEXT-HIDDEN-002: mixed-script words. */
 export const rule: Rule = {
@@ -15,14 +18,37 @@ export const rule: Rule = {
   applies: ['instructions', 'code', 'config'],
   check: (f) => {
     const out: Hit[] = [];
-    if (!/[\u0370-\u03ff\u0400-\u052f]/.test(f.text)) return out; // no Greek or Cyrillic at all
-    // Tokens first (linear), then a per-token script test: no overlapping look-aheads.
-    TOKEN.lastIndex = 0;
+    // Only words around a Cyrillic or Greek letter can mix scripts: visit the non-ASCII
+    // characters (a cheap scan), and for each Cyrillic/Greek one examine its word.
+    const t = f.text;
+    const nonAscii = /[^\x00-\x7f]/g;
+    let done = -1; // words starting before this offset were examined
+    let runStart = 0;
+    let runEnd = -1;
     let m: RegExpExecArray | null;
-    while ((m = TOKEN.exec(f.text)) !== null && out.length < 50) {
-      if (!OTHER.test(m[0]) || !LATIN.test(m[0])) continue;
-      const { line, column } = position(f.text, m.index);
-      out.push({ line, column, message: 'word mixes Latin with Cyrillic/Greek letters (homoglyph)', evidence: m[0], ...(m.index < f.frontmatterEnd ? { severity: 'critical' as const } : {}) });
+    while ((m = nonAscii.exec(t)) !== null && out.length < 50) {
+      const i = m.index;
+      if (i < done || !OTHER.test(t[i]!)) continue;
+      // The maximal run of word characters around i, cut into MAX_WORD pieces from its start
+      // (the piece holding i is the word).
+      let s: number;
+      let e: number;
+      if (i < runEnd) [s, e] = [runStart, runEnd]; // same run as the previous word: linear overall
+      else {
+        s = i;
+        while (s > 0 && WORD.test(t[s - 1]!)) s--;
+        e = i + 1;
+        while (e < t.length && WORD.test(t[e]!)) e++;
+        [runStart, runEnd] = [s, e];
+      }
+      const ws = s + Math.floor((i - s) / MAX_WORD) * MAX_WORD;
+      const we = Math.min(e, ws + MAX_WORD);
+      done = we;
+      nonAscii.lastIndex = we;
+      const word = t.slice(ws, we);
+      if (word.length < 2 || !LATIN.test(word)) continue;
+      const { line, column } = position(t, ws);
+      out.push({ line, column, message: 'word mixes Latin with Cyrillic/Greek letters (homoglyph)', evidence: word, ...(ws < f.frontmatterEnd ? { severity: 'critical' as const } : {}) });
     }
     return out;
   },

@@ -1,9 +1,15 @@
 /** Instructions that tell the model to ignore or override its instructions, or to drop its safeguards. */
-import { matchViews, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Rule } from '../rule.js';
 
-
-/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
-const TRIGGERS = ["ignore", "disregard", "forget", "override", "bypass", "skip", "bound", "new", "disable", "turn", "deactivate", "refuse", "comply", "restrictions", "limits", "rules", "anything", "reveal", "attention", "aside", "throw"];
+/** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
+const PATTERNS = definePatterns([
+  /\b(?:ignore|disregard|forget|override|bypass|skip)\s+(?:all\s+|any\s+|every\s+)?(?:of\s+)?(?:the\s+|your\s+|my\s+|these\s+)?(?:previous|prior|above|earlier|preceding|system|original|safety|existing|other)\s+(?:instructions?|prompts?|rules|guidelines|directives|messages?|constraints|restrictions|guardrails)/gi,
+  /\byou\s+are\s+no\s+longer\s+bound\s+by\b|\bnew\s+(?:system\s+prompt|instructions|directives?)\s*:/gi,
+  /\b(?:disable|turn\s+off|deactivate)\s+(?:all\s+|your\s+)?(?:safety|security|content|ethical)\s+(?:filters?|checks?|guidelines|guardrails)/gi,
+  /\b(?:never\s+refuse|always\s+comply|you\s+have\s+no\s+(?:restrictions|limits|rules)|do\s+anything\s+now)\b/gi,
+  /\breveal\s+(?:your|the)\s+system\s+(?:prompt|instructions|message)\b/gi,
+  /\b(?:pay\s+no\s+attention\s+to|set\s+aside|throw\s+out)\s+(?:all\s+|any\s+)?(?:what\s+you\s+were\s+told|your\s+(?:instructions|rules|guidelines))/gi,
+]);
 /** Rule AEXT-INS-001: instruction override and anti-refusal. */
 export const rule: Rule = {
   id: 'AEXT-INS-001',
@@ -15,16 +21,9 @@ export const rule: Rule = {
   check: (f) =>
     matchViews(
       f,
-      [
-        /\b(?:ignore|disregard|forget|override|bypass|skip)\s+(?:all\s+|any\s+|every\s+)?(?:of\s+)?(?:the\s+|your\s+|my\s+|these\s+)?(?:previous|prior|above|earlier|preceding|system|original|safety|existing|other)\s+(?:instructions?|prompts?|rules|guidelines|directives|messages?|constraints|restrictions|guardrails)/gi,
-        /\byou\s+are\s+no\s+longer\s+bound\s+by\b|\bnew\s+(?:system\s+prompt|instructions|directives?)\s*:/gi,
-        /\b(?:disable|turn\s+off|deactivate)\s+(?:all\s+|your\s+)?(?:safety|security|content|ethical)\s+(?:filters?|checks?|guidelines|guardrails)/gi,
-        /\b(?:never\s+refuse|always\s+comply|you\s+have\s+no\s+(?:restrictions|limits|rules)|do\s+anything\s+now)\b/gi,
-        /\breveal\s+(?:your|the)\s+system\s+(?:prompt|instructions|message)\b/gi,
-        /\b(?:pay\s+no\s+attention\s+to|set\s+aside|throw\s+out)\s+(?:all\s+|any\s+)?(?:what\s+you\s+were\s+told|your\s+(?:instructions|rules|guidelines))/gi,
-      ],
+      PATTERNS,
       'instruction to ignore or override prior instructions or safeguards',
       undefined,
-      { demoteQuotedExamples: true, triggers: TRIGGERS },
+      { demoteQuotedExamples: true },
     ),
 };

@@ -1,9 +1,15 @@
 /** Persistence: cron, shell rc files, launchd, systemd, autostart, agent config tampering. */
-import { matchViews, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Rule } from '../rule.js';
 
-
-/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
-const TRIGGERS = ["crontab", "/etc/cron", "bashrc", "bash_profile", "zshrc", "profile", "fish", "launchctl", "launchagents", "launchdaemons", "systemctl", "systemd", "autostart", "schtasks", "currentversion", "dangerouslydisablesandbox", "autoapprove", "permissions", ".claude/", "authorized_keys"];
+/** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
+const PATTERNS = definePatterns([
+  /\bcrontab\s+(?:-[a-z]\s+){0,4}-?\s*(?:<|-\s|\S{1,200}\.cron)|\(crontab\s+-l|\|\s*crontab\s+-|\/etc\/cron\.(?:d|daily|hourly)\//gi,
+  />>?\s*["']?(?:~|\$HOME)\/\.(?:bashrc|bash_profile|zshrc|profile|zprofile|config\/fish\/config\.fish)\b/gi,
+  /\b(?:launchctl\s+(?:load|bootstrap)|Library\/LaunchAgents\/|Library\/LaunchDaemons\/)/gi,
+  /\bsystemctl\s+(?:--user\s+)?enable\b|\/etc\/systemd\/system\/[\w.-]{1,100}\.service|~\/\.config\/systemd\/user\//gi,
+  /\.config\/autostart\/|\bschtasks\s+\/create\b|CurrentVersion\\Run\b/gi,
+  /\b(?:dangerouslyDisableSandbox|autoApprove|skip-?permissions|--dangerously-skip-permissions)\b\s*[:=]?\s*(?:true|\[)?|>>?\s*["']?(?:~|\$HOME)\/\.claude\/(?:settings\.json|CLAUDE\.md)|\.ssh\/authorized_keys\b[^\n]{0,40}>>|>>\s*["']?(?:~|\$HOME)\/\.ssh\/authorized_keys/gi,
+]);
 /** Rule AEXT-CODE-004: persistence. */
 export const rule: Rule = {
   id: 'AEXT-CODE-004',
@@ -15,16 +21,9 @@ export const rule: Rule = {
   check: (f) =>
     matchViews(
       f,
-      [
-        /\bcrontab\s+(?:-[a-z]\s+)*-?\s*(?:<|-\s|\S+\.cron)|\(crontab\s+-l|\|\s*crontab\s+-|\/etc\/cron\.(?:d|daily|hourly)\//gi,
-        />>?\s*["']?(?:~|\$HOME)\/\.(?:bashrc|bash_profile|zshrc|profile|zprofile|config\/fish\/config\.fish)\b/gi,
-        /\b(?:launchctl\s+(?:load|bootstrap)|Library\/LaunchAgents\/|Library\/LaunchDaemons\/)/gi,
-        /\bsystemctl\s+(?:--user\s+)?enable\b|\/etc\/systemd\/system\/[\w.-]+\.service|~\/\.config\/systemd\/user\//gi,
-        /\.config\/autostart\/|\bschtasks\s+\/create\b|CurrentVersion\\Run\b/gi,
-        /\b(?:dangerouslyDisableSandbox|autoApprove|skip-?permissions|--dangerously-skip-permissions)\b\s*[:=]?\s*(?:true|\[)?|>>?\s*["']?(?:~|\$HOME)\/\.claude\/(?:settings\.json|CLAUDE\.md)|\.ssh\/authorized_keys\b[^\n]{0,40}>>|>>\s*["']?(?:~|\$HOME)\/\.ssh\/authorized_keys/gi,
-      ],
+      PATTERNS,
       'installs persistence or tampers with agent or shell configuration',
       undefined,
-      { triggers: TRIGGERS },
+      {},
     ),
 };

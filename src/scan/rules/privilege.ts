@@ -1,9 +1,14 @@
 /** Privilege escalation. */
-import { matchViews, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Rule } from '../rule.js';
 
-
-/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
-const TRIGGERS = ["sudo", "su", "chmod", "/etc/", "nopasswd", "visudo", "setcap"];
+/** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
+const PATTERNS = definePatterns([
+  /\bsudo\s+(?:-[si]\b|su\b|(?:ba)?sh\s+-c\b|-E\s+(?:ba)?sh\b)/gi,
+  /\bsu[ \t]+-[ \t]*(?:root)?[ \t]*-c\b/gi,
+  /\bchmod\s+(?:[ug]\+s|[2467][0-7]{3})\b/gi,
+  /(?:>>?|tee\s+(?:-a\s+)?)\s*\/etc\/(?:sudoers(?:\.d\/\S{0,100})?|shadow|passwd)\b|\bNOPASSWD\s*:\s*ALL\b|\bvisudo\b/gi,
+  /\bsetcap\s+cap_/gi,
+]);
 /** Rule AEXT-CODE-005: privilege escalation. */
 export const rule: Rule = {
   id: 'AEXT-CODE-005',
@@ -15,14 +20,9 @@ export const rule: Rule = {
   check: (f) =>
     matchViews(
       f,
-      [
-        /\bsudo\s+(?:-[si]\b|su\b|(?:ba)?sh\s+-c\b|-E\s+(?:ba)?sh\b)|\bsu\s+-\s*(?:root)?\s*-c\b/gi,
-        /\bchmod\s+(?:[ug]\+s|[2467][0-7]{3})\b/gi,
-        /(?:>>?|tee\s+(?:-a\s+)?)\s*\/etc\/(?:sudoers(?:\.d\/\S*)?|shadow|passwd)\b|\bNOPASSWD\s*:\s*ALL\b|\bvisudo\b/gi,
-        /\bsetcap\s+cap_/gi,
-      ],
+      PATTERNS,
       'privilege escalation',
       undefined,
-      { triggers: TRIGGERS },
+      {},
     ),
 };

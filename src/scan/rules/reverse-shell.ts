@@ -1,9 +1,15 @@
 /** Reverse shells. */
-import { matchViews, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Rule } from '../rule.js';
 
-
-/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
-const TRIGGERS = ["/dev/tcp", "/dev/udp", "nc", "ncat", "netcat", "socat", "socket", "mkfifo", "python"];
+/** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
+const PATTERNS = definePatterns([
+  /\/dev\/(?:tcp|udp)\/[\w.-]{1,253}\/\d{1,5}/gi,
+  /\b(?:nc|ncat|netcat)\b[^\n]{0,100}[ \t]-(?:e|c)[ \t]+\/?(?:usr\/)?(?:bin\/)?(?:ba)?sh\b/gi,
+  /\bsocat\b[^\n]{0,80}\bexec:/gi,
+  /\bsocket\.socket\([^\n]{0,200}(?:dup2|subprocess\.(?:call|Popen)\(\s*\[\s*["']\/bin\/(?:ba)?sh)/gi,
+  /\bmkfifo\b[^\n]{0,100}\b(?:nc|ncat)\b/gi,
+  /\bpython[23]?\s+-c\s+["']import\s+(?:socket|pty)/gi,
+]);
 /** Rule AEXT-CODE-002: reverse shell. */
 export const rule: Rule = {
   id: 'AEXT-CODE-002',
@@ -15,16 +21,9 @@ export const rule: Rule = {
   check: (f) =>
     matchViews(
       f,
-      [
-        /\/dev\/(?:tcp|udp)\/[\w.-]{1,253}\/\d{1,5}/gi,
-        /\b(?:nc|ncat|netcat)\b[^\n]{0,100}\s-(?:e|c)\s+\/?(?:usr\/)?(?:bin\/)?(?:ba)?sh\b/gi,
-        /\bsocat\b[^\n]{0,80}\bexec:/gi,
-        /\bsocket\.socket\([^\n]{0,200}(?:dup2|subprocess\.(?:call|Popen)\(\s*\[\s*["']\/bin\/(?:ba)?sh)/gi,
-        /\bmkfifo\b[^\n]{0,100}\b(?:nc|ncat)\b/gi,
-        /\bpython[23]?\s+-c\s+["']import\s+(?:socket|pty)/gi,
-      ],
+      PATTERNS,
       'reverse shell',
       undefined,
-      { triggers: TRIGGERS },
+      {},
     ),
 };

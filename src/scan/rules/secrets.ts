@@ -1,5 +1,5 @@
 /** Bundled secrets: private keys and well-known token formats, with an entropy check for generic keys. */
-import { matchViews, position, type Hit, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Hit, type Rule } from '../rule.js';
 
 const entropy = (s: string) => {
   const c = new Map<string, number>();
@@ -10,9 +10,18 @@ const entropy = (s: string) => {
 };
 const EXAMPLE = /EXAMPLE|example|XXXX|xxxx|0000000000|your[_-]?(?:key|token)|<[^>]*>|\.\.\./;
 
-
-/** Lowercase literals; every pattern below needs one of them in the text (whole-view gate, see matchViews). */
-const TRIGGERS = ["-----begin", "akia", "asia", "agpa", "aida", "aroa", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "hooks.slack.com", "sk_live_", "rk_live_", "sk-", "npm_", "hf_", "aiza", "glpat-"];
+/** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
+const PATTERNS = definePatterns([
+  /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?)PRIVATE KEY-----\r?\n[A-Za-z0-9+\/=\r\n]{40,8192}?-----END \1PRIVATE KEY-----/g,
+  /\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b/g,
+  /\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b/g,
+  /\bxox[abposr]-[0-9A-Za-z-]{10,}\b|https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{8,}\/B[A-Z0-9]{8,}\/[A-Za-z0-9]{20,}/g,
+  /\b(?:sk|rk)_live_[A-Za-z0-9]{20,}\b/g,
+  /\bsk-(?:proj-|svcacct-|ant-api\d\d-)?[A-Za-z0-9_-]{32,}\b/g,
+  /\b(?:npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{34}|AIza[A-Za-z0-9_-]{35}|glpat-[A-Za-z0-9_-]{20})\b/g,
+]);
+/** A secret-named variable assigned a long literal (kept if the literal has high entropy). */
+const GENERIC = definePatterns([/(?:api[_-]?key|secret|token|password|passwd|auth)[\w-]{0,20}["']?\s*[:=]\s*["']([A-Za-z0-9+/_=-]{24,200})["']/gi]);
 /** Rule AEXT-SECRET-001: bundled secrets. */
 export const rule: Rule = {
   id: 'AEXT-SECRET-001',
@@ -24,28 +33,16 @@ export const rule: Rule = {
   check: (f) => {
     const hits = matchViews(
       f,
-      [
-        /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?)PRIVATE KEY-----\r?\n[A-Za-z0-9+\/=\r\n]{40,8192}?-----END \1PRIVATE KEY-----/g,
-        /\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b/g,
-        /\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b/g,
-        /\bxox[abposr]-[0-9A-Za-z-]{10,}\b|https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{8,}\/B[A-Z0-9]{8,}\/[A-Za-z0-9]{20,}/g,
-        /\b(?:sk|rk)_live_[A-Za-z0-9]{20,}\b/g,
-        /\bsk-(?:proj-|svcacct-|ant-api\d\d-)?[A-Za-z0-9_-]{32,}\b/g,
-        /\b(?:npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{34}|AIza[A-Za-z0-9_-]{35}|glpat-[A-Za-z0-9_-]{20})\b/g,
-      ],
+      PATTERNS,
       'bundled secret',
-      ['raw', 'decoded'],
-      { triggers: TRIGGERS },
+      ['raw', 'normalized', 'decoded'],
+      {},
     ).filter((h) => !EXAMPLE.test(h.evidence));
     // Generic: secret-named assignment of a long high-entropy literal.
-    const re = /(?:api[_-]?key|secret|token|password|passwd|auth)[\w-]{0,20}["']?\s*[:=]\s*["']([A-Za-z0-9+/_=-]{24,200})["']/gi;
-    let m: RegExpExecArray | null;
-    const out: Hit[] = [...hits];
-    while ((m = re.exec(f.text)) !== null && out.length < 50) {
-      if (EXAMPLE.test(m[1]!) || entropy(m[1]!) < 4.2) continue;
-      const { line, column } = position(f.text, m.index);
-      out.push({ line, column, message: 'high-entropy value assigned to a secret-named variable', evidence: m[1]!.slice(0, 8) + '…' });
-    }
+    const generic = matchViews(f, GENERIC, 'high-entropy value assigned to a secret-named variable', ['raw', 'normalized'], {
+      refine: (m) => (EXAMPLE.test(m[1]!) || entropy(m[1]!) < 4.2 ? undefined : { message: 'high-entropy value assigned to a secret-named variable', evidence: m[1]!.slice(0, 8) + '…' }),
+    });
+    const out: Hit[] = [...hits, ...generic.slice(0, Math.max(0, 50 - hits.length))];
     return out;
   },
 };

@@ -1,0 +1,101 @@
+/**
+ * One pass over a text that finds every occurrence of many ASCII literals at once,
+ * ignoring ASCII case: an Aho–Corasick automaton (Aho & Corasick, "Efficient string
+ * matching", CACM 18(6), 1975) compiled to a dense transition table, so the inner loop
+ * is one typed-array load per UTF-16 unit. Overlapping occurrences are all reported
+ * (a regex alternation would report only one of "env" and "environ").
+ */
+
+/** A compiled literal set. */
+export interface LiteralMatcher {
+  /** The literals, lowercase, in id order. */
+  readonly literals: readonly string[];
+  /** Lengths of the literals (UTF-16 units), by id. */
+  readonly lengths: Int32Array;
+  /** Number of automaton states. */
+  readonly states: number;
+  /** @internal transition table: states × 128 (code units ≥ 128 go to the root). */
+  readonly delta: Int32Array;
+  /** @internal for each state, the first output index into `outIds`, and the end. */
+  readonly outStart: Int32Array;
+  readonly outIds: Int32Array;
+}
+
+/**
+ * Compiles lowercase printable-ASCII literals (no line feed) into a matcher.
+ * @throws Error when a literal is empty, not lowercase ASCII, or contains U+000A
+ *   (a programming error in a rule, caught by the rule tests).
+ */
+export function compileLiterals(literals: readonly string[]): LiteralMatcher {
+  // Trie.
+  const goto: Array<Map<number, number>> = [new Map()];
+  const out: number[][] = [[]];
+  literals.forEach((lit, id) => {
+    if (!lit.length || !/^[\x00-\x7f]+$/.test(lit) || lit !== lit.toLowerCase() || lit.includes('\n')) throw new Error(`bad literal ${JSON.stringify(lit)}`);
+    let s = 0;
+    for (let k = 0; k < lit.length; k++) {
+      const c = lit.charCodeAt(k);
+      let nx = goto[s]!.get(c);
+      if (nx === undefined) {
+        nx = goto.length;
+        goto.push(new Map());
+        out.push([]);
+        goto[s]!.set(c, nx);
+      }
+      s = nx;
+    }
+    out[s]!.push(id);
+  });
+  const n = goto.length;
+  const delta = new Int32Array(n * 128);
+  const fail = new Int32Array(n);
+  // Breadth-first: complete the transition function and merge outputs along failure links.
+  const queue: number[] = [];
+  for (let c = 0; c < 128; c++) {
+    const nx = goto[0]!.get(c);
+    delta[c] = nx ?? 0;
+    if (nx !== undefined) queue.push(nx);
+  }
+  for (let q = 0; q < queue.length; q++) {
+    const s = queue[q]!;
+    out[s]!.push(...out[fail[s]!]!);
+    for (let c = 0; c < 128; c++) {
+      const nx = goto[s]!.get(c);
+      if (nx !== undefined) {
+        fail[nx] = delta[fail[s]! * 128 + c]!;
+        delta[s * 128 + c] = nx;
+        queue.push(nx);
+      } else delta[s * 128 + c] = delta[fail[s]! * 128 + c]!;
+    }
+  }
+  // ASCII case folding: an upper-case letter moves like its lower-case letter.
+  for (let s = 0; s < n; s++) for (let c = 65; c <= 90; c++) delta[s * 128 + c] = delta[s * 128 + c + 32]!;
+  const outStart = new Int32Array(n + 1);
+  const ids: number[] = [];
+  for (let s = 0; s < n; s++) {
+    outStart[s] = ids.length;
+    ids.push(...new Set(out[s]));
+  }
+  outStart[n] = ids.length;
+  return { literals: [...literals], lengths: Int32Array.from(literals.map((l) => l.length)), states: n, delta, outStart, outIds: Int32Array.from(ids) };
+}
+
+/**
+ * Calls `hit(id, start)` for every occurrence of every literal in `text` (ASCII case
+ * ignored), in order of the occurrence's end. `start` is a UTF-16 offset. Linear in
+ * `text.length` plus the number of occurrences.
+ */
+export function findLiterals(m: LiteralMatcher, text: string, hit: (id: number, start: number) => void): void {
+  const { delta, outStart, outIds, lengths } = m;
+  let s = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    s = c < 128 ? delta[(s << 7) | c]! : 0;
+    const a = outStart[s]!;
+    const b = outStart[s + 1]!;
+    for (let k = a; k < b; k++) {
+      const id = outIds[k]!;
+      hit(id, i + 1 - lengths[id]!);
+    }
+  }
+}
