@@ -8,6 +8,7 @@ import { applyBaseline, type Baseline, type Suppressed } from './baseline.js';
 import { severityRank } from '../types.js';
 import { beginFile, type FileClass, type Rule, type ScanFile } from './rule.js';
 import { buildViews } from './views.js';
+import { isAscii } from 'node:buffer';
 import { rule as instructionOverride } from './rules/instruction-override.js';
 import { rule as concealment } from './rules/concealment.js';
 import { rule as coercion } from './rules/coercion.js';
@@ -87,7 +88,7 @@ export function scanOne(f: ScanInput, perms?: Permissions): Finding[] {
     if (cls === 'other') {
       // Opaque binary data: only byte-level rules apply (text rules would match noise).
       return RULES.filter((r) => r.category === 'binary').flatMap((r) =>
-        r.check({ path: f.path, text: '', cls, head: f.data.subarray(0, 16), frontmatterEnd: 0, views: [] }).map((hit) => ({ rule: r.id, severity: hit.severity ?? r.severity, file: f.path, line: hit.line, column: hit.column, message: hit.message, evidence: hit.evidence })),
+        r.check({ path: f.path, text: '', cls, head: f.data.subarray(0, 16), frontmatterEnd: 0, ascii: false, views: [] }).map((hit) => ({ rule: r.id, severity: hit.severity ?? r.severity, file: f.path, line: hit.line, column: hit.column, message: hit.message, evidence: hit.evidence })),
       );
     }
     // A text file (by name) that is not valid UTF-8 is still scanned, lossily, and reported.
@@ -100,7 +101,8 @@ export function scanOne(f: ScanInput, perms?: Permissions): Finding[] {
     if (close) fmEnd = 3 + close.index;
   }
   beginFile(text);
-  const sf: ScanFile = { path: f.path, text, cls, head: f.data.subarray(0, 16), frontmatterEnd: fmEnd, views: buildViews(text) };
+  const ascii = isAscii(f.data);
+  const sf: ScanFile = { path: f.path, text, cls, head: f.data.subarray(0, 16), frontmatterEnd: fmEnd, ascii, views: buildViews(text, ascii ? f.data : undefined) };
   for (const r of RULES) {
     if (!r.applies.includes(sf.cls)) continue;
     for (const hit of r.check(sf)) {

@@ -19,6 +19,12 @@ export interface LiteralMatcher {
   /** @internal for each state, the first output index into `outIds`, and the end. */
   readonly outStart: Int32Array;
   readonly outIds: Int32Array;
+  /** @internal 1 for states with at least one output. */
+  readonly hasOutput: Uint8Array;
+  /** @internal compact table: `next[state * classes + classOf[code]]` (code < 256; ≥ 128 is class 0). */
+  readonly next: Uint16Array;
+  readonly classOf: Uint8Array;
+  readonly classes: number;
 }
 
 /**
@@ -31,7 +37,7 @@ export function compileLiterals(literals: readonly string[]): LiteralMatcher {
   const goto: Array<Map<number, number>> = [new Map()];
   const out: number[][] = [[]];
   literals.forEach((lit, id) => {
-    if (!lit.length || !/^[\x00-\x7f]+$/.test(lit) || lit !== lit.toLowerCase() || lit.includes('\n')) throw new Error(`bad literal ${JSON.stringify(lit)}`);
+    if (!lit.length || !/^[\x01-\x7f]+$/.test(lit) || lit !== lit.toLowerCase() || lit.includes('\n')) throw new Error(`bad literal ${JSON.stringify(lit)}`);
     let s = 0;
     for (let k = 0; k < lit.length; k++) {
       const c = lit.charCodeAt(k);
@@ -77,7 +83,24 @@ export function compileLiterals(literals: readonly string[]): LiteralMatcher {
     ids.push(...new Set(out[s]));
   }
   outStart[n] = ids.length;
-  return { literals: [...literals], lengths: Int32Array.from(literals.map((l) => l.length)), states: n, delta, outStart, outIds: Int32Array.from(ids) };
+  const hasOutput = new Uint8Array(n).map((_, s) => (outStart[s] !== outStart[s + 1] ? 1 : 0));
+  // The same automaton over character classes (the characters the literals use, either
+  // case, and one class for all others): a table small enough to stay in cache.
+  const classOf = new Uint8Array(256);
+  const members: number[] = [0];
+  for (let c = 0; c < 128; c++) {
+    const low = c >= 65 && c <= 90 ? c + 32 : c;
+    if (literals.some((l) => l.includes(String.fromCharCode(low)))) {
+      classOf[c] = members.length;
+      members.push(c);
+    }
+  }
+  const classes = members.length;
+  if (n >= 65536) throw new Error('too many literal states');
+  // Class 0 stands for any character no literal uses: from every state it moves like NUL.
+  const next = new Uint16Array(n * classes);
+  for (let s = 0; s < n; s++) for (let k = 0; k < classes; k++) next[s * classes + k] = delta[s * 128 + (k === 0 ? 0 : members[k]!)]!;
+  return { literals: [...literals], lengths: Int32Array.from(literals.map((l) => l.length)), states: n, delta, outStart, outIds: Int32Array.from(ids), hasOutput, next, classOf, classes };
 }
 
 /**
@@ -86,14 +109,13 @@ export function compileLiterals(literals: readonly string[]): LiteralMatcher {
  * `text.length` plus the number of occurrences.
  */
 export function findLiterals(m: LiteralMatcher, text: string, hit: (id: number, start: number) => void): void {
-  const { delta, outStart, outIds, lengths } = m;
+  const { next, classOf, classes, outStart, outIds, lengths, hasOutput } = m;
   let s = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    s = c < 128 ? delta[(s << 7) | c]! : 0;
-    const a = outStart[s]!;
-    const b = outStart[s + 1]!;
-    for (let k = a; k < b; k++) {
+    s = c < 128 ? next[s * classes + classOf[c]!]! : 0;
+    if (!hasOutput[s]) continue;
+    for (let k = outStart[s]!; k < outStart[s + 1]!; k++) {
       const id = outIds[k]!;
       hit(id, i + 1 - lengths[id]!);
     }

@@ -25,6 +25,8 @@ export interface ScanFile {
   frontmatterEnd: number;
   /** Views of the text (raw first); see views.ts. */
   views: View[];
+  /** Every byte of the file is ASCII (no invisible, confusable or non-Latin characters). */
+  ascii: boolean;
 }
 
 /** A rule. `check` returns findings without `rule`/`severity` filled (the runner adds them). */
@@ -151,31 +153,60 @@ export function setExhaustiveMatching(on: boolean): boolean {
 }
 
 const hitCache = new WeakMap<View, { s: Shared; hits: Array<number[] | undefined> }>();
+let scratch = Buffer.alloc(1 << 16);
+/** The text as Latin-1 bytes in a reused buffer (valid until the next call). */
+function latin1(text: string): Buffer {
+  if (scratch.length < text.length) scratch = Buffer.alloc(Math.max(text.length, scratch.length * 2));
+  scratch.write(text, 0, text.length, 'latin1');
+  return scratch;
+}
+
+/** Scratch space for (literal id, start) pairs found by the automaton (grown as needed). */
+let pairs = new Int32Array(4096);
+
+/** Appends the outputs of automaton state `st`, ending at offset `i`, to `pairs`; returns the new length. */
+function record(outStart: Int32Array, outIds: Int32Array, lengths: Int32Array, st: number, i: number, n: number): number {
+  for (let k = outStart[st]!; k < outStart[st + 1]!; k++) {
+    if (n + 2 > pairs.length) {
+      const next = new Int32Array(pairs.length * 2);
+      next.set(pairs);
+      pairs = next;
+    }
+    const lit = outIds[k]!;
+    pairs[n++] = lit;
+    pairs[n++] = i + 1 - lengths[lit]!;
+  }
+  return n;
+}
+
 /** Start offsets of literal occurrences in a view, per plan id (one pass, cached per view). */
 function hitsOf(v: View): Array<number[] | undefined> {
   const s = sharedMatcher();
   const c = hitCache.get(v);
   if (c && c.s === s) return c.hits;
+  const { next, classOf, classes, outStart, outIds, lengths, hasOutput } = s.matcher;
+  // The automaton loop of findLiterals over character classes, inlined (the scanner's
+  // hottest loop), always over bytes so it stays monomorphic: the raw bytes of pure-ASCII
+  // text, else the text written as Latin-1 (one byte per UTF-16 unit, so offsets agree).
+  // Latin-1 keeps only the low byte of a unit ≥ 256, which can add occurrences (more
+  // windows) but never hides one: every literal is ASCII.
+  let n = 0;
+  let st = 0;
+  const b = v.bytes ?? latin1(v.text);
+  const len = v.bytes ? b.length : v.text.length;
+  for (let i = 0; i < len; i++) {
+    st = next[st * classes + classOf[b[i]!]!]!;
+    if (hasOutput[st]) n = record(outStart, outIds, lengths, st, i, n);
+  }
   const hits: Array<number[] | undefined> = [];
   const users = s.users;
-  const { delta, outStart, outIds, lengths } = s.matcher;
-  const text = v.text;
-  // The automaton loop of findLiterals, inlined (this is the scanner's hottest loop).
-  let st = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    st = ch < 128 ? delta[(st << 7) | ch]! : 0;
-    const a = outStart[st]!;
-    const b = outStart[st + 1]!;
-    for (let k = a; k < b; k++) {
-      const lit = outIds[k]!;
-      const start = i + 1 - lengths[lit]!;
-      const u = users[lit]!;
-      for (let j = 0; j < u.length; j++) {
-        const arr = hits[u[j]!];
-        if (arr === undefined) hits[u[j]!] = [start];
-        else if (arr[arr.length - 1] !== start) arr.push(start);
-      }
+  for (let k = 0; k < n; k += 2) {
+    const u = users[pairs[k]!]!;
+    const start = pairs[k + 1]!;
+    for (let j = 0; j < u.length; j++) {
+      const arr = hits[u[j]!];
+      if (arr === undefined) hits[u[j]!] = [start];
+      else if (arr[arr.length - 1] !== start) arr.push(start);
     }
   }
   hitCache.set(v, { s, hits });
@@ -367,18 +398,18 @@ let cachedText: string | undefined;
 let cachedStarts: number[] = [];
 
 /**
- * Indexes the line starts of the file about to be scanned. Call once per file: afterwards
- * `position` compares by identity (a cached, equal-content string from an earlier file
- * would otherwise be compared character by character on every call).
+ * Starts a file: its line starts are indexed by the first `position` call (most files have
+ * no finding and are never indexed). Call once per file: afterwards `position` compares by
+ * identity (a cached, equal-content string from an earlier file would otherwise be compared
+ * character by character on every call).
  */
-export function beginFile(text: string): void {
+export function beginFile(_text: string): void {
   cachedText = undefined;
-  position(text, 0);
 }
 
 /** 1-based line and column (UTF-16 units) of an offset; line starts are indexed once per text (binary search after). */
 export function position(text: string, offset: number): { line: number; column: number } {
-  if (text !== cachedText) {
+  if (cachedText === undefined || text !== cachedText) {
     cachedStarts = [0];
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) cachedStarts.push(i + 1);
     cachedText = text;

@@ -35,6 +35,8 @@ export interface View {
   seams?: Int32Array;
   /** Normalized view only: Unicode tag characters were removed (a tags view follows). */
   droppedTags?: boolean;
+  /** Raw view of pure-ASCII text only: the bytes (byte offsets are UTF-16 offsets). */
+  bytes?: Uint8Array;
 }
 
 /** Collects view→raw segments in view order. */
@@ -225,13 +227,13 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+
 
 /**
  * Maximal runs of characters for which `member(charCode)` holds that are at least
- * `min` long, as [start, end) pairs. Samples every ⌊min/2⌋-th character (a run of `min`
- * characters contains a sample) and expands around members; each character is read at
- * most twice, and text where such runs are rare is mostly skipped.
+ * `min` long, as [start, end) pairs. Samples every `min`-th character (any `min`
+ * consecutive characters contain exactly one sample) and expands around members; each
+ * character is read at most twice, and text where such runs are rare is mostly skipped.
  */
 export function runsOf(text: string, member: (c: number) => boolean, min: number): Array<[number, number]> {
   const runs: Array<[number, number]> = [];
-  const stride = Math.max(1, Math.floor(min / 2));
+  const stride = Math.max(1, min);
   let covered = 0; // everything before this offset has been classified
   for (let i = stride - 1; i < text.length; i += stride) {
     if (i < covered || !member(text.charCodeAt(i))) continue;
@@ -299,9 +301,12 @@ function decodedView(raw: string): View | undefined {
   return out.length ? seg.view('decoded', out.join('')) : undefined;
 }
 
-/** Builds every view of `raw` (raw first). Views identical to raw are omitted. */
-export function buildViews(raw: string): View[] {
-  const rawView: View = { name: 'raw', text: raw };
+/**
+ * Builds every view of `raw` (raw first). Views identical to raw are omitted.
+ * @param asciiBytes the file's bytes when they are all ASCII (lets the literal pass read bytes).
+ */
+export function buildViews(raw: string, asciiBytes?: Uint8Array): View[] {
+  const rawView: View = { name: 'raw', text: raw, ...(asciiBytes && asciiBytes.length === raw.length ? { bytes: asciiBytes } : {}) };
   const views: View[] = [rawView];
   const n = normalizedView(raw);
   if (n) views.push(n);

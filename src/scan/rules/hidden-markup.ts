@@ -4,6 +4,7 @@ import { isJsWhitespace } from '../regex-facts.js';
 import { runsOf } from '../views.js';
 
 const isBlank = (c: number) => c === 0x20 || c === 0x09;
+const isAsciiSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 const SUSPECT = /ignore|disregard|system|instruction|secret|token|password|credential|api[_-]?key|\.ssh|\.env\b|curl|wget|\bsend\b|upload|post\s+to|exfiltrat|base64|execute|run\s+this|do\s+not\s+(?:tell|mention)|read\s+~\//i;
 
@@ -21,25 +22,52 @@ export const rule: Rule = {
       const { line, column } = position(f.text, at);
       out.push({ line, column, message, evidence: ev.slice(0, 200), ...(at < f.frontmatterEnd ? { severity: 'critical' as const } : {}) });
     };
-    // Each block is found by a bounded, linear regex; the suspicious-word test runs on the block only.
-    const blocks: Array<[RegExp, string]> = [
-      [/<!--[\s\S]{0,8000}?-->/g, 'instructions hidden in an HTML comment'],
-      [/^\[[^\]\n]{0,40}\]:\s*(?:#|<>)\s*\([^)\n]{0,800}\)/gm, 'instructions hidden in a Markdown comment'],
-      [/<details\b[\s\S]{0,8000}?<\/details>/gi, 'instructions hidden in a collapsed block'],
-    ];
-    for (const [re, msg] of blocks) {
+    // Each block is found by a bounded, linear regex, only where its opening literal occurs;
+    // the suspicious-word test runs on the block only.
+    const t = f.text;
+    const scanFrom = (re: RegExp, msg: string) => {
       let m: RegExpExecArray | null;
-      while ((m = re.exec(f.text)) !== null && out.length < 50) if (SUSPECT.test(m[0])) push(m.index, msg, m[0]);
+      while ((m = re.exec(t)) !== null && out.length < 50) if (SUSPECT.test(m[0])) push(m.index, msg, m[0]);
+    };
+    if (t.includes('<!--')) scanFrom(/<!--[\s\S]{0,8000}?-->/g, 'instructions hidden in an HTML comment');
+    if (t.includes(']:')) scanFrom(/^\[[^\]\n]{0,40}\]:\s*(?:#|<>)\s*\([^)\n]{0,800}\)/gm, 'instructions hidden in a Markdown comment');
+    // Tags: try the two tag patterns (sticky) at each '<', as a global scan would: never
+    // inside the previous match of the same pattern.
+    const details = /<details\b[\s\S]{0,8000}?<\/details>/iy;
+    const invisible = /<(?:span|div|p)\s+[^>]{0,80}style\s*=\s*["'][^"']{0,80}(?:display\s*:\s*none|font-size\s*:\s*0|color\s*:\s*(?:white|#fff\b|#ffffff))/iy;
+    let detailsEnd = 0;
+    let invisibleEnd = 0;
+    for (let i = t.indexOf('<'); i !== -1 && out.length < 50; i = t.indexOf('<', i + 1)) {
+      const c = t.charCodeAt(i + 1) | 0x20; // ASCII lower case
+      if (c === 0x64 /* d */ && i >= detailsEnd) {
+        details.lastIndex = i;
+        const m = details.exec(t);
+        if (m) {
+          detailsEnd = i + m[0].length;
+          if (SUSPECT.test(m[0])) push(i, 'instructions hidden in a collapsed block', m[0]);
+        }
+      }
+      if ((c === 0x73 /* s */ || c === 0x64 || c === 0x70 /* p */) && i >= invisibleEnd) {
+        invisible.lastIndex = i;
+        const m = invisible.exec(t);
+        if (m) {
+          invisibleEnd = i + m[0].length;
+          push(i, 'text hidden by invisible markup', m[0]);
+        }
+      }
     }
-    const invisible = /<(?:span|div|p)\s+[^>]{0,80}style\s*=\s*["'][^"']{0,80}(?:display\s*:\s*none|font-size\s*:\s*0|color\s*:\s*(?:white|#fff\b|#ffffff))/gi;
-    let m: RegExpExecArray | null;
-    while ((m = invisible.exec(f.text)) !== null && out.length < 50) push(m.index, 'text hidden by invisible markup', m[0]);
-    // Padding: 20+ blank lines, or a run of 80+ spaces/tabs, followed by text.
+    // Padding: 20+ blank lines, or a run of 80+ spaces/tabs, followed by text. Both lie in a
+    // run of 20+ ASCII whitespace characters, found without reading most of the text.
     const lines = /(?:\r?\n[ \t]*){20,}(?=\S)/g;
-    while ((m = lines.exec(f.text)) !== null && out.length < 60) push(m.index + m[0].length, 'text pushed off-screen by whitespace padding', `${m[0].length} whitespace characters`);
-    for (const [s, e] of runsOf(f.text, isBlank, 80)) {
+    for (const [s, e] of runsOf(t, isAsciiSpace, 20)) {
       if (out.length >= 60) break;
-      if (e < f.text.length && !isJsWhitespace(f.text.charCodeAt(e))) push(e, 'text pushed off-screen by whitespace padding', `${e - s} whitespace characters`);
+      const run = t.slice(s, e + 1); // with the character after it, for the look-ahead
+      lines.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = lines.exec(run)) !== null && out.length < 60) push(s + m.index + m[0].length, 'text pushed off-screen by whitespace padding', `${m[0].length} whitespace characters`);
+      for (const [bs, be] of runsOf(run, isBlank, 80)) {
+        if (s + be < t.length && !isJsWhitespace(t.charCodeAt(s + be))) push(s + be, 'text pushed off-screen by whitespace padding', `${be - bs} whitespace characters`);
+      }
     }
     return out;
   },

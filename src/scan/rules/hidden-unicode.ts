@@ -15,6 +15,7 @@ export const rule: Rule = {
   applies: ['instructions', 'code', 'config', 'other'],
   check: (f) => {
     const out: Hit[] = [];
+    if (f.ascii) return out;
     const lines = new Set<number>();
     // Every character of interest is non-ASCII: look only inside runs of non-ASCII text.
     const runs = /[^\x00-\x7f]+/g;

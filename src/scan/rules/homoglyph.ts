@@ -18,6 +18,7 @@ export const rule: Rule = {
   applies: ['instructions', 'code', 'config'],
   check: (f) => {
     const out: Hit[] = [];
+    if (f.ascii) return out;
     // Only words around a Cyrillic or Greek letter can mix scripts: visit the non-ASCII
     // characters (a cheap scan), and for each Cyrillic/Greek one examine its word.
     const t = f.text;
