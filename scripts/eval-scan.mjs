@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'corpus') } = {}) {
+/** Recall, false positives and (with `speed`) throughput; see the module comment. */
+export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'corpus'), speed: measure = false } = {}) {
   const { scanOne } = await import(path.join(repo, 'dist', 'scan', 'index.js'));
   const rank = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
   const blocking = (fs) => fs.filter((f) => rank[f.severity] >= rank.high);
@@ -43,7 +44,6 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
   }
   // Real corpus: every file of every unit.
   const corpusHits = [];
-  const corpusTexts = [];
   const corpusFiles = [];
   let corpusUnits = 0;
   if (existsSync(corpus)) {
@@ -56,7 +56,6 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
         const unitHits = [];
         for (const p of walk('')) {
           const data = readFileSync(path.join(dir, unit, p));
-          corpusTexts.push(data.toString('utf8'));
           corpusFiles.push({ path: p, data });
           const findings = scanOne({ path: p, data });
           unitHits.push(...blocking(findings).map((f) => `${p}:${f.line} ${f.rule}`));
@@ -65,29 +64,8 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
       }
     }
   }
-  // Throughput on realistic text: the corpus and benign samples (Markdown, JSON, code), ~20 MB in 1 MB files.
-  const pieces = [...corpusTexts, ...labels.filter((s) => !s.malicious).map((s) => readFileSync(path.join(repo, 'testdata', 'scan', s.file), 'utf8'))];
-  const unit = pieces.join('\n');
-  const oneMb = Buffer.from(unit.repeat(Math.max(1, Math.ceil(1_000_000 / Math.max(1, unit.length)))).slice(0, 1_000_000));
-  const t0 = process.hrtime.bigint();
-  for (let k = 0; k < 20; k++) scanOne({ path: 'SKILL.md', data: oneMb });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const text = { length: oneMb.length * 20 };
-  // Per file, as packages are scanned: every corpus and benign file on its own, 20 rounds.
   const files = [...corpusFiles, ...labels.filter((s) => !s.malicious).map((s) => ({ path: s.path, data: readFileSync(path.join(repo, 'testdata', 'scan', s.file)) }))];
-  const perFileBytes = files.reduce((n, f) => n + f.data.length, 0) * 20;
-  const t3 = process.hrtime.bigint();
-  for (let k = 0; k < 20; k++) for (const f of files) scanOne(f);
-  const perFileSeconds = Number(process.hrtime.bigint() - t3) / 1e9;
-  // And the malicious set itself (dense with findings: the slow case).
-  const dense = Buffer.from(labels.map((s) => readFileSync(path.join(repo, 'testdata', 'scan', s.file), 'utf8')).join('\n'));
-  const t2 = process.hrtime.bigint();
-  scanOne({ path: 'SKILL.md', data: dense });
-  const denseSeconds = Number(process.hrtime.bigint() - t2) / 1e9;
-  const line = Buffer.from('x'.repeat(10 * 1024 * 1024));
-  const t1 = process.hrtime.bigint();
-  scanOne({ path: 'scripts/one-line.sh', data: line });
-  const lineSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
+  const speed = measure ? throughput(scanOne, files, labels) : {};
   return {
     malicious: mal,
     recall: caught / mal,
@@ -99,15 +77,67 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
     benignFpRate: benignHits.length / benign,
     corpusUnits,
     corpusFalsePositives: corpusHits,
-    throughputMBps: text.length / 1e6 / seconds,
-    perFileMBps: perFileBytes / 1e6 / perFileSeconds,
-    denseMBps: dense.length / 1e6 / denseSeconds,
-    tenMbLineSeconds: lineSeconds,
+    ...speed,
+  };
+}
+
+const mbps = (bytes, ns) => bytes / 1e6 / (Number(ns) / 1e9);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Scanner throughput on realistic text (the real corpus and the benign samples: Markdown,
+ * JSON, code). This VM's speed drifts by up to 1.5x over tens of seconds, so figures are
+ * taken over several batches and reported as median and best; `coldMBps` is the first pass
+ * of a process (before the JIT has optimized anything), as a one-off `aext scan` sees it.
+ * @returns MB/s figures (1 MB = 10^6 bytes) and the 10 MB single-line time in seconds.
+ */
+export function throughput(scanOne, files, labels, { batches = 9, rounds = 20 } = {}) {
+  const bytes = files.reduce((n, f) => n + f.data.length, 0);
+  let t = process.hrtime.bigint();
+  for (const f of files) scanOne(f);
+  const coldMBps = mbps(bytes, process.hrtime.bigint() - t);
+  for (let k = 0; k < 3 * rounds; k++) for (const f of files) scanOne(f); // warm-up
+  const perFile = [];
+  for (let b = 0; b < batches; b++) {
+    t = process.hrtime.bigint();
+    for (let k = 0; k < rounds; k++) for (const f of files) scanOne(f);
+    perFile.push(mbps(bytes * rounds, process.hrtime.bigint() - t));
+  }
+  // The same text concatenated into 1 MB files (long files: windows matter more).
+  const unit = files.map((f) => f.data.toString('utf8')).join('\n');
+  const oneMb = Buffer.from(unit.repeat(Math.max(1, Math.ceil(1_000_000 / Math.max(1, unit.length)))).slice(0, 1_000_000));
+  const big = [];
+  for (let b = 0; b < batches; b++) {
+    t = process.hrtime.bigint();
+    for (let k = 0; k < 4; k++) scanOne({ path: 'SKILL.md', data: oneMb });
+    big.push(mbps(oneMb.length * 4, process.hrtime.bigint() - t));
+  }
+  // The malicious set in one file: a finding on most lines (the slow case).
+  const dense = Buffer.from(labels.map((s) => readFileSync(path.join(repo, 'testdata', 'scan', s.file), 'utf8')).join('\n'));
+  const denseRuns = [];
+  for (let b = 0; b < batches; b++) {
+    t = process.hrtime.bigint();
+    for (let k = 0; k < 10; k++) scanOne({ path: 'SKILL.md', data: dense });
+    denseRuns.push(mbps(dense.length * 10, process.hrtime.bigint() - t));
+  }
+  const line = Buffer.from('x'.repeat(10 * 1024 * 1024));
+  t = process.hrtime.bigint();
+  scanOne({ path: 'scripts/one-line.sh', data: line });
+  const tenMbLineSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+  return {
+    coldMBps,
+    perFileMBps: median(perFile),
+    perFileBestMBps: Math.max(...perFile),
+    throughputMBps: median(big),
+    throughputBestMBps: Math.max(...big),
+    denseMBps: median(denseRuns),
+    tenMbLineSeconds,
+    corpusBytes: bytes,
   };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const r = await evaluate();
+  const r = await evaluate({ speed: true });
   const pct = (x) => `${(100 * x).toFixed(1)}%`;
   console.log(`malicious samples: ${r.malicious}, flagged at high+: ${pct(r.recall)} (target ≥ 85%)`);
   console.log('recall by category:');
@@ -119,5 +149,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   for (const b of r.benignFalsePositives) console.log(`  FP ${b.file}: ${b.findings.join(', ')}`);
   console.log(`corpus units: ${r.corpusUnits}, flagged at high+: ${r.corpusFalsePositives.length} (target 0)`);
   for (const c of r.corpusFalsePositives) console.log(`  FP ${c.unit}: ${c.hits.join(', ')}`);
-  console.log(`throughput: ${r.perFileMBps.toFixed(1)} MB/s scanning the corpus and benign files one by one (target ≥ 50); ${r.throughputMBps.toFixed(1)} MB/s on the same text concatenated into 1 MB files; ${r.denseMBps.toFixed(1)} MB/s on the malicious set (a finding on most lines); 10 MB single line: ${r.tenMbLineSeconds.toFixed(2)} s (target < 1)`);
+  const f1 = (x) => x.toFixed(1);
+  console.log(`throughput (target ≥ 50 MB/s; median / best of 9 batches after warm-up):`);
+  console.log(`  corpus + benign files one by one (${r.corpusBytes} bytes): ${f1(r.perFileMBps)} / ${f1(r.perFileBestMBps)} MB/s; first (cold) pass ${f1(r.coldMBps)} MB/s`);
+  console.log(`  the same text in 1 MB files: ${f1(r.throughputMBps)} / ${f1(r.throughputBestMBps)} MB/s`);
+  console.log(`  the malicious set in one file (a finding on most lines): ${f1(r.denseMBps)} MB/s`);
+  console.log(`  10 MB single line: ${r.tenMbLineSeconds.toFixed(2)} s (target < 1)`);
 }

@@ -74,6 +74,11 @@ describe('regex facts', () => {
     expect(regexFacts(/[^\n"']{0,9}xyz/g)).toMatchObject({ multiline: false, maxNonWs: 12 });
     expect(regexFacts(/x\s+y+/g)?.maxNonWs).toBe(Infinity);
     expect(regexFacts(/(a)\1/g)?.maxNonWs).toBe(Infinity); // back-reference: unbounded
+    // Line reach: whitespace runs that can hold line feeds (a repeated run counts once).
+    expect(regexFacts(/\bfoo\s+bar\s*baz/g)?.lineReach).toBe(2);
+    expect(regexFacts(/(?:\s+\w+){0,5}/g)?.lineReach).toBe(5);
+    expect(regexFacts(/a[^"]{0,9}b/g)?.lineReach).toBe(Infinity); // can cross lines with text
+    expect(regexFacts(/a[^\n]{0,99}b/g)?.lineReach).toBe(0);
     expect(regexFacts(/^abc/g)?.inputAnchors).toBe(true);
     expect(regexFacts(/^abc/gm)?.inputAnchors).toBe(false);
     // Outside the supported subset: no facts (the pattern then runs on the whole text).
@@ -289,6 +294,16 @@ describe('windowed matching equals exhaustive matching', () => {
 });
 
 describe('windows', () => {
+  it('line-counted windows skip blank lines, and terminate at the start and end of the text', () => {
+    const plan = { multiline: true, budget: 1000, lineReach: 2 };
+    const text = '\n\nA\n\n\n  \nB\nC\nHIT\n\nD\n \nE\nF\n';
+    const h = text.indexOf('HIT');
+    const [[a, b]] = windowsOf(text, [h], plan) as [[number, number]];
+    expect(text.slice(a, b)).toBe('B\nC\nHIT\n\nD\n \nE');
+    expect(windowsOf('\nHIT', [1], plan)).toEqual([[0, 4]]);
+    expect(windowsOf('HIT', [0], plan)).toEqual([[0, 3]]);
+  });
+
   it('hold every match of a multi-line pattern however much whitespace sits inside it', () => {
     const re = /\bignore\s+(?:all\s+)?previous\s+instructions\b/gi;
     const plan = planPattern(re);

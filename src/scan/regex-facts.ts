@@ -26,6 +26,12 @@ export interface RegexFacts {
   maxNonWs: number;
   /** True when `^` or `$` occurs without the `m` flag (they then mean start/end of input). */
   inputAnchors: boolean;
+  /**
+   * Upper bound on the line feeds a match can cross other than inside whitespace-only runs:
+   * a match touches at most `lineReach + 1` lines that are not blank (Infinity when an
+   * atom that can match a line feed can also match non-whitespace, e.g. `[^"]`).
+   */
+  lineReach: number;
 }
 
 type Node =
@@ -202,6 +208,26 @@ function maxNonWs(n: Node): number {
       return b === 0 ? 0 : b * n.max;
     }
     case 'look': return maxNonWs(n.body);
+    case 'assert': return 0;
+    case 'backref': return Infinity;
+  }
+}
+
+/** See RegexFacts.lineReach: how many whitespace runs holding line feeds a match can contain. */
+function lineReach(n: Node): number {
+  switch (n.t) {
+    case 'char': return n.ch === '\n' ? 1 : 0;
+    case 'class': return !n.nl ? 0 : n.ws ? 1 : Infinity;
+    case 'seq': return n.items.reduce((a, b) => a + lineReach(b), 0);
+    case 'alt': return Math.max(...n.alts.map(lineReach));
+    case 'rep': {
+      const b = lineReach(n.body);
+      if (b === 0 || n.max === 0) return 0;
+      // A repeated whitespace-only body produces one contiguous whitespace run.
+      if (maxNonWs(n.body) === 0) return b;
+      return b * n.max;
+    }
+    case 'look': return lineReach(n.body);
     case 'assert': return 0;
     case 'backref': return Infinity;
   }
@@ -398,5 +424,5 @@ export function regexFacts(re: RegExp): RegexFacts | undefined {
     throw e;
   }
   const lits = required(node);
-  return { ...(lits ? { literals: minimize(lits) } : {}), multiline: canNl(node), maxNonWs: maxNonWs(node), inputAnchors: hasInputAnchor(node) };
+  return { ...(lits ? { literals: minimize(lits) } : {}), multiline: canNl(node), maxNonWs: maxNonWs(node), inputAnchors: hasInputAnchor(node), lineReach: lineReach(node) };
 }

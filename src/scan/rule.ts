@@ -60,12 +60,16 @@ export interface PatternPlan {
   multiline: boolean;
   /** Non-whitespace characters a match (with lookarounds) can reach on either side of a literal. */
   budget: number;
+  /** Non-blank lines a match can reach on either side of a literal's line (see regex-facts.ts). */
+  lineReach: number;
 }
 
 /** Literals shorter than this occur too often to be worth windows (2) or a gate (1). */
 const MIN_WINDOW_LITERAL = 3;
 /** Multi-line patterns reaching further than this many non-whitespace characters are gated instead. */
 const MAX_BUDGET = 4096;
+/** Multi-line patterns reaching at most this many non-blank lines get line-counted windows. */
+const MAX_LINE_REACH = 8;
 /** Windows closer than this (UTF-16 units) are merged into one regex run. */
 const MERGE_GAP = 256;
 
@@ -78,9 +82,9 @@ export function planPattern(re: RegExp): PatternPlan {
   const f = regexFacts(re);
   const lits = f?.literals ?? [];
   const shortest = lits.length ? Math.min(...lits.map((l) => l.length)) : 0;
-  if (!f || shortest < 2) return { re, mode: 'always', literals: [], multiline: true, budget: Infinity };
-  const windowed = shortest >= MIN_WINDOW_LITERAL && !f.inputAnchors && (!f.multiline || f.maxNonWs <= MAX_BUDGET);
-  return { re, mode: windowed ? 'window' : 'gated', literals: lits, multiline: f.multiline, budget: f.maxNonWs };
+  if (!f || shortest < 2) return { re, mode: 'always', literals: [], multiline: true, budget: Infinity, lineReach: Infinity };
+  const windowed = shortest >= MIN_WINDOW_LITERAL && !f.inputAnchors && (!f.multiline || f.maxNonWs <= MAX_BUDGET || f.lineReach <= MAX_LINE_REACH);
+  return { re, mode: windowed ? 'window' : 'gated', literals: lits, multiline: f.multiline, budget: f.maxNonWs, lineReach: f.lineReach };
 }
 
 /** Every plan ever made; a plan's index is its id in the shared literal matcher. */
@@ -216,11 +220,12 @@ function hitsOf(v: View): Array<number[] | undefined> {
 /**
  * The [start, end) windows of `text` a windowed pattern must be run on: whole lines
  * around each literal occurrence. Single-line patterns get the occurrence's line. A
- * multi-line pattern gets lines reaching `budget + 1` non-whitespace characters before
- * and after the occurrence (pointers that only move forward), so whitespace padding
- * cannot push part of a match out of its window. Nearby windows are merged.
+ * multi-line pattern gets `lineReach` non-blank lines on each side of it when that is
+ * small, else lines reaching `budget + 1` non-whitespace characters before and after it
+ * (pointers that only move forward); either way whitespace padding cannot push part of a
+ * match out of its window. Nearby windows are merged.
  */
-export function windowsOf(text: string, starts: readonly number[], plan: Pick<PatternPlan, 'multiline' | 'budget'>): Array<[number, number]> {
+export function windowsOf(text: string, starts: readonly number[], plan: Pick<PatternPlan, 'multiline' | 'budget' | 'lineReach'>): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   const add = (a: number, b: number) => {
     const last = out[out.length - 1];
@@ -241,7 +246,37 @@ export function windowsOf(text: string, starts: readonly number[], plan: Pick<Pa
     }
     return out;
   }
-  // Multi-line: a forward pointer f keeps [cur, f) holding `need` non-whitespace characters
+  if (plan.lineReach <= MAX_LINE_REACH) {
+    // Multi-line, few line crossings: the hit's line and `lineReach` non-blank lines on
+    // each side (blank lines in between are included, not counted).
+    const blank = (s: number, e: number) => {
+      for (let i = s; i < e; i++) if (!isJsWhitespace(text.charCodeAt(i))) return false;
+      return true;
+    };
+    let lineEndOfPrev = -1;
+    for (const h of starts) {
+      // Same line as the previous hit: same window. Otherwise the line starts after the
+      // previous hit's line, so finding its bounds reads each character once overall.
+      if (h <= lineEndOfPrev) continue;
+      const ls = text.lastIndexOf('\n', h) + 1;
+      lineEndOfPrev = lineEnd(h);
+      let a = ls;
+      for (let k = 0; k < plan.lineReach && a > 0; ) {
+        const ps = a >= 2 ? text.lastIndexOf('\n', a - 2) + 1 : 0; // start of the line before
+        if (!blank(ps, a - 1)) k++;
+        a = ps;
+      }
+      let b = lineEndOfPrev;
+      for (let k = 0; k < plan.lineReach && b < text.length; ) {
+        const ne = lineEnd(b + 1);
+        if (!blank(b + 1, ne)) k++;
+        b = ne;
+      }
+      add(a, b);
+    }
+    return out;
+  }
+  // Multi-line, many crossings: a forward pointer f keeps [cur, f) holding `need` non-whitespace characters
   // (or reaching the end); it only moves forward, and jumps when a hit lies past it, so the
   // work is linear in the windowed text plus the number of hits.
   const need = plan.budget + 1;

@@ -1,11 +1,14 @@
 // Baseline scanner rules: each has positive and negative samples; evidence and
 // positions are right; every rule stays linear on a 1 MB pathological line;
 // SARIF output has the 2.1.0 shape GitHub code scanning reads.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RULES, scanFiles, scanOne, verdictOf } from './index.js';
 import { toSarif } from './sarif.js';
 import { CAPABILITY_RULES } from './capabilities.js';
 import { generateKeyPair, privateKeyToPem } from '../crypto/keys.js';
+import { REPO } from '../test-helpers/index.js';
 
 const f = (path: string, text: string | Buffer) => ({ path, data: Buffer.isBuffer(text) ? text : Buffer.from(text) });
 const rulesHit = (path: string, text: string | Buffer) => scanOne(f(path, text)).map((x) => x.rule);
@@ -143,24 +146,34 @@ describe('verdicts, caps and linear time', () => {
     expect(r.findings[0]).toMatchObject({ rule: 'AEXT-LIMIT-001', severity: 'medium' });
     expect(r.verdict).toBe('review');
   });
-  it('every rule terminates on a 1 MB pathological line (no catastrophic backtracking)', () => {
-    const lines = [
-      'curl '.repeat(200_000),
-      '-----BEGIN PRIVATE KEY-----\n' + 'A'.repeat(1_000_000),
-      '-----BEGIN PRIVATE KEY-----\n'.repeat(37_000),
-      'rm -rf '.repeat(150_000),
-      'ignore previous '.repeat(65_000),
-      '\u200b'.repeat(500_000),
-      '/dev/tcp/'.repeat(110_000),
-    ];
-    for (const text of lines) {
-      for (const cls of ['SKILL.md', 'scripts/x.sh', 'config.json']) {
-        const hits = scanOne(f(cls, text));
-        // Bounded output: each pattern reports at most 1,000 matches per file.
-        expect(hits.length).toBeLessThanOrEqual(RULES.length * 8 * 1000);
+  it('every rule terminates on 1 MB pathological lines (no catastrophic backtracking, no quadratic windows)', () => {
+    // Run in a child process: a synchronous endless loop cannot be interrupted in-process,
+    // and would hang the suite instead of failing it. The bound is generous (not a timing test).
+    const script = `
+      const { scanOne, RULES } = await import(${JSON.stringify(path.join(REPO, 'dist', 'scan', 'index.js'))});
+      const lines = [
+        'curl '.repeat(200_000),
+        '-----BEGIN PRIVATE KEY-----\\n' + 'A'.repeat(1_000_000),
+        '-----BEGIN PRIVATE KEY-----\\n'.repeat(37_000),
+        'rm -rf '.repeat(150_000),
+        'ignore previous '.repeat(65_000),
+        'before using this '.repeat(55_000),
+        'ignore\\n\\n'.repeat(120_000),
+        '\\u200b'.repeat(500_000),
+        'a\\u0430'.repeat(300_000),
+        '/dev/tcp/'.repeat(110_000),
+        '"cu" + "rl" '.repeat(80_000),
+      ];
+      let max = 0;
+      for (const text of lines) for (const p of ['SKILL.md', 'scripts/x.sh', 'config.json']) {
+        max = Math.max(max, scanOne({ path: p, data: Buffer.from(text) }).length);
       }
-    }
-  });
+      process.stdout.write(JSON.stringify({ max, rules: RULES.length }));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 300_000, encoding: 'utf8' }));
+    // Bounded output: each pattern reports at most 1,000 matches per view.
+    expect(out.max).toBeLessThanOrEqual(out.rules * 8 * 1000);
+  }, 320_000);
 });
 
 describe('SARIF 2.1.0', () => {

@@ -37,6 +37,8 @@ export interface View {
   droppedTags?: boolean;
   /** Raw view of pure-ASCII text only: the bytes (byte offsets are UTF-16 offsets). */
   bytes?: Uint8Array;
+  /** Raw view only: offsets of every character ≥ U+0080 (code point starts), ascending. */
+  nonAscii?: Int32Array;
 }
 
 /** Collects view→raw segments in view order. */
@@ -94,7 +96,7 @@ function normalizeChar(ch: string): string {
   return n;
 }
 
-function normalizedView(raw: string): View | undefined {
+function normalizedView(raw: string, nonAscii: number[]): View | undefined {
   // Printable ASCII, tab, CR and LF are copied as they are, and so is any character that
   // normalizes to itself; only changed characters start a new segment.
   const special = /[^\t\n\r\x20-\x7e]/g;
@@ -111,6 +113,7 @@ function normalizedView(raw: string): View | undefined {
     const cp = raw.codePointAt(i)!;
     const ch = cp > 0xffff ? raw.slice(i, i + 2) : m[0];
     if (ch.length === 2) special.lastIndex = i + 2;
+    if (cp >= 0x80) nonAscii.push(i);
     const n = normalizeChar(ch);
     if (n === ch) continue;
     if (cp >= 0xe0020 && cp <= 0xe007e) droppedTags = true;
@@ -301,6 +304,9 @@ function decodedView(raw: string): View | undefined {
   return out.length ? seg.view('decoded', out.join('')) : undefined;
 }
 
+/** ASCII control characters other than tab, LF and CR (normalization drops them). */
+const CONTROL_BYTES = [...Array(32).keys(), 0x7f].filter((c) => c !== 0x09 && c !== 0x0a && c !== 0x0d);
+
 /**
  * Builds every view of `raw` (raw first). Views identical to raw are omitted.
  * @param asciiBytes the file's bytes when they are all ASCII (lets the literal pass read bytes).
@@ -308,7 +314,12 @@ function decodedView(raw: string): View | undefined {
 export function buildViews(raw: string, asciiBytes?: Uint8Array): View[] {
   const rawView: View = { name: 'raw', text: raw, ...(asciiBytes && asciiBytes.length === raw.length ? { bytes: asciiBytes } : {}) };
   const views: View[] = [rawView];
-  const n = normalizedView(raw);
+  // Pure-ASCII text changes under normalization only if it holds control characters
+  // (dropped): look for those bytes directly (memchr), which is cheaper than a scan.
+  const bytes = rawView.bytes;
+  const nonAscii: number[] = [];
+  const n = bytes && !CONTROL_BYTES.some((c) => bytes.indexOf(c) !== -1) ? undefined : normalizedView(raw, nonAscii);
+  rawView.nonAscii = Int32Array.from(nonAscii);
   if (n) views.push(n);
   const c = compactView(n ?? rawView);
   if (c) views.push(c);

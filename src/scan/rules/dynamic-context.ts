@@ -11,6 +11,8 @@ export const rule: Rule = {
   applies: ['instructions'],
   check: (f) => {
     const out: Hit[] = [];
+    // Only where the markers occur (a plain substring search first).
+    if (!f.text.includes('!`') && !f.text.includes('```!')) return out;
     const re = /!`([^`\n]{1,500})`|^```!\s*$/gm;
     let m: RegExpExecArray | null;
     while ((m = re.exec(f.text)) !== null && out.length < 100) {

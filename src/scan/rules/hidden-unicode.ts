@@ -1,9 +1,10 @@
 /** Invisible Unicode: zero-width characters, bidi overrides (Trojan Source), tag characters (ASCII smuggling). */
 import { position, type Hit, type Rule } from '../rule.js';
 
-const HIDDEN = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u00ad]|[\u{e0000}-\u{e007f}]/gu;
+/** Zero-width, bidi and invisible format characters, soft hyphen, and the tag block. */
+const isHidden = (cp: number) => (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0xad || (cp >= 0xe0000 && cp <= 0xe007f);
 /** RGI subdivision flags (England, Scotland, Wales) legitimately use tag characters. */
-const FLAG = /\u{1f3f4}[\u{e0030}-\u{e0039}\u{e0061}-\u{e007a}]{2,6}\u{e007f}/gu;
+const FLAG = /\u{1f3f4}[\u{e0030}-\u{e0039}\u{e0061}-\u{e007a}]{2,6}\u{e007f}/uy;
 
 /** Rule AEXT-HIDDEN-001: invisible characters. */
 export const rule: Rule = {
@@ -17,24 +18,26 @@ export const rule: Rule = {
     const out: Hit[] = [];
     if (f.ascii) return out;
     const lines = new Set<number>();
-    // Every character of interest is non-ASCII: look only inside runs of non-ASCII text.
-    const runs = /[^\x00-\x7f]+/g;
-    let r: RegExpExecArray | null;
-    while ((r = runs.exec(f.text)) !== null && out.length < 50) {
-      const run = r[0].replace(FLAG, (m) => ' '.repeat(m.length));
-      HIDDEN.lastIndex = 0;
-      let m: RegExpExecArray | null;
-      while ((m = HIDDEN.exec(run)) !== null && out.length < 50) {
-        const at = r.index + m.index;
-        const { line, column } = position(f.text, at);
-        if (lines.has(line)) continue;
-        lines.add(line);
-        const cp = m[0].codePointAt(0)!;
-        const tag = cp >= 0xe0000;
-        const what = tag ? 'Unicode tag character (ASCII smuggling)' : cp >= 0x202a && cp <= 0x2069 ? 'bidi or invisible format control' : cp === 0xad ? 'soft hyphen' : 'zero-width character';
-        const inFm = at < f.frontmatterEnd;
-        out.push({ line, column, message: `${what} U+${cp.toString(16).toUpperCase()}${inFm ? ' in frontmatter' : ''}`, evidence: `U+${cp.toString(16).toUpperCase()}`, ...(inFm || tag ? { severity: 'critical' as const } : {}) });
+    const t = f.text;
+    let flagEnd = 0;
+    // Every character of interest is non-ASCII: visit only those (found once, in views.ts).
+    for (const at of f.views[0]?.nonAscii ?? []) {
+      if (out.length >= 50) break;
+      if (at < flagEnd) continue;
+      const cp = t.codePointAt(at)!;
+      if (cp === 0x1f3f4) {
+        FLAG.lastIndex = at;
+        if (FLAG.exec(t)) flagEnd = FLAG.lastIndex; // a subdivision flag: its tag characters are legitimate
+        continue;
       }
+      if (!isHidden(cp)) continue;
+      const { line, column } = position(t, at);
+      if (lines.has(line)) continue;
+      lines.add(line);
+      const tag = cp >= 0xe0000;
+      const what = tag ? 'Unicode tag character (ASCII smuggling)' : cp >= 0x202a && cp <= 0x2069 ? 'bidi or invisible format control' : cp === 0xad ? 'soft hyphen' : 'zero-width character';
+      const inFm = at < f.frontmatterEnd;
+      out.push({ line, column, message: `${what} U+${cp.toString(16).toUpperCase()}${inFm ? ' in frontmatter' : ''}`, evidence: `U+${cp.toString(16).toUpperCase()}`, ...(inFm || tag ? { severity: 'critical' as const } : {}) });
     }
     return out;
   },

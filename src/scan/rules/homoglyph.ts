@@ -20,15 +20,13 @@ export const rule: Rule = {
     const out: Hit[] = [];
     if (f.ascii) return out;
     // Only words around a Cyrillic or Greek letter can mix scripts: visit the non-ASCII
-    // characters (a cheap scan), and for each Cyrillic/Greek one examine its word.
+    // characters (listed once, in views.ts), and for each Cyrillic/Greek one examine its word.
     const t = f.text;
-    const nonAscii = /[^\x00-\x7f]/g;
-    let done = -1; // words starting before this offset were examined
+    let done = -1; // words ending before this offset were examined
     let runStart = 0;
     let runEnd = -1;
-    let m: RegExpExecArray | null;
-    while ((m = nonAscii.exec(t)) !== null && out.length < 50) {
-      const i = m.index;
+    for (const i of f.views[0]?.nonAscii ?? []) {
+      if (out.length >= 50) break;
       if (i < done || !OTHER.test(t[i]!)) continue;
       // The maximal run of word characters around i, cut into MAX_WORD pieces from its start
       // (the piece holding i is the word).
@@ -45,7 +43,6 @@ export const rule: Rule = {
       const ws = s + Math.floor((i - s) / MAX_WORD) * MAX_WORD;
       const we = Math.min(e, ws + MAX_WORD);
       done = we;
-      nonAscii.lastIndex = we;
       const word = t.slice(ws, we);
       if (word.length < 2 || !LATIN.test(word)) continue;
       const { line, column } = position(t, ws);
