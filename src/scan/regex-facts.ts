@@ -20,6 +20,11 @@
 export interface RegexFacts {
   /** Lowercase ASCII literals, one of which occurs in every match (undefined: none proved). */
   literals?: readonly string[];
+  /**
+   * Further literal sets, each also required in every match (from the parts of a top-level
+   * sequence): up to three, literals of 4+ characters only. A window lacking any is skipped.
+   */
+  also: ReadonlyArray<readonly string[]>;
   /** True when a match (or a lookaround's inspected text) can contain U+000A. */
   multiline: boolean;
   /** Upper bound on non-whitespace characters in a match plus its lookarounds. */
@@ -400,6 +405,32 @@ function firstExact(n: Node): Set<string> | undefined {
   return undefined;
 }
 
+/** Required sets of the parts of a top-level sequence other than `primary` (see RegexFacts.also). */
+function alsoRequired(n: Node, primary: readonly string[] | undefined): string[][] {
+  if (n.t !== 'seq' || !primary) return [];
+  const key = (x: readonly string[]) => [...x].sort().join('\u0000');
+  const seen = new Set([key(primary)]);
+  const out: string[][] = [];
+  const take = (c: string[] | undefined) => {
+    if (!c || !c.length || c.some((x) => x.length < 4 || !ascii(x) || x.includes('\n'))) return;
+    const m = minimize(c);
+    if (seen.has(key(m))) return;
+    seen.add(key(m));
+    out.push(m);
+  };
+  for (const it of n.items) take(required(it));
+  // Maximal runs of single characters ("the", "user" in `the\s+user`).
+  let run = '';
+  for (const it of [...n.items, undefined]) {
+    if (it && it.t === 'char') run += lower(it.ch);
+    else {
+      take(run ? [run] : undefined);
+      run = '';
+    }
+  }
+  return out.sort((a, b) => score(b) - score(a)).slice(0, 3);
+}
+
 /** Drops literals that contain another literal of the set (the shorter one already fires). */
 function minimize(s: readonly string[]): string[] {
   const sorted = [...new Set(s)].sort((a, b) => a.length - b.length);
@@ -424,5 +455,6 @@ export function regexFacts(re: RegExp): RegexFacts | undefined {
     throw e;
   }
   const lits = required(node);
-  return { ...(lits ? { literals: minimize(lits) } : {}), multiline: canNl(node), maxNonWs: maxNonWs(node), inputAnchors: hasInputAnchor(node), lineReach: lineReach(node) };
+  const primary = lits ? minimize(lits) : undefined;
+  return { ...(primary ? { literals: primary } : {}), also: alsoRequired(node, primary), multiline: canNl(node), maxNonWs: maxNonWs(node), inputAnchors: hasInputAnchor(node), lineReach: lineReach(node) };
 }

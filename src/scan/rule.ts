@@ -62,6 +62,8 @@ export interface PatternPlan {
   budget: number;
   /** Non-blank lines a match can reach on either side of a literal's line (see regex-facts.ts). */
   lineReach: number;
+  /** Further literal sets every match contains: windows (or, gated, views) lacking one are skipped. */
+  also: ReadonlyArray<readonly string[]>;
 }
 
 /** Literals shorter than this occur too often to be worth windows (2) or a gate (1). */
@@ -82,9 +84,9 @@ export function planPattern(re: RegExp): PatternPlan {
   const f = regexFacts(re);
   const lits = f?.literals ?? [];
   const shortest = lits.length ? Math.min(...lits.map((l) => l.length)) : 0;
-  if (!f || shortest < 2) return { re, mode: 'always', literals: [], multiline: true, budget: Infinity, lineReach: Infinity };
+  if (!f || shortest < 2) return { re, mode: 'always', literals: [], multiline: true, budget: Infinity, lineReach: Infinity, also: [] };
   const windowed = shortest >= MIN_WINDOW_LITERAL && !f.inputAnchors && (!f.multiline || f.maxNonWs <= MAX_BUDGET || f.lineReach <= MAX_LINE_REACH);
-  return { re, mode: windowed ? 'window' : 'gated', literals: lits, multiline: f.multiline, budget: f.maxNonWs, lineReach: f.lineReach };
+  return { re, mode: windowed ? 'window' : 'gated', literals: lits, multiline: f.multiline, budget: f.maxNonWs, lineReach: f.lineReach, also: f.also };
 }
 
 /** Every plan ever made; a plan's index is its id in the shared literal matcher. */
@@ -92,8 +94,10 @@ const plans: PatternPlan[] = [];
 const planIds = new WeakMap<readonly RegExp[], number[]>();
 interface Shared {
   matcher: LiteralMatcher;
-  /** For each literal id, the plan ids that need it. */
+  /** For each literal id, the slots that need it: a plan's id (its literals), or an also-set's slot. */
   users: number[][];
+  /** For each plan id, the slots of its also-sets (numbered after the plans). */
+  alsoSlots: number[][];
 }
 let shared: Shared | undefined;
 
@@ -127,19 +131,28 @@ function sharedMatcher(): Shared {
   if (!shared) {
     const index = new Map<string, number>();
     const users: number[][] = [];
+    const use = (l: string, slot: number) => {
+      let id = index.get(l);
+      if (id === undefined) {
+        id = index.size;
+        index.set(l, id);
+        users.push([]);
+      }
+      users[id]!.push(slot);
+    };
+    let nextSlot = plans.length;
+    const alsoSlots: number[][] = [];
     plans.forEach((p, pid) => {
+      alsoSlots.push([]);
       if (p.mode === 'always') return;
-      for (const l of p.literals) {
-        let id = index.get(l);
-        if (id === undefined) {
-          id = index.size;
-          index.set(l, id);
-          users.push([]);
-        }
-        users[id]!.push(pid);
+      for (const l of p.literals) use(l, pid);
+      for (const set of p.also) {
+        const slot = nextSlot++;
+        alsoSlots[pid]!.push(slot);
+        for (const l of set) use(l, slot);
       }
     });
-    shared = { matcher: compileLiterals([...index.keys()]), users };
+    shared = { matcher: compileLiterals([...index.keys()]), users, alsoSlots };
   }
   return shared;
 }
@@ -225,54 +238,61 @@ function hitsOf(v: View): Array<number[] | undefined> {
  * (pointers that only move forward); either way whitespace padding cannot push part of a
  * match out of its window. Nearby windows are merged.
  */
-export function windowsOf(text: string, starts: readonly number[], plan: Pick<PatternPlan, 'multiline' | 'budget' | 'lineReach'>): Array<[number, number]> {
+export function windowsOf(text: string, starts: readonly number[], plan: Pick<PatternPlan, 'multiline' | 'budget' | 'lineReach'>, lines: Int32Array = lineStarts(text)): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   const add = (a: number, b: number) => {
     const last = out[out.length - 1];
     if (last && a <= last[1] + MERGE_GAP) last[1] = Math.max(last[1], b);
     else out.push([a, b]);
   };
-  const lineEnd = (i: number) => {
-    const e = text.indexOf('\n', i);
-    return e === -1 ? text.length : e;
+  const nLines = lines.length;
+  const endOf = (k: number) => (k + 1 < nLines ? lines[k + 1]! - 1 : text.length);
+  /** The line holding offset `off` (binary search). */
+  const lineIndex = (off: number, from = 0) => {
+    let lo = from;
+    let hi = nLines - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lines[mid]! <= off) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const lineEnd = (i: number) => endOf(lineIndex(i));
+  // Hits come in order (an out-of-order one lies inside the previous one, on its line), so
+  // the line of each hit is searched from the previous hit's line on.
+  let k = 0;
+  const lineOf = (h: number) => {
+    if (k + 1 < nLines && lines[k + 1]! <= h) k = lineIndex(h, k + 1);
+    return k;
   };
   if (!plan.multiline) {
-    let covered = -1;
+    let prev = -1;
     for (const h of starts) {
-      if (h < covered) continue; // on a line already windowed
-      const b = lineEnd(h);
-      add(text.lastIndexOf('\n', h) + 1, b);
-      covered = b;
+      const kh = lineOf(h);
+      if (kh === prev) continue; // on a line already windowed
+      prev = kh;
+      add(lines[kh]!, endOf(kh));
     }
     return out;
   }
   if (plan.lineReach <= MAX_LINE_REACH) {
     // Multi-line, few line crossings: the hit's line and `lineReach` non-blank lines on
     // each side (blank lines in between are included, not counted).
-    const blank = (s: number, e: number) => {
-      for (let i = s; i < e; i++) if (!isJsWhitespace(text.charCodeAt(i))) return false;
+    const blank = (kk: number) => {
+      for (let i = lines[kk]!, e = endOf(kk); i < e; i++) if (!isJsWhitespace(text.charCodeAt(i))) return false;
       return true;
     };
-    let lineEndOfPrev = -1;
+    let prev = -1;
     for (const h of starts) {
-      // Same line as the previous hit: same window. Otherwise the line starts after the
-      // previous hit's line, so finding its bounds reads each character once overall.
-      if (h <= lineEndOfPrev) continue;
-      const ls = text.lastIndexOf('\n', h) + 1;
-      lineEndOfPrev = lineEnd(h);
-      let a = ls;
-      for (let k = 0; k < plan.lineReach && a > 0; ) {
-        const ps = a >= 2 ? text.lastIndexOf('\n', a - 2) + 1 : 0; // start of the line before
-        if (!blank(ps, a - 1)) k++;
-        a = ps;
-      }
-      let b = lineEndOfPrev;
-      for (let k = 0; k < plan.lineReach && b < text.length; ) {
-        const ne = lineEnd(b + 1);
-        if (!blank(b + 1, ne)) k++;
-        b = ne;
-      }
-      add(a, b);
+      const kh = lineOf(h);
+      if (kh === prev) continue; // same line, same window
+      prev = kh;
+      let ka = kh;
+      for (let c = 0; c < plan.lineReach && ka > 0; ) if (!blank(--ka)) c++;
+      let kb = kh;
+      for (let c = 0; c < plan.lineReach && kb < nLines - 1; ) if (!blank(++kb)) c++;
+      add(lines[ka]!, endOf(kb));
     }
     return out;
   }
@@ -308,13 +328,40 @@ export function windowsOf(text: string, starts: readonly number[], plan: Pick<Pa
       let p = h;
       let cnt = 0;
       while (p > 0 && cnt < need) cnt += nonWs(--p);
-      a = text.lastIndexOf('\n', p) + 1;
+      a = lines[lineIndex(p)]!;
     }
     const b = lineEnd(f);
     add(a, b);
     coveredTo = b;
   }
   return out;
+}
+
+/** Offsets where lines start (0 first; a line ends before its line feed). Linear (memchr). */
+export function lineStarts(text: string): Int32Array {
+  let out = new Int32Array(1024);
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+    if (n === out.length) {
+      const next = new Int32Array(out.length * 2);
+      next.set(out);
+      out = next;
+    }
+    out[n++] = i + 1;
+  }
+  return out.subarray(0, n);
+}
+
+const lineCache = new WeakMap<View, Int32Array>();
+/** Line starts of a view, computed once per view. */
+function linesOf(v: View): Int32Array {
+  if (v.name === 'raw') return fileLines(v.text);
+  let l = lineCache.get(v);
+  if (!l) {
+    l = lineStarts(v.text);
+    lineCache.set(v, l);
+  }
+  return l;
 }
 
 /** 1 for ASCII characters JS `\s` does not match. */
@@ -351,6 +398,7 @@ export function matchViews(
     if (!views.includes(v.name)) continue;
     if (v.name === 'raw' && hasNormalized) continue;
     const hits = exhaustive ? [] : hitsOf(v);
+    const alsoSlots = exhaustive ? [] : sharedMatcher().alsoSlots;
     for (const id of ids) {
       const plan = plans[id]!;
       const re = plan.re;
@@ -359,7 +407,11 @@ export function matchViews(
       else {
         const starts = hits[id];
         if (!starts) continue;
-        wins = plan.mode === 'gated' ? [[0, v.text.length]] : windowsOf(v.text, starts, plan);
+        const also = alsoSlots[id]!.map((slot) => hits[slot]);
+        if (also.some((h) => !h)) continue; // a required literal set does not occur at all
+        wins = plan.mode === 'gated' ? [[0, v.text.length]] : windowsOf(v.text, starts, plan, linesOf(v));
+        // Every match holds an occurrence of each also-set: windows without one are skipped.
+        if (also.length) wins = wins.filter(([a, b]) => also.every((h) => occursIn(h!, a, b)));
       }
       if (v.seams) wins = wins.filter(([a, b]) => hasSeam(v.seams!, a, b));
       let guard = 0;
@@ -401,6 +453,18 @@ export function matchViews(
   return out;
 }
 
+/** True when an occurrence starts in [a, b) (`starts` ascending). */
+function occursIn(starts: readonly number[], a: number, b: number): boolean {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid]! < a) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < starts.length && starts[lo]! < b;
+}
+
 /** True when a seam offset lies in [a, b]. */
 function hasSeam(seams: Int32Array, a: number, b: number): boolean {
   let lo = 0;
@@ -430,7 +494,7 @@ export function isQuotedExample(text: string, start: number, end: number): boole
 }
 
 let cachedText: string | undefined;
-let cachedStarts: number[] = [];
+let cachedStarts: Int32Array = new Int32Array(1);
 
 /**
  * Starts a file: its line starts are indexed by the first `position` call (most files have
@@ -442,21 +506,26 @@ export function beginFile(_text: string): void {
   cachedText = undefined;
 }
 
-/** 1-based line and column (UTF-16 units) of an offset; line starts are indexed once per text (binary search after). */
-export function position(text: string, offset: number): { line: number; column: number } {
+/** Line starts of the file being scanned (shared by `position` and the raw view's windows). */
+function fileLines(text: string): Int32Array {
   if (cachedText === undefined || text !== cachedText) {
-    cachedStarts = [0];
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) cachedStarts.push(i + 1);
+    cachedStarts = lineStarts(text);
     cachedText = text;
   }
+  return cachedStarts;
+}
+
+/** 1-based line and column (UTF-16 units) of an offset; line starts are indexed once per text (binary search after). */
+export function position(text: string, offset: number): { line: number; column: number } {
+  const starts = fileLines(text);
   let lo = 0;
-  let hi = cachedStarts.length - 1;
+  let hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (cachedStarts[mid]! <= offset) lo = mid;
+    if (starts[mid]! <= offset) lo = mid;
     else hi = mid - 1;
   }
-  return { line: lo + 1, column: offset - cachedStarts[lo]! + 1 };
+  return { line: lo + 1, column: offset - starts[lo]! + 1 };
 }
 
 /** Evidence string: at most 200 characters, invisible and control characters escaped. */

@@ -4,7 +4,8 @@ import { definePatterns, matchViews, type Rule } from '../rule.js';
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
 const PATTERNS = definePatterns([
   /\b(?:before|prior\s+to)\s+(?:using|running|calling|invoking|executing|answering|doing)\s+(?:this|any|the)\b[^\n]{0,120}\b(?:read|cat|open|load|send|upload|include|pass)\b[^\n]{0,80}(?:~\/|\$HOME|\.ssh|\.aws|\.env|credentials|id_rsa|mcp\.json|settings\.json|token|secret|password)/gi,
-  /\b(?:the\s+)?tool\s+will\s+not\s+work\s+(?:unless|otherwise|without)\b|\bpass\s+(?:its|the|their)\s+contents?\s+as\b/gi,
+  /\b(?:the\s+)?tool\s+will\s+not\s+work\s+(?:unless|otherwise|without)\b/gi,
+  /\bpass\s+(?:its|the|their)\s+contents?\s+as\b/gi,
   /<\s*\/?\s*(?:IMPORTANT|SYSTEM|system|critical|CRITICAL|admin|ADMIN|instructions?)\s*>/g,
   /^\s*(?:\[?(?:system|SYSTEM)\]?\s*:|<\|im_start\|>\s*system|\[INST\])/gm,
   /\b(?:you\s+are\s+now\s+(?:in\s+)?(?:DAN|unrestricted|developer|debug|admin|god|jailbreak)(?:\s+mode)?|pretend\s+(?:to\s+be|you\s+are)\s+an?\s+(?:unrestricted|unfiltered|evil))\b/gi,
