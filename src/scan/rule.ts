@@ -4,7 +4,8 @@
  * function of one file's text: rules never touch the zip or the file system.
  */
 import type { Finding, Severity } from '../types.js';
-import { rawOffset, type View } from './views.js';
+import { rawOffset, REGION_CONTEXT, type View } from './views.js';
+import { fileLines, lineStarts, resetFileLines } from './lines.js';
 import { compileLiterals, type LiteralMatcher } from './literals.js';
 import { isJsWhitespace, regexFacts } from './regex-facts.js';
 
@@ -71,7 +72,7 @@ const MIN_WINDOW_LITERAL = 3;
 /** Multi-line patterns reaching further than this many non-whitespace characters are gated instead. */
 const MAX_BUDGET = 4096;
 /** Multi-line patterns reaching at most this many non-blank lines get line-counted windows. */
-const MAX_LINE_REACH = 8;
+const MAX_LINE_REACH = REGION_CONTEXT;
 /** Windows closer than this (UTF-16 units) are merged into one regex run. */
 const MERGE_GAP = 256;
 
@@ -337,21 +338,6 @@ export function windowsOf(text: string, starts: readonly number[], plan: Pick<Pa
   return out;
 }
 
-/** Offsets where lines start (0 first; a line ends before its line feed). Linear (memchr). */
-export function lineStarts(text: string): Int32Array {
-  let out = new Int32Array(1024);
-  let n = 1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
-    if (n === out.length) {
-      const next = new Int32Array(out.length * 2);
-      next.set(out);
-      out = next;
-    }
-    out[n++] = i + 1;
-  }
-  return out.subarray(0, n);
-}
-
 const lineCache = new WeakMap<View, Int32Array>();
 /** Line starts of a view, computed once per view. */
 function linesOf(v: View): Int32Array {
@@ -370,8 +356,8 @@ const NON_WS_ASCII = new Uint8Array(128).map((_, c) => (isJsWhitespace(c) ? 0 : 
 /**
  * Runs a rule's linear-time, global regular expressions over every view of the file and
  * maps each match back to the raw line and column. Each pattern runs as its plan says
- * (see {@link PatternPlan}); in the compact view only windows that contain a removed
- * concatenation seam are run (elsewhere it equals the normalized view). One hit per raw
+ * (see {@link PatternPlan}); raw is always scanned, and in the partial views (normalized,
+ * compact) only windows that hold a changed character or removed seam are run. One hit per raw
  * line per rule; hits found only in a derived view say which view in the message.
  * @param views which views to use (default all).
  * @param opts.demoteQuotedExamples span-local demotion of quoted examples (see {@link isQuotedExample}).
@@ -391,12 +377,9 @@ export function matchViews(
   const out: Hit[] = [];
   const lines = new Set<number>();
   const ids = idsOf(patterns);
-  // The normalized view only removes invisible characters and folds compatibility forms, so a
-  // pattern that matches the raw text matches it too: when it exists, scan it instead of raw.
-  const hasNormalized = views.includes('normalized') && f.views.some((v) => v.name === 'normalized');
+  // Raw is always scanned; the partial views (normalized, compact) only where they differ.
   for (const v of f.views) {
     if (!views.includes(v.name)) continue;
-    if (v.name === 'raw' && hasNormalized) continue;
     const hits = exhaustive ? [] : hitsOf(v);
     const alsoSlots = exhaustive ? [] : sharedMatcher().alsoSlots;
     for (const id of ids) {
@@ -413,7 +396,7 @@ export function matchViews(
         // Every match holds an occurrence of each also-set: windows without one are skipped.
         if (also.length) wins = wins.filter(([a, b]) => also.every((h) => occursIn(h!, a, b)));
       }
-      if (v.seams) wins = wins.filter(([a, b]) => hasSeam(v.seams!, a, b));
+      if (v.marks) wins = wins.filter(([a, b]) => hasMark(v.marks!, a, b));
       let guard = 0;
       for (const [a, b] of wins) {
         const s = a === 0 && b === v.text.length ? v.text : v.text.slice(a, b);
@@ -465,8 +448,8 @@ function occursIn(starts: readonly number[], a: number, b: number): boolean {
   return lo < starts.length && starts[lo]! < b;
 }
 
-/** True when a seam offset lies in [a, b]. */
-function hasSeam(seams: Int32Array, a: number, b: number): boolean {
+/** True when a mark (see View.marks) lies in [a, b]. */
+function hasMark(seams: Int32Array, a: number, b: number): boolean {
   let lo = 0;
   let hi = seams.length;
   while (lo < hi) {
@@ -493,26 +476,12 @@ export function isQuotedExample(text: string, start: number, end: number): boole
   return /\b(?:e\.g\.|for example|such as|example|examples|like|phrases?|attack|attacks|detect|detects|flags?|payloads?|injections?)\b[^\n]*$/i.test(before.slice(0, before.length - open[0].length + 1));
 }
 
-let cachedText: string | undefined;
-let cachedStarts: Int32Array = new Int32Array(1);
-
 /**
  * Starts a file: its line starts are indexed by the first `position` call (most files have
- * no finding and are never indexed). Call once per file: afterwards `position` compares by
- * identity (a cached, equal-content string from an earlier file would otherwise be compared
- * character by character on every call).
+ * no finding and are never indexed).
  */
 export function beginFile(_text: string): void {
-  cachedText = undefined;
-}
-
-/** Line starts of the file being scanned (shared by `position` and the raw view's windows). */
-function fileLines(text: string): Int32Array {
-  if (cachedText === undefined || text !== cachedText) {
-    cachedStarts = lineStarts(text);
-    cachedText = text;
-  }
-  return cachedStarts;
+  resetFileLines();
 }
 
 /** 1-based line and column (UTF-16 units) of an offset; line starts are indexed once per text (binary search after). */

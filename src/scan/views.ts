@@ -7,15 +7,19 @@
  * - `normalized`: format (Cf) and control characters (except \t \n \r) and soft hyphens
  *   removed, NFKC per code point, and a confusables skeleton for the Cyrillic and Greek
  *   letters that look like Latin ones (Unicode TR39 idea, small table). Catches
- *   zero-width-split words, full-width letters and homoglyph spellings.
- * - `compact`: the lines around each string-concatenation seam (`"cu" + "rl"`,
- *   `'a' . 'b'`, `"x""y"`) of the normalized view, two lines of context on each side,
- *   with the seams removed: split-string evasions read as one word there.
+ *   zero-width-split words, full-width letters and homoglyph spellings. Partial: only the
+ *   lines around changed characters (REGION_CONTEXT non-blank lines each side), since
+ *   raw is always scanned and equals it elsewhere.
+ * - `compact`: the regions around each string-concatenation seam (`"cu" + "rl"`,
+ *   `'a' . 'b'`) of the raw text with the seams removed: split-string evasions read as one
+ *   word there.
  * - `tags`: Unicode tag characters (U+E0020–E007E) decoded to ASCII ("ASCII smuggling");
  *   present only when the text holds tag characters.
  * - `decoded`: bounded base64 and hex blobs decoded and, when mostly printable, scanned;
  *   findings point at the blob.
  */
+import { fileLines, regionsAround } from './lines.js';
+import { isJsWhitespace } from './regex-facts.js';
 
 /**
  * One view: its text and a map from view offsets to raw offsets, stored as segments
@@ -31,8 +35,11 @@ export interface View {
   rStart?: Int32Array;
   linear?: Uint8Array;
   parent?: View;
-  /** Compact view only: view offsets where a concatenation seam was removed (ascending). */
-  seams?: Int32Array;
+  /**
+   * Partial views (normalized, compact): view offsets where the view differs from raw
+   * (ascending). Rules only run windows holding one (elsewhere raw has the same text).
+   */
+  marks?: Int32Array;
   /** Normalized view only: Unicode tag characters were removed (a tags view follows). */
   droppedTags?: boolean;
   /** Raw view of pure-ASCII text only: the bytes (byte offsets are UTF-16 offsets). */
@@ -65,8 +72,8 @@ class SegmentBuilder {
     this.r.push(rawAt);
     this.l.push(lin);
   }
-  view(name: View['name'], text: string, parent?: View, seams?: number[]): View {
-    return { name, text, vStart: Int32Array.from(this.v), rStart: Int32Array.from(this.r), linear: Uint8Array.from(this.l), ...(parent ? { parent } : {}), ...(seams ? { seams: Int32Array.from(seams) } : {}) };
+  view(name: View['name'], text: string, parent?: View, marks?: number[]): View {
+    return { name, text, vStart: Int32Array.from(this.v), rStart: Int32Array.from(this.r), linear: Uint8Array.from(this.l), ...(parent ? { parent } : {}), ...(marks ? { marks: Int32Array.from(marks) } : {}) };
   }
 }
 
@@ -96,17 +103,61 @@ function normalizeChar(ch: string): string {
   return n;
 }
 
-function normalizedView(raw: string, nonAscii: number[]): View | undefined {
-  // Printable ASCII, tab, CR and LF are copied as they are, and so is any character that
-  // normalizes to itself; only changed characters start a new segment.
-  const special = /[^\t\n\r\x20-\x7e]/g;
+/**
+ * Lines of context kept on each side of a changed line in the partial views (normalized,
+ * compact): the most non-blank lines a windowed multi-line pattern can reach
+ * (MAX_LINE_REACH in rule.ts), so every match that involves a change lies in its region.
+ */
+export const REGION_CONTEXT = 8;
+
+/**
+ * Builds a partial view of `raw`: the regions around `changes` (raw [start, end) spans and
+ * their replacements, ascending), with the replacements applied, regions joined by line
+ * feeds. `marks` are the view offsets of the changes.
+ */
+function partialView(name: View['name'], raw: string, changes: ReadonlyArray<readonly [number, number, string]>): View {
+  const regions = regionsAround(raw, fileLines(raw), changes.map((c) => c[0]), REGION_CONTEXT, isJsWhitespace);
   const seg = new SegmentBuilder();
   const parts: string[] = [];
-  let vlen = 0; // view length so far
-  let runRaw = 0; // raw start of the pending unchanged run
-  let changed = false;
+  const marks: number[] = [];
+  let vlen = 0;
+  let k = 0;
+  for (const [a, b] of regions) {
+    if (parts.length) {
+      seg.constant(vlen, a - 1); // the joining line feed stands for the one before the region
+      parts.push('\n');
+      vlen += 1;
+    }
+    let from = a;
+    seg.linear(vlen, from);
+    while (k < changes.length && changes[k]![0] < b) {
+      const [cs, ce, rep] = changes[k++]!;
+      parts.push(raw.slice(from, cs));
+      vlen += cs - from;
+      marks.push(vlen);
+      if (rep.length) {
+        seg.constant(vlen, cs);
+        parts.push(rep);
+        vlen += rep.length;
+      }
+      from = ce;
+      seg.linear(vlen, from);
+    }
+    parts.push(raw.slice(from, b));
+    vlen += b - from;
+  }
+  return seg.view(name, parts.join(''), undefined, marks);
+}
+
+/**
+ * The normalized view (see the module comment), partial: only the regions around changed
+ * characters (elsewhere it equals raw, which is always scanned). Also lists every
+ * character ≥ U+0080 in `nonAscii`. Undefined when nothing changes.
+ */
+function normalizedView(raw: string, nonAscii: number[]): View | undefined {
+  const special = /[^\t\n\r\x20-\x7e]/g;
+  const changes: Array<[number, number, string]> = [];
   let droppedTags = false;
-  seg.linear(0, 0);
   let m: RegExpExecArray | null;
   while ((m = special.exec(raw)) !== null) {
     const i = m.index;
@@ -117,90 +168,26 @@ function normalizedView(raw: string, nonAscii: number[]): View | undefined {
     const n = normalizeChar(ch);
     if (n === ch) continue;
     if (cp >= 0xe0020 && cp <= 0xe007e) droppedTags = true;
-    changed = true;
-    parts.push(raw.slice(runRaw, i));
-    vlen += i - runRaw;
-    if (n.length) {
-      seg.constant(vlen, i);
-      parts.push(n);
-      vlen += n.length;
-    }
-    runRaw = i + ch.length;
-    seg.linear(vlen, runRaw);
+    changes.push([i, i + ch.length, n]);
   }
-  if (!changed) return undefined;
-  parts.push(raw.slice(runRaw));
-  return { ...seg.view('normalized', parts.join('')), droppedTags };
+  if (!changes.length) return undefined;
+  return { ...partialView('normalized', raw, changes), droppedTags };
 }
 
 /** A concatenation seam between two string literals: `"cu" + "rl"`, `'a' . 'b'`, `"x""y"`. */
 const SEAM = /(["'])\s*(?:\+|\.\.?)\s*\1/;
 
-/** Lines of context kept on each side of a seam's line(s) in the compact view. */
-const COMPACT_CONTEXT_LINES = 2;
-
 /**
- * The compact view: the lines around each string-concatenation seam of `base` (the
- * normalized view, or raw when there is none), from two lines before the seam to two
- * lines after it, with the seams removed (`"cu" + "rl"` → `"curl"`) and regions joined
- * by line feeds. Elsewhere the compact text equals `base`, so it is not repeated (and
- * rules only look at compact windows that contain a seam). Undefined when there is no seam.
+ * The compact view (see the module comment), partial: the regions around each
+ * string-concatenation seam of the raw text, with the seams removed. Undefined when there
+ * is no seam.
  */
-function compactView(base: View): View | undefined {
-  const t = base.text;
+function compactView(raw: string): View | undefined {
   const re = new RegExp(SEAM.source, 'g');
-  const cuts: Array<[number, number]> = [];
+  const changes: Array<[number, number, string]> = [];
   let m: RegExpExecArray | null;
-  while ((m = re.exec(t)) !== null) cuts.push([m.index, m.index + m[0].length]);
-  if (!cuts.length) return undefined;
-  // Line starts of base, to find "two lines before/after" by binary search (linear overall).
-  const starts = [0];
-  for (let i = t.indexOf('\n'); i !== -1; i = t.indexOf('\n', i + 1)) starts.push(i + 1);
-  const lineOf = (off: number) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= off) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
-  const lineStartOf = (k: number) => starts[Math.max(0, k)]!;
-  const lineEndOf = (k: number) => (k + 1 < starts.length ? starts[k + 1]! - 1 : t.length);
-  const regions: Array<[number, number]> = [];
-  for (const [cs, ce] of cuts) {
-    const a = lineStartOf(lineOf(cs) - COMPACT_CONTEXT_LINES);
-    const b = lineEndOf(Math.min(starts.length - 1, lineOf(Math.max(cs, ce - 1)) + COMPACT_CONTEXT_LINES));
-    const last = regions[regions.length - 1];
-    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
-    else regions.push([a, b]);
-  }
-  const seg = new SegmentBuilder();
-  const parts: string[] = [];
-  const seams: number[] = [];
-  let vlen = 0;
-  let k = 0; // next cut
-  for (const [a, b] of regions) {
-    if (parts.length) {
-      seg.constant(vlen, a - 1); // the joining line feed stands for the one before the region
-      parts.push('\n');
-      vlen += 1;
-    }
-    let from = a;
-    seg.linear(vlen, from);
-    while (k < cuts.length && cuts[k]![0] < b) {
-      const [cs, ce] = cuts[k++]!;
-      parts.push(t.slice(from, cs));
-      vlen += cs - from;
-      seams.push(vlen);
-      from = ce;
-      seg.linear(vlen, from);
-    }
-    parts.push(t.slice(from, b));
-    vlen += b - from;
-  }
-  return seg.view('compact', parts.join(''), base.name === 'raw' ? undefined : base, seams);
+  while ((m = re.exec(raw)) !== null) changes.push([m.index, m.index + m[0].length, '']);
+  return changes.length ? partialView('compact', raw, changes) : undefined;
 }
 
 function tagView(raw: string): View | undefined {
@@ -229,28 +216,39 @@ const B64 = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') B64[c.charCodeAt(0)] = 1;
 
 /**
- * Maximal runs of characters for which `member(charCode)` holds that are at least
+ * Maximal runs of characters with `member[charCode] === 1` that are at least
  * `min` long, as [start, end) pairs. Samples every `min`-th character (any `min`
  * consecutive characters contain exactly one sample) and expands around members; each
  * character is read at most twice, and text where such runs are rare is mostly skipped.
  */
-export function runsOf(text: string, member: (c: number) => boolean, min: number): Array<[number, number]> {
+export function runsOf(text: string, member: Uint8Array, min: number): Array<[number, number]> {
   const runs: Array<[number, number]> = [];
   const stride = Math.max(1, min);
+  const n = text.length;
   let covered = 0; // everything before this offset has been classified
-  for (let i = stride - 1; i < text.length; i += stride) {
-    if (i < covered || !member(text.charCodeAt(i))) continue;
+  // member[c] for c < member.length; larger codes are never members (kept inline: hot loop).
+  const m = member.length;
+  for (let i = stride - 1; i < n; i += stride) {
+    if (i < covered) continue;
+    let c = text.charCodeAt(i);
+    if (c >= m || member[c] !== 1) continue;
     let s = i;
-    while (s > covered && member(text.charCodeAt(s - 1))) s--;
+    while (s > covered && (c = text.charCodeAt(s - 1)) < m && member[c] === 1) s--;
     let e = i + 1;
-    while (e < text.length && member(text.charCodeAt(e))) e++;
+    while (e < n && (c = text.charCodeAt(e)) < m && member[c] === 1) e++;
     covered = e;
     if (e - s >= min) runs.push([s, e]);
   }
   return runs;
 }
 
-const isB64 = (c: number) => c < 128 && B64[c] === 1;
+/** A membership table for {@link runsOf}: 1 for each listed character. */
+export function charTable(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (const ch of chars) t[ch.charCodeAt(0)] = 1;
+  return t;
+}
+
 
 /**
  * Decodes up to 32 base64 / hex blobs (each ≤ 64 KiB of source) into one view; each
@@ -263,7 +261,7 @@ function decodedView(raw: string): View | undefined {
   const b64: Array<[number, string]> = [];
   const hex: Array<[number, string]> = [];
   const HEX_RUN = /(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}){16,32768}(?![0-9a-fA-F])/g;
-  for (const [s, e] of runsOf(raw, isB64, 32)) {
+  for (const [s, e] of runsOf(raw, B64, 32)) {
     let end = Math.min(e, s + 65536);
     const run = raw.slice(s, end);
     if (end === e) while (end < raw.length && end - e < 2 && raw[end] === '=') end++;
@@ -321,7 +319,7 @@ export function buildViews(raw: string, asciiBytes?: Uint8Array): View[] {
   const n = bytes && !CONTROL_BYTES.some((c) => bytes.indexOf(c) !== -1) ? undefined : normalizedView(raw, nonAscii);
   rawView.nonAscii = Int32Array.from(nonAscii);
   if (n) views.push(n);
-  const c = compactView(n ?? rawView);
+  const c = compactView(raw);
   if (c) views.push(c);
   // Tag characters are format characters: the normalized view exists when there are any.
   if (n?.droppedTags) {

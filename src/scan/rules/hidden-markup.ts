@@ -1,10 +1,10 @@
 /** Instructions hidden in HTML/Markdown comments, collapsed blocks, invisible markup, or pushed off-screen by padding. */
 import { position, type Hit, type Rule } from '../rule.js';
 import { isJsWhitespace } from '../regex-facts.js';
-import { runsOf } from '../views.js';
+import { charTable, runsOf } from '../views.js';
 
-const isBlank = (c: number) => c === 0x20 || c === 0x09;
-const isAsciiSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+const BLANK = charTable(' \t');
+const ASCII_SPACE = charTable(' \t\n\r');
 
 const SUSPECT = /ignore|disregard|system|instruction|secret|token|password|credential|api[_-]?key|\.ssh|\.env\b|curl|wget|\bsend\b|upload|post\s+to|exfiltrat|base64|execute|run\s+this|do\s+not\s+(?:tell|mention)|read\s+~\//i;
 
@@ -59,13 +59,13 @@ export const rule: Rule = {
     // Padding: 20+ blank lines, or a run of 80+ spaces/tabs, followed by text. Both lie in a
     // run of 20+ ASCII whitespace characters, found without reading most of the text.
     const lines = /(?:\r?\n[ \t]*){20,}(?=\S)/g;
-    for (const [s, e] of runsOf(t, isAsciiSpace, 20)) {
+    for (const [s, e] of runsOf(t, ASCII_SPACE, 20)) {
       if (out.length >= 60) break;
       const run = t.slice(s, e + 1); // with the character after it, for the look-ahead
       lines.lastIndex = 0;
       let m: RegExpExecArray | null;
       while ((m = lines.exec(run)) !== null && out.length < 60) push(s + m.index + m[0].length, 'text pushed off-screen by whitespace padding', `${m[0].length} whitespace characters`);
-      for (const [bs, be] of runsOf(run, isBlank, 80)) {
+      for (const [bs, be] of runsOf(run, BLANK, 80)) {
         if (s + be < t.length && !isJsWhitespace(t.charCodeAt(s + be))) push(s + be, 'text pushed off-screen by whitespace padding', `${be - bs} whitespace characters`);
       }
     }
