@@ -11,8 +11,8 @@
  *   lines around changed characters (REGION_CONTEXT non-blank lines each side), since
  *   raw is always scanned and equals it elsewhere.
  * - `compact`: the regions around each string-concatenation seam (`"cu" + "rl"`,
- *   `'a' . 'b'`) of the raw text with the seams removed: split-string evasions read as one
- *   word there.
+ *   `'a' . 'b'`), normalized and with the seams removed: split-string evasions read as
+ *   one word there.
  * - `tags`: Unicode tag characters (U+E0020–E007E) decoded to ASCII ("ASCII smuggling");
  *   present only when the text holds tag characters.
  * - `decoded`: bounded base64 and hex blobs decoded and, when mostly printable, scanned;
@@ -111,12 +111,14 @@ function normalizeChar(ch: string): string {
 export const REGION_CONTEXT = 8;
 
 /**
- * Builds a partial view of `raw`: the regions around `changes` (raw [start, end) spans and
- * their replacements, ascending), with the replacements applied, regions joined by line
- * feeds. `marks` are the view offsets of the changes.
+ * Builds a partial view of `raw`: the regions around `anchors` (raw offsets, ascending;
+ * default: every change), with `changes` (raw [start, end) spans and their replacements,
+ * ascending, disjoint) applied inside them, regions joined by line feeds. `marks` are the
+ * view offsets of the anchor changes.
  */
-function partialView(name: View['name'], raw: string, changes: ReadonlyArray<readonly [number, number, string]>): View {
-  const regions = regionsAround(raw, fileLines(raw), changes.map((c) => c[0]), REGION_CONTEXT, isJsWhitespace);
+function partialView(name: View['name'], raw: string, changes: ReadonlyArray<readonly [number, number, string]>, anchors: readonly number[] = changes.map((c) => c[0])): View {
+  const regions = regionsAround(raw, fileLines(raw), anchors, REGION_CONTEXT, isJsWhitespace);
+  const anchorSet = new Set(anchors);
   const seg = new SegmentBuilder();
   const parts: string[] = [];
   const marks: number[] = [];
@@ -132,9 +134,10 @@ function partialView(name: View['name'], raw: string, changes: ReadonlyArray<rea
     seg.linear(vlen, from);
     while (k < changes.length && changes[k]![0] < b) {
       const [cs, ce, rep] = changes[k++]!;
+      if (cs < a) continue; // a change outside every region (not an anchor)
       parts.push(raw.slice(from, cs));
       vlen += cs - from;
-      marks.push(vlen);
+      if (anchorSet.has(cs)) marks.push(vlen);
       if (rep.length) {
         seg.constant(vlen, cs);
         parts.push(rep);
@@ -154,9 +157,8 @@ function partialView(name: View['name'], raw: string, changes: ReadonlyArray<rea
  * characters (elsewhere it equals raw, which is always scanned). Also lists every
  * character ≥ U+0080 in `nonAscii`. Undefined when nothing changes.
  */
-function normalizedView(raw: string, nonAscii: number[]): View | undefined {
+function normalizedView(raw: string, nonAscii: number[], changes: Array<[number, number, string]> = []): View | undefined {
   const special = /[^\t\n\r\x20-\x7e]/g;
-  const changes: Array<[number, number, string]> = [];
   let droppedTags = false;
   let m: RegExpExecArray | null;
   while ((m = special.exec(raw)) !== null) {
@@ -182,12 +184,23 @@ const SEAM = /(["'])\s*(?:\+|\.\.?)\s*\1/;
  * string-concatenation seam of the raw text, with the seams removed. Undefined when there
  * is no seam.
  */
-function compactView(raw: string): View | undefined {
+function compactView(raw: string, normalization: ReadonlyArray<readonly [number, number, string]>): View | undefined {
   const re = new RegExp(SEAM.source, 'g');
-  const changes: Array<[number, number, string]> = [];
+  const seams: Array<[number, number, string]> = [];
   let m: RegExpExecArray | null;
-  while ((m = re.exec(raw)) !== null) changes.push([m.index, m.index + m[0].length, '']);
-  return changes.length ? partialView('compact', raw, changes) : undefined;
+  while ((m = re.exec(raw)) !== null) seams.push([m.index, m.index + m[0].length, '']);
+  if (!seams.length) return undefined;
+  // The normalization changes apply here too (a split string may also hide zero-width or
+  // look-alike characters); those inside a seam go with it.
+  const all: Array<readonly [number, number, string]> = [...seams];
+  let k = 0;
+  for (const c of normalization) {
+    while (k < seams.length && seams[k]![1] <= c[0]) k++;
+    if (k < seams.length && seams[k]![0] < c[1]) continue;
+    all.push(c);
+  }
+  all.sort((x, y) => x[0] - y[0]);
+  return partialView('compact', raw, all, seams.map((x) => x[0]));
 }
 
 function tagView(raw: string): View | undefined {
@@ -316,10 +329,11 @@ export function buildViews(raw: string, asciiBytes?: Uint8Array): View[] {
   // (dropped): look for those bytes directly (memchr), which is cheaper than a scan.
   const bytes = rawView.bytes;
   const nonAscii: number[] = [];
-  const n = bytes && !CONTROL_BYTES.some((c) => bytes.indexOf(c) !== -1) ? undefined : normalizedView(raw, nonAscii);
+  const changes: Array<[number, number, string]> = [];
+  const n = bytes && !CONTROL_BYTES.some((c) => bytes.indexOf(c) !== -1) ? undefined : normalizedView(raw, nonAscii, changes);
   rawView.nonAscii = Int32Array.from(nonAscii);
   if (n) views.push(n);
-  const c = compactView(raw);
+  const c = compactView(raw, changes);
   if (c) views.push(c);
   // Tag characters are format characters: the normalized view exists when there are any.
   if (n?.droppedTags) {
