@@ -185,6 +185,23 @@ try {
     rmSync(path.join(tmp, `rssroot-${mb}`), { recursive: true, force: true });
     rmSync(out, { force: true });
   }
+
+  section('scanner throughput (in-process; median / best of 9 batches after warm-up; target ≥ 50 MB/s)');
+  {
+    const { scanOne } = await import(path.join(repo, 'dist', 'scan', 'index.js'));
+    const { throughput } = await import(path.join(repo, 'scripts', 'eval-scan.mjs'));
+    const corpus = path.resolve(repo, '..', 'shared', 'corpus');
+    const labels = JSON.parse(readFileSync(path.join(repo, 'testdata', 'scan', 'labels.json'), 'utf8'));
+    const files = labels.filter((l) => !l.malicious).map((l) => ({ path: l.path, data: readFileSync(path.join(repo, 'testdata', 'scan', l.file)) }));
+    const walk = (d, rel) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name), `${rel}${e.name}/`) : [{ path: `${rel}${e.name}`, data: readFileSync(path.join(d, e.name)) }]));
+    if (existsSync(corpus)) files.push(...walk(corpus, ''));
+    const r = throughput(scanOne, files, labels);
+    const f1 = (x) => x.toFixed(1).padStart(5);
+    console.log(`files one by one (${files.length} files, ${(r.corpusBytes / 1e3).toFixed(0)} kB)  ${f1(r.perFileMBps)} / ${f1(r.perFileBestMBps)} MB/s   first (cold) pass ${f1(r.coldMBps)} MB/s`);
+    console.log(`same text in 1 MB files              ${f1(r.throughputMBps)} / ${f1(r.throughputBestMBps)} MB/s`);
+    console.log(`malicious set in one file (dense)    ${f1(r.denseMBps)} MB/s`);
+    console.log(`10 MB single line                    ${r.tenMbLineSeconds.toFixed(2)} s (target < 1 s)`);
+  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -33,49 +33,55 @@ export interface LiteralMatcher {
  *   (a programming error in a rule, caught by the rule tests).
  */
 export function compileLiterals(literals: readonly string[]): LiteralMatcher {
-  // Trie.
-  const goto: Array<Map<number, number>> = [new Map()];
+  // Trie, as a dense table (-1: no edge); states are numbered breadth-first later via the queue.
+  let cap = 256;
+  let goto = new Int32Array(cap * 128).fill(-1);
   const out: number[][] = [[]];
+  let n = 1;
   literals.forEach((lit, id) => {
     if (!lit.length || !/^[\x01-\x7f]+$/.test(lit) || lit !== lit.toLowerCase() || lit.includes('\n')) throw new Error(`bad literal ${JSON.stringify(lit)}`);
-    let s = 0;
+    let st = 0;
     for (let k = 0; k < lit.length; k++) {
       const c = lit.charCodeAt(k);
-      let nx = goto[s]!.get(c);
-      if (nx === undefined) {
-        nx = goto.length;
-        goto.push(new Map());
+      let nx = goto[st * 128 + c]!;
+      if (nx === -1) {
+        if (n === cap) {
+          const g = new Int32Array(cap * 2 * 128).fill(-1);
+          g.set(goto);
+          goto = g;
+          cap *= 2;
+        }
+        nx = n++;
         out.push([]);
-        goto[s]!.set(c, nx);
+        goto[st * 128 + c] = nx;
       }
-      s = nx;
+      st = nx;
     }
-    out[s]!.push(id);
+    out[st]!.push(id);
   });
-  const n = goto.length;
   const delta = new Int32Array(n * 128);
   const fail = new Int32Array(n);
   // Breadth-first: complete the transition function and merge outputs along failure links.
   const queue: number[] = [];
   for (let c = 0; c < 128; c++) {
-    const nx = goto[0]!.get(c);
-    delta[c] = nx ?? 0;
-    if (nx !== undefined) queue.push(nx);
+    const nx = goto[c]!;
+    delta[c] = nx === -1 ? 0 : nx;
+    if (nx !== -1) queue.push(nx);
   }
   for (let q = 0; q < queue.length; q++) {
-    const s = queue[q]!;
-    out[s]!.push(...out[fail[s]!]!);
+    const st = queue[q]!;
+    if (out[fail[st]!]!.length) out[st]!.push(...out[fail[st]!]!);
     for (let c = 0; c < 128; c++) {
-      const nx = goto[s]!.get(c);
-      if (nx !== undefined) {
-        fail[nx] = delta[fail[s]! * 128 + c]!;
-        delta[s * 128 + c] = nx;
+      const nx = goto[st * 128 + c]!;
+      if (nx !== -1) {
+        fail[nx] = delta[fail[st]! * 128 + c]!;
+        delta[st * 128 + c] = nx;
         queue.push(nx);
-      } else delta[s * 128 + c] = delta[fail[s]! * 128 + c]!;
+      } else delta[st * 128 + c] = delta[fail[st]! * 128 + c]!;
     }
   }
   // ASCII case folding: an upper-case letter moves like its lower-case letter.
-  for (let s = 0; s < n; s++) for (let c = 65; c <= 90; c++) delta[s * 128 + c] = delta[s * 128 + c + 32]!;
+  for (let st = 0; st < n; st++) for (let c = 65; c <= 90; c++) delta[st * 128 + c] = delta[st * 128 + c + 32]!;
   const outStart = new Int32Array(n + 1);
   const ids: number[] = [];
   for (let s = 0; s < n; s++) {

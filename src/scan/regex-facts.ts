@@ -265,8 +265,16 @@ function hasInputAnchor(n: Node): boolean {
 const ascii = (s: string) => /^[\x00-\x7f]*$/.test(s);
 const lower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
-/** Every string the node can match, lowercased, when that set is small; else undefined. */
+const exactMemo = new WeakMap<Node, Set<string> | undefined>();
+/** Every string the node can match, lowercased, when that set is small; else undefined (memoized). */
 function exact(n: Node): Set<string> | undefined {
+  if (exactMemo.has(n)) return exactMemo.get(n);
+  const e = exactOf(n);
+  exactMemo.set(n, e);
+  return e;
+}
+
+function exactOf(n: Node): Set<string> | undefined {
   switch (n.t) {
     case 'char': return new Set([lower(n.ch)]);
     case 'class': return n.chars ? new Set(n.chars.map(lower)) : undefined;
@@ -327,16 +335,11 @@ function cross(a: Set<string>, b: Set<string>): Set<string> | undefined {
  */
 const COMMON = new Set(['the', 'you', 'your', 'and', 'for', 'are', 'not', 'this', 'that', 'with', 'use', 'user', 'run', 'get', 'set', 'new', 'add', 'all', 'any', 'can', 'will', 'from', 'have', 'now', 'then', 'when', 'into', 'must', 'should', 'show', 'keep', 'work', 'code', 'file', 'data', 'name', 'type', 'read', 'tool', 'http', 'http://', 'https://', 'content', 'system', 'command', 'instruction', 'instructions', 'prompt', 'rules', 'message', 'mode', 'always', 'before', 'after', 'without', 'script', 'function', 'return', 'const', 'import', 'json', 'env', 'skill']);
 
-const commonCache = new Map<string, boolean>();
-/** A common word, or part of one (a part occurs at least as often). */
-function isCommon(x: string): boolean {
-  let c = commonCache.get(x);
-  if (c === undefined) {
-    c = [...COMMON].some((w) => w.includes(x));
-    commonCache.set(x, c);
-  }
-  return c;
-}
+/** Every substring of a common word (a part occurs at least as often as the word). */
+const COMMON_PARTS = new Set<string>();
+for (const w of COMMON) for (let i = 0; i < w.length; i++) for (let j = i + 1; j <= w.length; j++) COMMON_PARTS.add(w.slice(i, j));
+/** A common word, or part of one. */
+const isCommon = (x: string) => COMMON_PARTS.has(x);
 
 /** Higher is better: the shortest (or commonest) literal decides how often the set occurs by chance. */
 function score(s: readonly string[] | undefined): number {
@@ -350,8 +353,16 @@ function score(s: readonly string[] | undefined): number {
   return Math.min(...s.map(value)) - s.length;
 }
 
-/** A literal set one of which every match of `n` contains (non-empty strings), or undefined. */
+const requiredMemo = new WeakMap<Node, string[] | undefined>();
+/** A literal set one of which every match of `n` contains (non-empty strings), or undefined (memoized). */
 function required(n: Node): string[] | undefined {
+  if (requiredMemo.has(n)) return requiredMemo.get(n);
+  const r = requiredOf(n);
+  requiredMemo.set(n, r);
+  return r;
+}
+
+function requiredOf(n: Node): string[] | undefined {
   const e = exact(n);
   let best: string[] | undefined = e && !e.has('') && [...e].every((x) => !x.includes('\n')) ? [...e] : undefined;
   const consider = (c: string[] | undefined) => {
@@ -364,20 +375,27 @@ function required(n: Node): string[] | undefined {
       // Runs of adjacent items with exact sets: their concatenations are literals too, and
       // so are they followed by what every match of the next item starts with (`rm[ \t]+`
       // → "rm " / "rm\t").
-      for (let a = 0; a < n.items.length; a++) {
+      // Only maximal runs are tried (a longer literal is rarer than its parts); a run whose
+      // product grows too large restarts after the item that overflowed it.
+      for (let a = 0; a < n.items.length; ) {
         let acc: Set<string> | undefined = new Set(['']);
+        let last: Set<string> | undefined;
         let b = a;
-        for (; b < n.items.length && acc; b++) {
+        for (; b < n.items.length; b++) {
           const e2 = exact(n.items[b]!);
           if (!e2) break;
-          acc = cross(acc, e2);
-          if (acc && !acc.has('')) consider([...acc]);
+          const next = cross(acc!, e2);
+          if (!next) break;
+          acc = next;
+          if (!acc.has('')) last = acc;
         }
-        const head = b < n.items.length ? firstExact(n.items[b]!) : undefined;
+        if (last) consider([...last]);
+        const head = b < n.items.length && acc ? firstExact(n.items[b]!) : undefined;
         if (acc && head) {
           const ext = cross(acc, head);
           if (ext && !ext.has('')) consider([...ext]);
         }
+        a = b > a ? b : a + 1;
       }
       break;
     }
