@@ -39,14 +39,26 @@ export function fileLines(text: string): Int32Array {
   return cachedStarts;
 }
 
-/** Index of the line holding offset `off` (binary search from line `from`). */
-export function lineIndex(lines: Int32Array, off: number, from = 0): number {
+/** Largest index i ≥ `from` with arr[i] ≤ x (arr ascending, arr[from] ≤ x): binary search. */
+export function lastAtMost(arr: ArrayLike<number>, x: number, from = 0): number {
   let lo = from;
-  let hi = lines.length - 1;
+  let hi = arr.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (lines[mid]! <= off) lo = mid;
+    if (arr[mid]! <= x) lo = mid;
     else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Smallest index i with arr[i] ≥ x, or arr.length (arr ascending): binary search. */
+export function firstAtLeast(arr: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (arr[mid]! < x) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }
@@ -68,7 +80,7 @@ export function regionsAround(text: string, lines: Int32Array, offsets: readonly
   let k = 0;
   let prev = -1;
   for (const off of offsets) {
-    if (k + 1 < n && lines[k + 1]! <= off) k = lineIndex(lines, off, k + 1);
+    if (k + 1 < n && lines[k + 1]! <= off) k = lastAtMost(lines, off, k + 1);
     if (k === prev) continue;
     prev = k;
     let ka = k;

@@ -5,7 +5,7 @@
  */
 import type { Finding, Severity } from '../types.js';
 import { rawOffset, REGION_CONTEXT, type View } from './views.js';
-import { fileLines, lineStarts, resetFileLines } from './lines.js';
+import { fileLines, firstAtLeast, lastAtMost, lineStarts, resetFileLines } from './lines.js';
 import { compileLiterals, type LiteralMatcher } from './literals.js';
 import { isJsWhitespace, regexFacts } from './regex-facts.js';
 
@@ -269,16 +269,7 @@ export function windowsOf(text: string, starts: readonly number[], plan: Pick<Pa
   const nLines = lines.length;
   const endOf = (k: number) => (k + 1 < nLines ? lines[k + 1]! - 1 : text.length);
   /** The line holding offset `off` (binary search). */
-  const lineIndex = (off: number, from = 0) => {
-    let lo = from;
-    let hi = nLines - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lines[mid]! <= off) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  const lineIndex = (off: number, from = 0) => lastAtMost(lines, off, from);
   const lineEnd = (i: number) => endOf(lineIndex(i));
   // Hits come in order (an out-of-order one lies inside the previous one, on its line), so
   // the line of each hit is searched from the previous hit's line on.
@@ -458,26 +449,14 @@ export function matchViews(
 
 /** True when an occurrence starts in [a, b) (`starts` ascending). */
 function occursIn(starts: readonly number[], a: number, b: number): boolean {
-  let lo = 0;
-  let hi = starts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (starts[mid]! < a) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < starts.length && starts[lo]! < b;
+  const i = firstAtLeast(starts, a);
+  return i < starts.length && starts[i]! < b;
 }
 
 /** True when a mark (see View.marks) lies in [a, b]. */
-function hasMark(seams: Int32Array, a: number, b: number): boolean {
-  let lo = 0;
-  let hi = seams.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (seams[mid]! < a) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < seams.length && seams[lo]! <= b;
+function hasMark(marks: Int32Array, a: number, b: number): boolean {
+  const i = firstAtLeast(marks, a);
+  return i < marks.length && marks[i]! <= b;
 }
 
 /**
@@ -507,14 +486,8 @@ export function beginFile(_text: string): void {
 /** 1-based line and column (UTF-16 units) of an offset; line starts are indexed once per text (binary search after). */
 export function position(text: string, offset: number): { line: number; column: number } {
   const starts = fileLines(text);
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  const k = lastAtMost(starts, offset);
+  return { line: k + 1, column: offset - starts[k]! + 1 };
 }
 
 /** Evidence string: at most 200 characters, invisible and control characters escaped. */

@@ -18,7 +18,7 @@
  * - `decoded`: bounded base64 and hex blobs decoded and, when mostly printable, scanned;
  *   findings point at the blob.
  */
-import { fileLines, regionsAround } from './lines.js';
+import { fileLines, lastAtMost, regionsAround } from './lines.js';
 import { isJsWhitespace } from './regex-facts.js';
 
 /**
@@ -349,13 +349,7 @@ export function buildViews(raw: string, asciiBytes?: Uint8Array): View[] {
 export function rawOffset(v: View, i: number): number {
   if (!v.vStart || v.vStart.length === 0) return i;
   const vs = v.vStart;
-  let lo = 0;
-  let hi = vs.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (vs[mid]! <= i) lo = mid;
-    else hi = mid - 1;
-  }
+  const lo = lastAtMost(vs, i);
   const at = v.linear![lo] ? v.rStart![lo]! + (i - vs[lo]!) : v.rStart![lo]!;
   return v.parent ? rawOffset(v.parent, at) : at;
 }
