@@ -49,6 +49,34 @@ describe('deterministic output', () => {
     cli(['pack', path.join(SAMPLES, 'hello-skill'), '-o', noEpoch]);
     expect(execFileSync('zipinfo', ['-T', noEpoch], { encoding: 'utf8' })).toMatch(/19800101\.000000/);
   });
+  it('stores incompressible entries (method 0) and deflates the rest; both install and stay reproducible', () => {
+    const src = path.join(tmpdir(), 'mixed');
+    cpSync(path.join(SAMPLES, 'hello-skill'), src, { recursive: true });
+    mkdirSync(path.join(src, 'assets'));
+    // Random bytes (as in fonts, images, archives) and a larger text file.
+    const random = Buffer.alloc(64 * 1024);
+    for (let i = 0, x = 12345; i < random.length; i++) random[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+    writeFileSync(path.join(src, 'assets', 'blob.bin'), random);
+    writeFileSync(path.join(src, 'assets', 'notes.txt'), 'plain text compresses well.\n'.repeat(2000));
+    const dir = tmpdir();
+    const out = path.join(dir, 'x.aext');
+    expect(cli(['pack', src, '-o', out, '--sign', `${DEV_KEY}.pem`, '-q']).code).toBe(0);
+    const listing = execFileSync('zipinfo', ['-v', out], { encoding: 'utf8' });
+    const methodOf = (name: string) => {
+      const block = listing.split('Central directory entry').find((b) => b.includes(`: ${name}`) || b.includes(`\n  ${name}\n`))!;
+      return /compression method:\s+(\w+)/.exec(block)![1];
+    };
+    expect(methodOf('assets/blob.bin')).toBe('none');
+    expect(methodOf('assets/notes.txt')).toBe('deflated');
+    const again = path.join(dir, 'y.aext');
+    cli(['pack', src, '-o', again, '--sign', `${DEV_KEY}.pem`, '-q']);
+    expect(sha256Hex(readFileSync(again))).toBe(sha256Hex(readFileSync(out)));
+    const root = path.join(dir, 'root');
+    const r = cli(['install', out, '--pub', `${DEV_KEY}.pub.pem`, '--root', root, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sha256Hex(readFileSync(path.join(root, 'extensions', 'aext-samples', 'hello-skill', 'assets', 'blob.bin')))).toBe(sha256Hex(random));
+    execFileSync('unzip', ['-tq', out]);
+  });
   it('the archive opens cleanly in unzip, bsdtar and 7z', () => {
     const dir = tmpdir();
     const out = path.join(dir, 'x.aext');

@@ -3,7 +3,9 @@
  * Reproducible-builds.org rules: entries sorted by UTF-8 path, one fixed
  * timestamp (`SOURCE_DATE_EPOCH`, clamped to ≥ 1980-01-01, the zip epoch),
  * modes 0644/0755 only, no directory entries, no comments, no UT extra field,
- * deflate level 6.
+ * deflate level 6, except entries whose bytes look incompressible (random, already
+ * compressed), which are stored (method 0): a decision made from the content alone, so
+ * the archive stays reproducible.
  * yazl writes DOS dates with local-time getters (signing-anchors.md §6.2), so
  * we pass a Date whose *local* fields equal the intended UTC fields and force
  * a DOS-only timestamp: the bytes do not depend on `TZ`.
@@ -86,7 +88,8 @@ export async function writeZip(outFile: string, files: ZipInput[], epochSeconds:
       const data = await f.read();
       sizes.push(data.length);
       pendingBytes += data.length;
-      zip.addBuffer(data, f.path, { mtime, mode: f.executable ? 0o100755 : 0o100644, compress: true, compressionLevel: 6, forceDosTimestamp: true });
+      const store = looksIncompressible(data);
+      zip.addBuffer(data, f.path, { mtime, mode: f.executable ? 0o100755 : 0o100644, ...(store ? { compress: false } : { compress: true, compressionLevel: 6 }), forceDosTimestamp: true });
     }
   } catch (e) {
     await out.abort();
@@ -94,6 +97,29 @@ export async function writeZip(outFile: string, files: ZipInput[], epochSeconds:
   }
   zip.end();
   await out.done;
+}
+
+/** Sample size (bytes) from each of the start, middle and end of an entry. */
+const SAMPLE = 1024;
+/** Shannon entropy (bits per byte) above which deflate gains next to nothing. */
+const INCOMPRESSIBLE_BITS = 7.5;
+
+/**
+ * True when an entry would not shrink under deflate: its start, middle and end samples
+ * (1 KiB each) all have a byte entropy above 7.5 bits per byte (random data, or data that
+ * is already compressed: images, fonts, archives). Entries under 4 KiB are always deflated.
+ * Deterministic: depends on the bytes only.
+ */
+export function looksIncompressible(data: Uint8Array): boolean {
+  if (data.length < 4 * SAMPLE) return false;
+  for (const at of [0, (data.length >> 1) - (SAMPLE >> 1), data.length - SAMPLE]) {
+    const counts = new Uint32Array(256);
+    for (let i = at; i < at + SAMPLE; i++) counts[data[i]!]!++;
+    let h = 0;
+    for (const c of counts) if (c) h -= (c / SAMPLE) * Math.log2(c / SAMPLE);
+    if (h < INCOMPRESSIBLE_BITS) return false;
+  }
+  return true;
 }
 
 /** yazl 3.3.1 `Entry.FILE_DATA_DONE`. */
