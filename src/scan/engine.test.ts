@@ -60,6 +60,15 @@ describe('regex facts', () => {
     for (const p of pats) expect(regexFacts(p.re), `${p.file}: /${p.re.source}/`).toBeDefined();
   });
 
+  it('no rule pattern nests a repeating quantifier inside an unbounded one (ReDoS shape, CWE-1333)', () => {
+    expect(regexFacts(/(a+)+b/g)?.nestedQuantifier).toBe(true);
+    expect(regexFacts(/(?:\s*x)*/g)?.nestedQuantifier).toBe(true);
+    expect(regexFacts(/(?:ab?){0,9}c+/g)?.nestedQuantifier).toBe(false);
+    expect(regexFacts(/(?:\\x[0-9a-f]{2}){40,}/g)?.nestedQuantifier).toBe(false); // fixed count inside
+    const offenders = rulePatterns().filter(({ re }) => regexFacts(re)!.nestedQuantifier).map(({ file, re }) => `${file}: /${re.source}/`);
+    expect(offenders).toEqual([]);
+  });
+
   it('derives the literals, line reach and budget of hand-checked patterns', () => {
     expect(regexFacts(/\bfoo\s+bar/gi)).toMatchObject({ literals: ['foo'], multiline: true, maxNonWs: 6 });
     expect(regexFacts(/\bcurl\b[^\n]{0,200}\|\s*sh\b/gi)).toMatchObject({ literals: ['curl'], multiline: true, maxNonWs: 207 });

@@ -32,6 +32,12 @@ export interface RegexFacts {
   /** True when `^` or `$` occurs without the `m` flag (they then mean start/end of input). */
   inputAnchors: boolean;
   /**
+   * True when an unbounded quantifier contains another quantifier that repeats a variable
+   * number of times (`(a+)+`, `(\s*x)*`): the shape behind catastrophic backtracking
+   * (ReDoS, CWE-1333).
+   */
+  nestedQuantifier: boolean;
+  /**
    * Upper bound on the line feeds a match can cross other than inside whitespace-only runs:
    * a match touches at most `lineReach + 1` lines that are not blank (Infinity when an
    * atom that can match a line feed can also match non-whitespace, e.g. `[^"]`).
@@ -248,6 +254,19 @@ function canNl(n: Node): boolean {
     case 'look': return canNl(n.body);
     case 'assert': return false;
     case 'backref': return true;
+  }
+}
+
+/** See RegexFacts.nestedQuantifier. */
+function hasNestedQuantifier(n: Node, insideUnbounded = false): boolean {
+  switch (n.t) {
+    case 'rep':
+      if (insideUnbounded && n.max > 1 && n.min !== n.max) return true; // a fixed count has no choices
+      return hasNestedQuantifier(n.body, insideUnbounded || n.max === Infinity);
+    case 'seq': return n.items.some((x) => hasNestedQuantifier(x, insideUnbounded));
+    case 'alt': return n.alts.some((x) => hasNestedQuantifier(x, insideUnbounded));
+    case 'look': return hasNestedQuantifier(n.body, insideUnbounded);
+    default: return false;
   }
 }
 
@@ -474,5 +493,5 @@ export function regexFacts(re: RegExp): RegexFacts | undefined {
   }
   const lits = required(node);
   const primary = lits ? minimize(lits) : undefined;
-  return { ...(primary ? { literals: primary } : {}), also: alsoRequired(node, primary), multiline: canNl(node), maxNonWs: maxNonWs(node), inputAnchors: hasInputAnchor(node), lineReach: lineReach(node) };
+  return { ...(primary ? { literals: primary } : {}), also: alsoRequired(node, primary), multiline: canNl(node), maxNonWs: maxNonWs(node), inputAnchors: hasInputAnchor(node), nestedQuantifier: hasNestedQuantifier(node), lineReach: lineReach(node) };
 }

@@ -5,7 +5,7 @@ import { definePatterns, matchViews, type Rule } from '../rule.js';
 const PATTERNS = definePatterns([
   /["'`][A-Za-z0-9+/]{400,}={0,2}["'`]/g,
   /(?:\\x[0-9a-fA-F]{2}){40,}/g,
-  /(?:0x[0-9a-fA-F]{2}\s*,\s*){40,}/g,
+  /(?:0x[0-9a-fA-F]{2}\s*,\s*){40}/g,
   /\bchr\(\s*ord\([^)]{1,40}\)\s*\^\s*\d+\s*\)|charCodeAt\([^)]{0,20}\)\s*\^\s*(?:0x)?[0-9a-fA-F]+/g,
 ]);
 /** Rule AEXT-OBF-002: obfuscation markers (medium: review). */
