@@ -12,7 +12,7 @@ import { resolveLimits, type Limits } from './limits.js';
 import type { Finding, Manifest, Permissions, Severity, Verdict } from './types.js';
 import { collectSource, memoryFiles } from './source.js';
 import { parseManifest, validatePackage } from './manifest/validate.js';
-import { finishScan, isDependencyPath, oversizeFinding, scanOne, type ScanResult } from './scan/index.js';
+import { finishScan, isDependencyPath, ScanBudget, scanOne, type ScanResult } from './scan/index.js';
 import { openArchive } from './archive.js';
 import { extractVerified } from './store/extract.js';
 import { dirFiles } from './source.js';
@@ -88,11 +88,13 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
       }
     }
     const findings: Finding[] = [];
+    const budget = new ScanBudget(limits.maxScanFileBytes, limits.maxScanTotalBytes);
     let bytes = 0;
     for (const f of files) {
       bytes += f.size;
       if (isDependencyPath(f.path)) continue;
-      if (f.size > limits.maxScanFileBytes) findings.push(oversizeFinding(f.path, f.size, limits.maxScanFileBytes));
+      const over = budget.admit(f.path, f.size);
+      if (over) findings.push(over);
       else findings.push(...scanOne({ path: f.path, data: await f.read() }, perms));
     }
     return { target, ...finishScan(findings, failOn, { files: files.length, bytes }, opts.baseline) };
@@ -101,7 +103,7 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
     const a = await openArchive(target, { limits });
     try {
       await extractVerified(a.zip, a.pairs, dir);
-      return { target, ...(await scanDir(dir, a.envelope.index.files, failOn, limits.maxScanFileBytes, undefined, a.manifest.permissions ?? {}, opts.baseline)) };
+      return { target, ...(await scanDir(dir, a.envelope.index.files, failOn, new ScanBudget(limits.maxScanFileBytes, limits.maxScanTotalBytes), undefined, a.manifest.permissions ?? {}, opts.baseline)) };
     } finally {
       await a.close();
     }

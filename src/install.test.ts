@@ -108,6 +108,17 @@ describe('confirmation and policy (fail closed)', () => {
     ]);
     expect(existsSync(path.join(root, 'aext-lock.json'))).toBe(false);
   });
+  it('a policy can lower the package scan budget: files past it are reported (AEXT-LIMIT-002), never passed silently', async () => {
+    const dir = tmpdir();
+    const root = path.join(dir, 'root');
+    const f = archive(dir, '1.0.0', [{ name: 'notes/z.md', data: Buffer.from('z'.repeat(4000)) }]);
+    const r = await install(f, { pub: [pub], root, yes: true, policy: { policy_version: 1, limits: { maxScanTotalBytes: 1000 } } });
+    expect(r.findings.filter((x) => x.rule === 'AEXT-LIMIT-002').map((x) => x.file)).toEqual(['notes/z.md']);
+    expect(r.verdict).toBe('review');
+    // Without the policy the same file is scanned and nothing is reported.
+    const r2 = await install(archive(dir, '1.0.1', [{ name: 'notes/z.md', data: Buffer.from('z'.repeat(4000)) }]), { pub: [pub], root, yes: true });
+    expect(r2.findings.filter((x) => x.rule.startsWith('AEXT-LIMIT'))).toEqual([]);
+  });
   it('an invalid policy file denies (exit 5) and a policy may forbid --allow-unsigned', () => {
     const dir = tmpdir();
     const bad = path.join(dir, 'bad.json');

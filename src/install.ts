@@ -14,7 +14,7 @@ import { fileSha256, openArchive, type OpenedArchive } from './archive.js';
 import { extractVerified } from './store/extract.js';
 import { dirFiles } from './source.js';
 import { validatePackage, type PackageInfo } from './manifest/validate.js';
-import { finishScan, isDependencyPath, oversizeFinding, scanOne, type ScanResult } from './scan/index.js';
+import { finishScan, isDependencyPath, ScanBudget, scanOne, type ScanResult } from './scan/index.js';
 import type { IndexFile } from './crypto/dsse.js';
 import type { Baseline } from './scan/baseline.js';
 import { DEFAULT_POLICY, evaluatePolicy, type Policy } from './policy/policy.js';
@@ -91,16 +91,18 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
     const early: Finding[] = [];
     const scanned = new Set<string>();
     const perms = archive.manifest.permissions ?? {};
+    const budget = new ScanBudget(limits.maxScanFileBytes, limits.maxScanTotalBytes);
     await extractVerified(archive.zip, archive.pairs, staging, (name, size, data) => {
-      if (data && !isDependencyPath(name) && size <= limits.maxScanFileBytes) {
-        early.push(...scanOne({ path: name, data }, perms));
-        scanned.add(name);
-      }
+      if (!data || isDependencyPath(name)) return;
+      const over = budget.admit(name, size);
+      if (over) early.push(over);
+      else early.push(...scanOne({ path: name, data }, perms));
+      scanned.add(name);
     });
     const paths = archive.envelope.index.files.map((f) => f.path);
     const info = await validatePackage(dirFiles(staging, paths), limits, file);
     const failOn = opts.failOn ?? policy.scan?.fail_on ?? 'high';
-    const scan = await scanDir(staging, archive.envelope.index.files, failOn, limits.maxScanFileBytes, { findings: early, scanned }, perms, opts.baseline);
+    const scan = await scanDir(staging, archive.envelope.index.files, failOn, budget, { findings: early, scanned }, perms, opts.baseline);
     if (scan.verdict === 'block') {
       const top = scan.findings[0]!;
       throw new AextError('E_SCAN_BLOCKED', `${file}: ${scan.findings.filter((f) => f.severity === top.severity).length} ${top.severity} finding(s), e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message}`, { file, entry: top.file, findings: scan.findings });
@@ -115,14 +117,14 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
 
 /**
  * Scans a staged tree one file at a time (memory bounded by the per-file cap).
- * @param files INDEX entries (sizes known). @param maxFileBytes per-file cap (bytes).
+ * @param files INDEX entries (sizes known). @param budget per-file and per-package caps (bytes).
  * @param already findings for files scanned earlier (from memory), which are skipped here.
  */
 export async function scanDir(
   dir: string,
   files: readonly IndexFile[],
   failOn: Severity,
-  maxFileBytes: number,
+  budget: ScanBudget,
   already: { findings: Finding[]; scanned: ReadonlySet<string> } = { findings: [], scanned: new Set() },
   perms?: Permissions,
   baseline?: Baseline,
@@ -132,8 +134,9 @@ export async function scanDir(
   for (const f of files) {
     bytes += f.size;
     if (isDependencyPath(f.path) || already.scanned.has(f.path)) continue;
-    if (f.size > maxFileBytes) {
-      findings.push(oversizeFinding(f.path, f.size, maxFileBytes));
+    const over = budget.admit(f.path, f.size);
+    if (over) {
+      findings.push(over);
       continue;
     }
     findings.push(...scanOne({ path: f.path, data: await fsp.readFile(path.join(dir, f.path)) }, perms));

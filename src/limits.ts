@@ -40,6 +40,8 @@ export interface Limits {
   maxFrontmatterBytes: number;
   /** Bytes of one file the scanner reads; over it is itself a finding. */
   maxScanFileBytes: number;
+  /** Bytes the scanner reads for one package in all; files past it are each a finding. */
+  maxScanTotalBytes: number;
 }
 
 /** Frozen defaults; see each field for the unit and the reason. */
@@ -60,6 +62,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxManifestBytes: 256 * 1024,
   maxFrontmatterBytes: 64 * 1024,
   maxScanFileBytes: 16 * 1024 ** 2,
+  maxScanTotalBytes: 256 * 1024 ** 2,
 });
 
 /** Merges a partial override (e.g. from a policy) onto the defaults. */

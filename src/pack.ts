@@ -9,7 +9,7 @@ import { resolveLimits, type Limits } from './limits.js';
 import type { Finding, Reporter, Severity, Verdict } from './types.js';
 import { bufferFile, checkSecret, collectSource, memoryFiles } from './source.js';
 import { validatePackage } from './manifest/validate.js';
-import { finishScan, isDependencyPath, oversizeFinding, scanOne } from './scan/index.js';
+import { finishScan, isDependencyPath, ScanBudget, scanOne } from './scan/index.js';
 import { createEnvelope, ENVELOPE_PATH, serializeEnvelope, serializeIndex, type IndexFile } from './crypto/dsse.js';
 import { sha256Hex } from './util/hash.js';
 import { compareUtf8 } from './util/paths.js';
@@ -82,9 +82,11 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
   // Pass 2 (scan, warnings only) runs on the main thread while yazl deflates on the thread pool.
   const scanAll = async (): Promise<Finding[]> => {
     const findings: Finding[] = [];
+    const budget = new ScanBudget(limits.maxScanFileBytes, limits.maxScanTotalBytes);
     for (const f of sorted) {
       if (isDependencyPath(f.path)) continue;
-      if (f.size > limits.maxScanFileBytes) findings.push(oversizeFinding(f.path, f.size, limits.maxScanFileBytes));
+      const over = budget.admit(f.path, f.size);
+      if (over) findings.push(over);
       else findings.push(...scanOne({ path: f.path, data: await f.read() }, m.permissions ?? {}));
       await new Promise((r) => setImmediate(r)); // let the zip writer make progress between files
     }

@@ -113,6 +113,29 @@ export function scanOne(f: ScanInput, perms?: Permissions): Finding[] {
   return findings;
 }
 
+/**
+ * The scanner's byte caps for one package (issue 4: every file and the whole package have
+ * byte caps; going over one is itself a finding, never a silent pass). Files are admitted
+ * in the order they are offered (archive / INDEX order: sorted paths, so deterministic).
+ */
+export class ScanBudget {
+  /** Bytes admitted so far. */
+  used = 0;
+  /** @param maxFileBytes per-file cap (bytes). @param maxTotalBytes per-package cap (bytes). */
+  constructor(readonly maxFileBytes: number, readonly maxTotalBytes: number = Infinity) {}
+  /**
+   * Admits a file of `size` bytes for scanning (and counts it), or returns the finding that
+   * reports it unscanned: AEXT-LIMIT-001 over the per-file cap, AEXT-LIMIT-002 once the
+   * package cap is spent.
+   */
+  admit(p: string, size: number): Finding | undefined {
+    if (size > this.maxFileBytes) return oversizeFinding(p, size, this.maxFileBytes);
+    if (this.used + size > this.maxTotalBytes) return { rule: 'AEXT-LIMIT-002', severity: 'medium', file: p, line: 0, column: 0, message: `the package's scan budget of ${this.maxTotalBytes} bytes is spent: file not scanned`, evidence: `${size} bytes` };
+    this.used += size;
+    return undefined;
+  }
+}
+
 /** The finding reported for a file over the scan cap (never a silent pass). */
 export function oversizeFinding(p: string, size: number, maxFileBytes: number): Finding {
   return { rule: 'AEXT-LIMIT-001', severity: 'medium', file: p, line: 0, column: 0, message: `file larger than the scan cap of ${maxFileBytes} bytes was not scanned`, evidence: `${size} bytes` };
@@ -132,14 +155,17 @@ export const isDependencyPath = (p: string): boolean => p.startsWith('node_modul
  * Scans in-memory files with every rule.
  * @param files package files (bytes). @param failOn blocking severity (default `high`).
  * @param maxFileBytes files over this cap are not read and yield a `medium` finding.
+ * @param maxTotalBytes once this many bytes were scanned, further files yield a `medium` finding.
  */
-export function scanFiles(files: readonly ScanInput[], failOn: Severity = 'high', maxFileBytes = 16 * 1024 * 1024, perms?: Permissions, baseline?: Baseline): ScanResult {
+export function scanFiles(files: readonly ScanInput[], failOn: Severity = 'high', maxFileBytes = 16 * 1024 * 1024, perms?: Permissions, baseline?: Baseline, maxTotalBytes = Infinity): ScanResult {
   const findings: Finding[] = [];
+  const budget = new ScanBudget(maxFileBytes, maxTotalBytes);
   let bytes = 0;
   for (const f of files) {
     bytes += f.data.length;
     if (isDependencyPath(f.path)) continue;
-    if (f.data.length > maxFileBytes) findings.push(oversizeFinding(f.path, f.data.length, maxFileBytes));
+    const over = budget.admit(f.path, f.data.length);
+    if (over) findings.push(over);
     else findings.push(...scanOne(f, perms));
   }
   return finishScan(findings, failOn, { files: files.length, bytes }, baseline);
