@@ -64,6 +64,19 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
       }
     }
   }
+  // Phrasing batches written in session 2 (testdata/scan/heldout/): A and B became regression
+  // sets once rules were fixed with them; C was never used to change a rule (held out).
+  const heldout = [];
+  const hdir = path.join(repo, 'testdata', 'scan', 'heldout');
+  if (existsSync(hdir)) {
+    for (const name of readdirSync(hdir).filter((n) => n.endsWith('.json')).sort()) {
+      const j = JSON.parse(readFileSync(path.join(hdir, name), 'utf8'));
+      const flagged = (s) => blocking(scanOne({ path: 'SKILL.md', data: Buffer.from(`${s}\n`) })).length > 0;
+      const mal = j.malicious ?? [];
+      const ben = j.benign ?? [];
+      heldout.push({ name, malicious: mal.length, flagged: mal.filter(flagged).length, missed: mal.filter((x) => !flagged(x)), benign: ben.length, falsePositives: ben.filter(flagged), knownMisses: j.known_misses ?? [] });
+    }
+  }
   const files = [...corpusFiles, ...labels.filter((s) => !s.malicious).map((s) => ({ path: s.path, data: readFileSync(path.join(repo, 'testdata', 'scan', s.file)) }))];
   const speed = measure ? throughput(scanOne, files, labels) : {};
   return {
@@ -77,6 +90,7 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
     benignFpRate: benignHits.length / benign,
     corpusUnits,
     corpusFalsePositives: corpusHits,
+    heldout,
     ...speed,
   };
 }
@@ -149,6 +163,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   for (const b of r.benignFalsePositives) console.log(`  FP ${b.file}: ${b.findings.join(', ')}`);
   console.log(`corpus units: ${r.corpusUnits}, flagged at high+: ${r.corpusFalsePositives.length} (target 0)`);
   for (const c of r.corpusFalsePositives) console.log(`  FP ${c.unit}: ${c.hits.join(', ')}`);
+  for (const h of r.heldout) {
+    console.log(`phrasing batch ${h.name}: ${h.flagged}/${h.malicious} malicious flagged at high+${h.benign ? `, ${h.falsePositives.length}/${h.benign} benign flagged` : ''}`);
+    for (const m of h.missed) console.log(`  miss ${m.slice(0, 110)}`);
+    for (const m of h.falsePositives) console.log(`  FP   ${m.slice(0, 110)}`);
+  }
   const f1 = (x) => x.toFixed(1);
   console.log(`throughput (target ≥ 50 MB/s; median / best of 9 batches after warm-up):`);
   console.log(`  corpus + benign files one by one (${r.corpusBytes} bytes): ${f1(r.perFileMBps)} / ${f1(r.perFileBestMBps)} MB/s; first (cold) pass ${f1(r.coldMBps)} MB/s`);

@@ -16,6 +16,15 @@ import { cli, REPO, SAMPLES, tmpdir, expectAextError } from '../test-helpers/ind
 import { evaluate } from '../../scripts/eval-scan.mjs';
 
 describe('evaluation (targets from the scanner issue)', () => {
+  it('phrasing regression sets (testdata/scan/heldout, batches A and B): every sample but the listed known misses is flagged, no benign one is', async () => {
+    const r = await evaluate();
+    const sets = r.heldout.filter((h: { name: string }) => !h.name.includes('heldout'));
+    expect(sets.map((h: { name: string }) => h.name)).toEqual(['batch-a-anchor-phrasings.json', 'batch-b-untouched.json']);
+    for (const h of sets) {
+      expect(h.missed, h.name).toEqual(h.knownMisses);
+      expect(h.falsePositives, h.name).toEqual([]);
+    }
+  });
   it('≥ 85% of malicious samples flagged at high+, ≤ 2% of benign samples, none of the corpus', async () => {
     const r = await evaluate();
     expect(r.malicious).toBeGreaterThanOrEqual(60);

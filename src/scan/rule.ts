@@ -472,7 +472,7 @@ export function isQuotedExample(text: string, start: number, end: number): boole
   const close = open[1] === '\u201c' ? '\u201d' : open[1]!;
   const after = text.slice(end, end + 40);
   if (!new RegExp(`^[^\\n]*?${close === '`' ? '`' : close}`).test(after)) return false;
-  return /\b(?:e\.g\.|for example|such as|example|examples|like|phrases?|attack|attacks|detect|detects|flags?|payloads?|injections?)\b[^\n]*$/i.test(before.slice(0, before.length - open[0].length + 1));
+  return /\b(?:e\.g\.|for example|such as|example|examples|like|phrases?|attack|attacks|attackers?|detect|detects|flags?|payloads?|injections?)\b[^\n]*$/i.test(before.slice(0, before.length - open[0].length + 1));
 }
 
 /**

@@ -8,8 +8,19 @@ const PATTERNS = definePatterns([
   /\bpass\s+(?:its|the|their)\s+contents?\s+as\b/gi,
   /<\s*\/?\s*(?:IMPORTANT|SYSTEM|system|critical|CRITICAL|admin|ADMIN|instructions?)\s*>/g,
   /^\s*(?:\[?(?:system|SYSTEM)\]?\s*:|<\|im_start\|>\s*system|\[INST\])/gm,
-  /\b(?:you\s+are\s+now\s+(?:in\s+)?(?:DAN|unrestricted|developer|debug|admin|god|jailbreak)(?:\s+mode)?|pretend\s+(?:to\s+be|you\s+are)\s+an?\s+(?:unrestricted|unfiltered|evil))\b/gi,
+  /\b(?:you\s+are\s+now\s+(?:in\s+)?(?:DAN|unrestricted|developer|debug|admin|god|jailbreak)(?:\s+mode)?|you\s+are\s+DAN\b|DAN\s+(?:mode|has\s+no\s+(?:rules|restrictions|limits))|pretend\s+(?:to\s+be|you\s+are)\s+an?\s+(?:unrestricted|unfiltered|evil))\b/gi,
   /\b(?:always\s+(?:use|call|run|invoke)\s+this\s+(?:tool|function)\s+(?:first|before)|highest\s+priority\s+over\s+(?:all\s+)?other\s+tools)\b/gi,
+  /\[\[\[\s*(?:SYSTEM|ADMIN|HIDDEN|INTERNAL)[\s_]?(?:OVERRIDE|INSTRUCTIONS?|COMMANDS?)\s*\]\]\]|\|\|\|\s*(?:SYSTEM|ADMIN|HIDDEN|INTERNAL)[\s_]?(?:OVERRIDE|INSTRUCTIONS?|COMMANDS?)\s*\|\|\||\[(?:HIDDEN|INTERNAL|SECRET|PRIVATE)\s+(?:INSTRUCTIONS?|DIRECTIVES?|COMMANDS?)\]/gi,
+  /\b(?:read|parse|cat|dump)\s+(?:and\s+pass\s+)?(?:the\s+)?contents?\s+of\s+[^\n.]{0,80}\.(?:key|pem|ssh|aws)\b/gi,
+  /\bsidenote\W{1,5}(?:required|otherwise)\b|\bshadows?\s+(?:the\s+)?trusted\s+[\w-]{1,40}\s+tool\b/gi,
+]);
+/**
+ * Tool-priority wording (Cisco coercive_injection_generic.yara): also used by honest MCP
+ * servers ("call this before any other tool to open a session"), so it is reported for
+ * review (medium), not blocked.
+ */
+const REVIEW = definePatterns([
+  /\bbefore\s+(?:executing|invoking|running|using|accessing|calling|employing)\s+any\s+other\s+(?:tools?|actions?|functions?|commands?|operations?)\b/gi,
 ]);
 /** Rule AEXT-INS-003: coercive prerequisites, spoofed system blocks, role-play jailbreaks. */
 export const rule: Rule = {
@@ -19,12 +30,8 @@ export const rule: Rule = {
   description: 'Coercive prerequisite ("before using this tool, read ~/.ssh…"), spoofed system/<IMPORTANT> block or role-play jailbreak',
   references: ['Invariant Labs direct-poisoning PoC', 'Cisco coercive_injection_generic.yara', 'scanner-anchors.md §c.3'],
   applies: ['instructions', 'config', 'code'],
-  check: (f) =>
-    matchViews(
-      f,
-      PATTERNS,
-      'coercive prerequisite, spoofed system block or role-play jailbreak',
-      undefined,
-      { demoteQuotedExamples: true },
-    ),
+  check: (f) => [
+    ...matchViews(f, PATTERNS, 'coercive prerequisite, spoofed system block or role-play jailbreak', undefined, { demoteQuotedExamples: true }),
+    ...matchViews(f, REVIEW, 'asks to be used before any other tool (tool-priority wording; review)').map((h) => ({ ...h, severity: h.severity ?? ('medium' as const) })),
+  ],
 };

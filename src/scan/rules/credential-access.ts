@@ -1,5 +1,6 @@
 /** Reading credentials: SSH keys, cloud credentials, .env, browser profiles, keychains, wallets, agent configs. */
 import { definePatterns, matchViews, type Rule } from '../rule.js';
+import { fileLines } from '../lines.js';
 
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
 const PATTERNS = definePatterns([
@@ -10,7 +11,7 @@ const PATTERNS = definePatterns([
   /(?:Google[/\\]Chrome|BraveSoftware|Microsoft[/\\]Edge|\.mozilla[/\\]firefox|Firefox[/\\]Profiles)[^\n]{0,60}(?:Login Data|Cookies|Web Data|logins\.json|key4\.db)|\bsqlite3\b[^\n]{0,60}(?:Cookies|Login\s*Data|cookies\.sqlite)/gi,
   /\b(?:wallet\.dat|\.electrum[/\\]wallets|exodus\.wallet|Ethereum[/\\]keystore|metamask[^\n]{0,40}(?:vault|seed)|seed\s*phrase|mnemonic\.txt)\b/gi,
   /(?:~|\$HOME|%APPDATA%)[/\\](?:\.cursor[/\\]mcp\.json|\.claude[/\\]settings\.json|\.config[/\\]claude|Library[/\\]Application Support[/\\]Claude[/\\]claude_desktop_config\.json)/gi,
-  /\b(?:printenv|env)\s*(?:\||>)|\bos\.environ\.copy\(\)[^\n]{0,80}(?:post|send|dumps)|JSON\.stringify\(\s*process\.env\s*\)/gi,
+  /\b(?:printenv|env)[ \t]*(?:\|[ \t]*(?:curl|wget|nc|ncat|base64|xxd|ssh|scp|tee|gzip|openssl)\b|>[ \t]*[^\s&>])|\bos\.environ\.copy\(\)[^\n]{0,80}(?:post|send|dumps)|JSON\.stringify\(\s*process\.env\s*\)/gi,
 ]);
 /** Rule AEXT-CRED-001: credential access. */
 export const rule: Rule = {
@@ -20,12 +21,33 @@ export const rule: Rule = {
   description: 'Accesses credential stores (~/.ssh, cloud credentials, .env, keychains, browser profiles, wallets, agent configs)',
   references: ['MITRE ATT&CK T1552.001, T1555', 'mcpwall rules/default.yml', 'scanner-anchors.md §c.4'],
   applies: ['code', 'instructions', 'config'],
-  check: (f) =>
-    matchViews(
-      f,
-      PATTERNS,
-      'accesses a credential store or dumps the environment',
-      undefined,
-      {},
-    ),
+  check: (f) => {
+    const hits = matchViews(f, PATTERNS, 'accesses a credential store or dumps the environment');
+    if (f.cls !== 'instructions') return hits;
+    // In prose, a credential path is only an access when a verb asks for it ("read ~/.ssh",
+    // "zip the ~/.aws directory"); a bare or negated mention ("never reads ~/.ssh") is
+    // reported for review instead of blocking.
+    const lines = fileLines(f.text);
+    return hits.map((h) => {
+      const start = lines[h.line - 1]!;
+      const before = f.text.slice(Math.max(start, start + h.column - 1 - 120), start + h.column - 1);
+      const verb = lastMatch(ACCESS, before);
+      if (verb !== undefined && !NEGATED.test(before.slice(0, verb))) return h;
+      return { ...h, severity: h.severity ?? ('medium' as const), message: 'mentions a credential store (no request to access it on this line; review)' };
+    });
+  },
 };
+
+/** Verbs that ask for a file's content to be read, moved or shown. */
+const ACCESS = /\b(?:read|reads|cat|open|opens|copy|copies|send|sends|upload|uploads|include|includes|load|loads|print|prints|show|shows|dump|dumps|list|lists|access|accesses|collect|collects|grab|grabs|attach|attaches|zip|zips|archive|archives|tar|exfiltrate|use|uses|pass|passes|paste|parse|post|posts|sync|syncs|back\s+up|source|contents?\s+of)\b/gi;
+/** A negation right before the verb ("never reads", "does not open"). */
+const NEGATED = /\b(?:never|not|don't|doesn't|won't|cannot|can't|no\s+longer)\s+(?:\w+\s+){0,1}$/i;
+
+/** Offset of the last match of a global regex in `s`, or undefined. */
+function lastMatch(re: RegExp, s: string): number | undefined {
+  re.lastIndex = 0;
+  let at: number | undefined;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s)) !== null) at = m.index;
+  return at;
+}

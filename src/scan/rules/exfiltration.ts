@@ -12,6 +12,8 @@ const PATTERNS = definePatterns([
   /\b(?:append|add|include|embed|encode|put)\s+.{0,60}(?:secret|password|token|api[_-]?key|credential|conversation|history|system\s+prompt)\s+.{0,40}\b(?:to|in|into)\s+.{0,30}\b(?:url|query|parameter|image\s+link)\b/gi,
   /\b(?:requests|httpx)\.post\s*\([^\n)]{0,240}(?:os\.environ|open\(|\.read\(\))|\bfetch\([^\n)]{0,200}method\s*:\s*["']POST["'][^\n]{0,200}process\.env/gi,
   /169\.254\.169\.254/g,
+  /\bb?cc[ \t]+[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}\s+(?:on|to|in)\s+(?:every|all|each)\b/gi,
+  /\b(?:post|send|upload|transmit|forward|attach)\b[^\n]{0,60}(?:\.env\b|id_rsa|\.ssh\b|\.aws\b|credentials|\.netrc|keychain)[^\n]{0,60}\bto\s+https?:\/\//gi,
 ]);
 /** Rule AEXT-EXFIL-001: exfiltration. */
 export const rule: Rule = {

@@ -6,6 +6,8 @@ import { charTable, runsOf } from '../views.js';
 const BLANK = charTable(' \t');
 const ASCII_SPACE = charTable(' \t\n\r');
 
+/** Words that make a collapsed block high: overriding instructions, secrets, exfiltration. */
+const STRONG = /ignore|disregard|system\s+prompt|secret|token|password|credential|api[_-]?key|\.ssh|\.env\b|exfiltrat|do\s+not\s+(?:tell|mention)|read\s+~\//i;
 const SUSPECT = /ignore|disregard|system|instruction|secret|token|password|credential|api[_-]?key|\.ssh|\.env\b|curl|wget|\bsend\b|upload|post\s+to|exfiltrat|base64|execute|run\s+this|do\s+not\s+(?:tell|mention)|read\s+~\//i;
 
 /** Rule AEXT-HIDDEN-003: hidden markup and padding. */
@@ -18,9 +20,9 @@ export const rule: Rule = {
   applies: ['instructions', 'config'],
   check: (f) => {
     const out: Hit[] = [];
-    const push = (at: number, message: string, ev: string) => {
+    const push = (at: number, message: string, ev: string, severity?: 'medium') => {
       const { line, column } = position(f.text, at);
-      out.push({ line, column, message, evidence: ev.slice(0, 200), ...(at < f.frontmatterEnd ? { severity: 'critical' as const } : {}) });
+      out.push({ line, column, message, evidence: ev.slice(0, 200), ...(at < f.frontmatterEnd ? { severity: 'critical' as const } : severity ? { severity } : {}) });
     };
     // Each block is found by a bounded, linear regex, only where its opening literal occurs;
     // the suspicious-word test runs on the block only.
@@ -44,7 +46,9 @@ export const rule: Rule = {
         const m = details.exec(t);
         if (m) {
           detailsEnd = i + m[0].length;
-          if (SUSPECT.test(m[0])) push(i, 'instructions hidden in a collapsed block', m[0]);
+          // A collapsed block is one click away from the reader (READMEs fold examples in
+          // them): review (medium), unless it speaks of overriding instructions or secrets.
+          if (SUSPECT.test(m[0])) push(i, 'instructions hidden in a collapsed block', m[0], STRONG.test(m[0]) ? undefined : 'medium');
         }
       }
       if ((c === 0x73 /* s */ || c === 0x64 || c === 0x70 /* p */) && i >= invisibleEnd) {
@@ -66,7 +70,12 @@ export const rule: Rule = {
       let m: RegExpExecArray | null;
       while ((m = lines.exec(run)) !== null && out.length < 60) push(s + m.index + m[0].length, 'text pushed off-screen by whitespace padding', `${m[0].length} whitespace characters`);
       for (const [bs, be] of runsOf(run, BLANK, 80)) {
-        if (s + be < t.length && !isJsWhitespace(t.charCodeAt(s + be))) push(s + be, 'text pushed off-screen by whitespace padding', `${be - bs} whitespace characters`);
+        const at = s + be;
+        if (at >= t.length || isJsWhitespace(t.charCodeAt(at))) continue;
+        // Markdown table alignment: the padding only leads to a cell border (`|`).
+        const nl = t.indexOf('\n', at);
+        if (!/[^|\s]/.test(t.slice(at, nl === -1 ? t.length : nl))) continue;
+        push(at, 'text pushed off-screen by whitespace padding', `${be - bs} whitespace characters`);
       }
     }
     return out;

@@ -1,10 +1,10 @@
 /** Mixed-script words: Latin letters mixed with Cyrillic or Greek look-alikes. */
 import { position, type Hit, type Rule } from '../rule.js';
+import { CONFUSABLES } from '../views.js';
 
 /** A word character for this rule: letters, digits, `._/-` (so URLs and paths are one word). */
 const WORD = /[\p{L}\p{N}._/-]/u;
 const LATIN = /\p{Script=Latin}/u;
-const OTHER = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
 /** Longest word examined, in UTF-16 units (longer runs are cut into words of this size). */
 const MAX_WORD = 64;
 
@@ -19,15 +19,16 @@ export const rule: Rule = {
   check: (f) => {
     const out: Hit[] = [];
     if (f.ascii) return out;
-    // Only words around a Cyrillic or Greek letter can mix scripts: visit the non-ASCII
-    // characters (listed once, in views.ts), and for each Cyrillic/Greek one examine its word.
+    // Only words around a Cyrillic or Greek letter that looks like a Latin one (the
+    // confusables table; "μs" or "Δt" are not spoofing anything) can be homoglyph spellings:
+    // visit the non-ASCII characters (listed once, in views.ts) and examine those words.
     const t = f.text;
     let done = -1; // words ending before this offset were examined
     let runStart = 0;
     let runEnd = -1;
     for (const i of f.views[0]?.nonAscii ?? []) {
       if (out.length >= 50) break;
-      if (i < done || !OTHER.test(t[i]!)) continue;
+      if (i < done || !(t[i]! in CONFUSABLES)) continue;
       // The maximal run of word characters around i, cut into MAX_WORD pieces from its start
       // (the piece holding i is the word).
       let s: number;

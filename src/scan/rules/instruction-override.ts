@@ -9,6 +9,13 @@ const PATTERNS = definePatterns([
   /\b(?:never\s+refuse|always\s+comply|you\s+have\s+no\s+(?:restrictions|limits|rules)|do\s+anything\s+now)\b/gi,
   /\breveal\s+(?:your|the)\s+system\s+(?:prompt|instructions|message)\b/gi,
   /\b(?:pay\s+no\s+attention\s+to|set\s+aside|throw\s+out)\s+(?:all\s+|any\s+)?(?:what\s+you\s+were\s+told|your\s+(?:instructions|rules|guidelines))/gi,
+  /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+|my\s+|these\s+)?(?:instructions?|prompts?|rules|guidelines|directives|constraints|restrictions|guardrails)\s+(?:above|before|earlier|given\s+(?:above|before|earlier)|you\s+(?:were|have\s+been)\s+given)\b/gi,
+  /\b(?:set\s+aside|forget|ignore|disregard|drop)\s+(?:everything|anything|all)\s+(?:that\s+)?you\s+(?:were|have\s+been)\s+told\b/gi,
+  /\b(?:rules|instructions|guidelines|restrictions|limitations|policies|guardrails)\b[^\n]{0,40}\b(?:no\s+longer|do\s+not|don't)\s+(?:apply|bind)\s+(?:to\s+you|here|now|anymore)\b/gi,
+  /\b(?:previous|prior|earlier|original|above|system)\s+(?:instructions?|guidance|guidelines|rules|directives|prompt)\s+(?:is|are)\s+(?:now\s+)?(?:obsolete|void|cancell?ed|revoked|superseded|outdated|no\s+longer\s+valid)\b/gi,
+  /\b(?:act|operate|respond|answer|behave|proceed)\s+without\s+(?:any\s+(?:of\s+)?)?(?:the\s+|your\s+)?(?:usual\s+|normal\s+)?(?:limitations|restrictions|safeguards|guardrails|filters)\b|\b(?:answer|respond\s+to|fulfil+)\s+(?:every|all|any)\s+(?:requests?|questions?|prompts?)\s+without\s+(?:restriction|limitation|refusal|filtering)s?\b/gi,
+  /\b(?:override|bypass|ignore|skip)\s+(?:all\s+|the\s+|any\s+)?(?:system\s+)?(?:safety|security)\s+(?:checks?|filters?|guardrails?|guidelines|restrictions|policies|measures)\b/gi,
+  /\bignorier(?:e|en\s+sie)\s+(?:alle\s+)?(?:vorherigen|bisherigen|obigen)\s+(?:anweisungen|instruktionen|regeln)\b|\bignore[zr]?\s+(?:toutes\s+)?les\s+instructions\s+pr[ée]c[ée]dentes\b|\bignora\s+(?:todas\s+)?las\s+instrucciones\s+anteriores\b/gi,
 ]);
 /** Rule AEXT-INS-001: instruction override and anti-refusal. */
 export const rule: Rule = {

@@ -9,6 +9,7 @@ const PATTERNS = definePatterns([
   /\bsystemctl\s+(?:--user\s+)?enable\b|\/etc\/systemd\/system\/[\w.-]{1,100}\.service|~\/\.config\/systemd\/user\//gi,
   /\.config\/autostart\/|\bschtasks\s+\/create\b|CurrentVersion\\Run\b/gi,
   /\b(?:dangerouslyDisableSandbox|autoApprove|skip-?permissions|--dangerously-skip-permissions)\b\s*[:=]?\s*(?:true|\[)?|>>?\s*["']?(?:~|\$HOME)\/\.claude\/(?:settings\.json|CLAUDE\.md)|\.ssh\/authorized_keys\b[^\n]{0,40}>>|>>\s*["']?(?:~|\$HOME)\/\.ssh\/authorized_keys/gi,
+  /\b(?:add|append|write|insert)\b[^\n]{0,40}\b(?:to|into)\s+(?:your\s+)?(?:~|\$HOME)\/\.(?:bashrc|zshrc|profile|bash_profile|zprofile|zshenv)\b/gi,
 ]);
 /** Rule AEXT-CODE-004: persistence. */
 export const rule: Rule = {

@@ -8,6 +8,8 @@ const PATTERNS = definePatterns([
   /\b(?:decode|reverse|unscramble|reassemble|concatenate|join|interleave|combine)\s+(?:the\s+)?(?:following|these|above|below|three|two|four)\s+(?:parts?|pieces|fragments|segments|chunks|strings|blocks|base64)\b[^\n]{0,160}\b(?:run|execute|follow|eval|paste\s+into|then\s+do)/gi,
   /\b(?:decode|base64\s*-d(?:ecode)?)\b[^\n]{0,60}\b(?:and|then)\s+(?:run|execute|follow|eval)\b/gi,
   /\bcopy\s+.{0,30}(?:script|command|code).{0,30}paste.{0,30}(?:terminal|shell|console|cmd)\b/gi,
+  /\b(?:join|concatenate|combine|assemble|reassemble)\s+(?:them|these|those|the\s+(?:parts|pieces|strings|fragments))\b[^\n]{0,80}\b(?:execute|run|eval)\b/gi,
+  /\b(?:execute|run|eval)\s+(?:the\s+)?(?:result|output|combined\s+(?:string|text|command))\s+as\s+(?:a\s+)?(?:shell\s+|bash\s+)?(?:command|script|code)\b/gi,
 ]);
 /** Rule AEXT-INS-004: fetch-and-follow remote instructions; natural-language decoding programs. */
 export const rule: Rule = {
