@@ -77,6 +77,21 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
       heldout.push({ name, malicious: mal.length, flagged: mal.filter(flagged).length, missed: mal.filter((x) => !flagged(x)), benign: ben.length, falsePositives: ben.filter(flagged), knownMisses: j.known_misses ?? [] });
     }
   }
+  // Real-world prose that is not a skill: the Markdown documentation of aext's own locked
+  // dependencies (node_modules after npm ci), each scanned as a SKILL.md.
+  const docs = { files: 0, flagged: [] };
+  const walkDocs = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walkDocs(p);
+      else if (/\.(?:md|markdown)$/i.test(e.name)) {
+        docs.files++;
+        const hits = blocking(scanOne({ path: 'SKILL.md', data: readFileSync(p) }));
+        if (hits.length) docs.flagged.push(`${path.relative(path.join(repo, 'node_modules'), p)}: ${[...new Set(hits.map((f) => f.rule))].join(', ')}`);
+      }
+    }
+  };
+  if (existsSync(path.join(repo, 'node_modules'))) walkDocs(path.join(repo, 'node_modules'));
   const files = [...corpusFiles, ...labels.filter((s) => !s.malicious).map((s) => ({ path: s.path, data: readFileSync(path.join(repo, 'testdata', 'scan', s.file)) }))];
   const speed = measure ? throughput(scanOne, files, labels) : {};
   return {
@@ -91,6 +106,7 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
     corpusUnits,
     corpusFalsePositives: corpusHits,
     heldout,
+    dependencyDocs: docs,
     ...speed,
   };
 }
@@ -163,6 +179,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   for (const b of r.benignFalsePositives) console.log(`  FP ${b.file}: ${b.findings.join(', ')}`);
   console.log(`corpus units: ${r.corpusUnits}, flagged at high+: ${r.corpusFalsePositives.length} (target 0)`);
   for (const c of r.corpusFalsePositives) console.log(`  FP ${c.unit}: ${c.hits.join(', ')}`);
+  console.log(`dependency docs (node_modules/**/*.md scanned as SKILL.md): ${r.dependencyDocs.flagged.length}/${r.dependencyDocs.files} flagged at high+`);
+  for (const d of r.dependencyDocs.flagged) console.log(`  FP   ${d}`);
   for (const h of r.heldout) {
     console.log(`phrasing batch ${h.name}: ${h.flagged}/${h.malicious} malicious flagged at high+${h.benign ? `, ${h.falsePositives.length}/${h.benign} benign flagged` : ''}`);
     for (const m of h.missed) console.log(`  miss ${m.slice(0, 110)}`);

@@ -33,6 +33,9 @@ describe('evaluation (targets from the scanner issue)', () => {
     expect(r.benignFpRate).toBeLessThanOrEqual(0.02);
     expect(r.corpusUnits).toBeGreaterThanOrEqual(8);
     expect(r.corpusFalsePositives).toEqual([]);
+    // Real-world prose that is not a skill (the locked dependencies' Markdown docs): ≤ 2%.
+    expect(r.dependencyDocs.files).toBeGreaterThan(50);
+    expect(r.dependencyDocs.flagged.length / r.dependencyDocs.files).toBeLessThanOrEqual(0.02);
     // Every obfuscation layer is represented and caught most of the time.
     for (const layer of ['zero-width', 'homoglyph', 'fullwidth', 'tag-smuggling', 'base64', 'splitting', 'paraphrase']) {
       expect(r.byLayer[layer]?.n, layer).toBeGreaterThan(0);
