@@ -9,7 +9,7 @@ import path from 'node:path';
 import { regexFacts, isJsWhitespace } from './regex-facts.js';
 import { compileLiterals, findLiterals } from './literals.js';
 import { planPattern, setExhaustiveMatching, windowsOf } from './rule.js';
-import { buildViews, charTable, rawOffset, runsOf } from './views.js';
+import { buildViews, charTable, findSeams, rawOffset, runsOf } from './views.js';
 import { scanOne } from './index.js';
 import { REPO } from '../test-helpers/index.js';
 // @ts-expect-error plain ESM script
@@ -207,6 +207,17 @@ describe('views', () => {
           expect(ok, `${v.name} ${JSON.stringify(raw)} @${i}`).toBe(true);
         }
       }
+    }
+  });
+
+  it('finds the same concatenation seams as the reference regular expression', () => {
+    const r = rng(77);
+    const alphabet = ['"', "'", ' ', '\t', '\n', '+', '.', '..', 'a', 'b', '1', '\u00a0'];
+    for (let k = 0; k < 2000; k++) {
+      let text = '';
+      for (let j = 0; j < 30; j++) text += r.pick(alphabet);
+      const ref = [...text.matchAll(/(["'])\s*(?:\+|\.\.?)\s*\1/g)].map((m) => [m.index!, m.index! + m[0].length]);
+      expect(findSeams(text), JSON.stringify(text)).toEqual(ref);
     }
   });
 

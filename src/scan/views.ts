@@ -176,8 +176,43 @@ function normalizedView(raw: string, nonAscii: number[], changes: Array<[number,
   return { ...partialView('normalized', raw, changes), droppedTags };
 }
 
-/** A concatenation seam between two string literals: `"cu" + "rl"`, `'a' . 'b'`, `"x""y"`. */
-const SEAM = /(["'])\s*(?:\+|\.\.?)\s*\1/;
+/**
+ * The concatenation seams of `text`: what the regex `/(["'])\s*(?:\+|\.\.?)\s*\1/g`
+ * matches (`"cu" + "rl"`, `'a' . 'b'`, `"a" .. "b"`), found from each `+` and `.` (memchr)
+ * instead of trying the regex at every quote. Returns [start, end) pairs, ascending.
+ */
+export function findSeams(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let lastEnd = 0;
+  let plus = text.indexOf('+');
+  let dot = text.indexOf('.');
+  while (plus !== -1 || dot !== -1) {
+    let i: number;
+    if (dot === -1 || (plus !== -1 && plus < dot)) {
+      i = plus;
+      plus = text.indexOf('+', plus + 1);
+    } else {
+      i = dot;
+      dot = text.indexOf('.', dot + 1);
+      if (text.charCodeAt(i - 1) === 0x2e) continue; // the second dot of `..`, tried with the first
+    }
+    let opEnd = i + 1;
+    if (text.charCodeAt(i) === 0x2e && text.charCodeAt(i + 1) === 0x2e) opEnd = i + 2;
+    let a = i - 1;
+    while (a >= lastEnd && isJsWhitespace(text.charCodeAt(a))) a--;
+    const q = text.charCodeAt(a);
+    if (a < lastEnd || (q !== 0x22 && q !== 0x27)) continue;
+    let b = opEnd;
+    while (b < text.length && isJsWhitespace(text.charCodeAt(b))) b++;
+    if (text.charCodeAt(b) !== q) {
+      // `..` failed: the regex would backtrack to a single `.`, whose next character is a dot, not a quote.
+      continue;
+    }
+    out.push([a, b + 1]);
+    lastEnd = b + 1;
+  }
+  return out;
+}
 
 /**
  * The compact view (see the module comment), partial: the regions around each
@@ -185,10 +220,7 @@ const SEAM = /(["'])\s*(?:\+|\.\.?)\s*\1/;
  * is no seam.
  */
 function compactView(raw: string, normalization: ReadonlyArray<readonly [number, number, string]>): View | undefined {
-  const re = new RegExp(SEAM.source, 'g');
-  const seams: Array<[number, number, string]> = [];
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(raw)) !== null) seams.push([m.index, m.index + m[0].length, '']);
+  const seams: Array<[number, number, string]> = findSeams(raw).map(([a, b]) => [a, b, '']);
   if (!seams.length) return undefined;
   // The normalization changes apply here too (a split string may also hide zero-width or
   // look-alike characters); those inside a seam go with it.
