@@ -93,9 +93,15 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
     for (const f of files) {
       bytes += f.size;
       if (isDependencyPath(f.path)) continue;
-      const over = budget.admit(f.path, f.size);
+      const big = budget.oversize(f.path, f.size);
+      if (big) {
+        findings.push(big);
+        continue;
+      }
+      const data = await f.read();
+      const over = budget.admit(f.path, data);
       if (over) findings.push(over);
-      else findings.push(...scanOne({ path: f.path, data: await f.read() }, perms));
+      else findings.push(...scanOne({ path: f.path, data }, perms));
     }
     return { target, ...finishScan(findings, failOn, { files: files.length, bytes }, opts.baseline) };
   }

@@ -94,7 +94,7 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
     const budget = new ScanBudget(limits.maxScanFileBytes, limits.maxScanTotalBytes);
     await extractVerified(archive.zip, archive.pairs, staging, (name, size, data) => {
       if (!data || isDependencyPath(name)) return;
-      const over = budget.admit(name, size);
+      const over = budget.oversize(name, size) ?? budget.admit(name, data);
       if (over) early.push(over);
       else early.push(...scanOne({ path: name, data }, perms));
       scanned.add(name);
@@ -134,12 +134,14 @@ export async function scanDir(
   for (const f of files) {
     bytes += f.size;
     if (isDependencyPath(f.path) || already.scanned.has(f.path)) continue;
-    const over = budget.admit(f.path, f.size);
-    if (over) {
-      findings.push(over);
+    const big = budget.oversize(f.path, f.size);
+    if (big) {
+      findings.push(big);
       continue;
     }
-    findings.push(...scanOne({ path: f.path, data: await fsp.readFile(path.join(dir, f.path)) }, perms));
+    const data = await fsp.readFile(path.join(dir, f.path));
+    const over = budget.admit(f.path, data);
+    findings.push(...(over ? [over] : scanOne({ path: f.path, data }, perms)));
   }
   return finishScan(findings, failOn, { files: files.length, bytes }, baseline);
 }

@@ -85,9 +85,11 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     const budget = new ScanBudget(limits.maxScanFileBytes, limits.maxScanTotalBytes);
     for (const f of sorted) {
       if (isDependencyPath(f.path)) continue;
-      const over = budget.admit(f.path, f.size);
+      const big = budget.oversize(f.path, f.size);
+      const data = big ? undefined : await f.read();
+      const over = big ?? budget.admit(f.path, data!);
       if (over) findings.push(over);
-      else findings.push(...scanOne({ path: f.path, data: await f.read() }, m.permissions ?? {}));
+      else findings.push(...scanOne({ path: f.path, data: data! }, m.permissions ?? {}));
       await new Promise((r) => setImmediate(r)); // let the zip writer make progress between files
     }
     return findings;

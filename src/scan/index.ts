@@ -8,7 +8,7 @@ import { applyBaseline, type Baseline, type Suppressed } from './baseline.js';
 import { severityRank } from '../types.js';
 import { beginFile, type FileClass, type Rule, type ScanFile } from './rule.js';
 import { buildViews } from './views.js';
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { rule as instructionOverride } from './rules/instruction-override.js';
 import { rule as concealment } from './rules/concealment.js';
 import { rule as coercion } from './rules/coercion.js';
@@ -123,15 +123,19 @@ export class ScanBudget {
   used = 0;
   /** @param maxFileBytes per-file cap (bytes). @param maxTotalBytes per-package cap (bytes). */
   constructor(readonly maxFileBytes: number, readonly maxTotalBytes: number = Infinity) {}
+  /** The AEXT-LIMIT-001 finding for a file over the per-file cap (not to be read), else undefined. */
+  oversize(p: string, size: number): Finding | undefined {
+    return size > this.maxFileBytes ? oversizeFinding(p, size, this.maxFileBytes) : undefined;
+  }
   /**
-   * Admits a file of `size` bytes for scanning (and counts it), or returns the finding that
-   * reports it unscanned: AEXT-LIMIT-001 over the per-file cap, AEXT-LIMIT-002 once the
-   * package cap is spent.
+   * Admits a file's bytes for scanning and charges them to the package cap, or returns the
+   * AEXT-LIMIT-002 finding once the cap is spent. Opaque binaries (not text by name, not
+   * UTF-8) are admitted free: only byte rules read them (a few header bytes).
    */
-  admit(p: string, size: number): Finding | undefined {
-    if (size > this.maxFileBytes) return oversizeFinding(p, size, this.maxFileBytes);
-    if (this.used + size > this.maxTotalBytes) return { rule: 'AEXT-LIMIT-002', severity: 'medium', file: p, line: 0, column: 0, message: `the package's scan budget of ${this.maxTotalBytes} bytes is spent: file not scanned`, evidence: `${size} bytes` };
-    this.used += size;
+  admit(p: string, data: Uint8Array): Finding | undefined {
+    if (classify(p) === 'other' && !isUtf8(data)) return undefined;
+    if (this.used + data.length > this.maxTotalBytes) return { rule: 'AEXT-LIMIT-002', severity: 'medium', file: p, line: 0, column: 0, message: `the package's scan budget of ${this.maxTotalBytes} bytes is spent: file not scanned`, evidence: `${data.length} bytes` };
+    this.used += data.length;
     return undefined;
   }
 }
@@ -164,7 +168,7 @@ export function scanFiles(files: readonly ScanInput[], failOn: Severity = 'high'
   for (const f of files) {
     bytes += f.data.length;
     if (isDependencyPath(f.path)) continue;
-    const over = budget.admit(f.path, f.data.length);
+    const over = budget.oversize(f.path, f.data.length) ?? budget.admit(f.path, f.data);
     if (over) findings.push(over);
     else findings.push(...scanOne(f, perms));
   }

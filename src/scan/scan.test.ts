@@ -178,6 +178,11 @@ describe('verdicts, caps and linear time', () => {
     expect(r.findings.map((x) => `${x.rule}:${x.file}`)).toEqual(['AEXT-LIMIT-002:scripts/c.sh']);
     expect(r.findings[0]!.severity).toBe('medium');
     expect(r.verdict).toBe('review');
+    // Opaque binaries cost nothing against the budget (byte rules only): the attack is still scanned.
+    const bin = Buffer.alloc(5000, 0xff);
+    expect(scanFiles([f('assets/a.bin', bin), f('scripts/c.sh', attack)], 'high', 10_000, undefined, undefined, 1000).verdict).toBe('block');
+    // A text file named like a binary is charged like any text.
+    expect(scanFiles([f('assets/a.bin', 'x'.repeat(990)), f('scripts/c.sh', attack)], 'high', 10_000, undefined, undefined, 1000).findings.map((x) => x.rule)).toEqual(['AEXT-LIMIT-002']);
     // The same files within the budget: the attack is found and blocks.
     expect(scanFiles([f('a.md', 'a'.repeat(600)), f('b.md', 'b'.repeat(380)), f('scripts/c.sh', attack)], 'high', 1000).verdict).toBe('block');
   });

@@ -13,6 +13,7 @@
 import { createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import yazl from 'yazl';
 import { AextError, toAextError } from '../errors.js';
 import { compareUtf8 } from '../util/paths.js';
@@ -80,9 +81,10 @@ export async function writeZip(outFile: string, files: ZipInput[], epochSeconds:
   out.done.catch(() => (failed = true));
   try {
     for (const f of sorted) {
-      if (pending() >= WINDOW_ENTRIES || pendingBytes + f.size > WINDOW_BYTES) {
-        // Yield to the event loop (deflates finish on the thread pool) until the window has room.
-        while ((pending() > WINDOW_ENTRIES / 2 || (pendingBytes + f.size > WINDOW_BYTES && pending() > 0)) && !failed) await new Promise((r) => setImmediate(r));
+      if (pending() >= WINDOW_ENTRIES || pendingBytes + f.size > WINDOW_BYTES || out.buffered() > WINDOW_BYTES) {
+        // Yield to the event loop (deflates finish on the thread pool, the file drains) until
+        // the window has room.
+        while ((pending() > WINDOW_ENTRIES / 2 || (pendingBytes + f.size > WINDOW_BYTES && pending() > 0) || out.buffered() > WINDOW_BYTES / 2) && !failed) await new Promise((r) => setImmediate(r));
       }
       if (failed) break;
       const data = await f.read();
@@ -130,7 +132,7 @@ const WINDOW_ENTRIES = 64;
 const WINDOW_BYTES = 16 * 1024 * 1024;
 
 /** Pipes yazl's output into a temp file beside `outFile`; `done` renames it into place, `abort` removes it. */
-function writeOut(zip: yazl.ZipFile, outFile: string): { done: Promise<void>; abort: () => Promise<void> } {
+function writeOut(zip: yazl.ZipFile, outFile: string): { done: Promise<void>; abort: () => Promise<void>; buffered: () => number } {
   const tmp = path.join(path.dirname(path.resolve(outFile)), `.${path.basename(outFile)}.${randomBytes(6).toString('hex')}.tmp`);
   const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
   const done = (async () => {
@@ -153,5 +155,8 @@ function writeOut(zip: yazl.ZipFile, outFile: string): { done: Promise<void>; ab
     await done.catch(() => undefined);
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
   };
-  return { done, abort };
+  // yazl pushes stored entries into its output stream without waiting for the file: count
+  // what sits in the stream and in the file's write queue, so the writer can wait.
+  const buffered = () => (zip.outputStream as Readable).readableLength + out.writableLength;
+  return { done, abort, buffered };
 }
