@@ -64,8 +64,8 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
       }
     }
   }
-  // Phrasing batches written in session 2 (testdata/scan/heldout/): A and B became regression
-  // sets once rules were fixed with them; C was never used to change a rule (held out).
+  // Phrasing batches written in session 2 (testdata/scan/heldout/): A, B and C became
+  // regression sets once rules were fixed with them; D was never used to change a rule.
   const heldout = [];
   const hdir = path.join(repo, 'testdata', 'scan', 'heldout');
   if (existsSync(hdir)) {
@@ -74,7 +74,7 @@ export async function evaluate({ corpus = path.resolve(repo, '..', 'shared', 'co
       const flagged = (s) => blocking(scanOne({ path: 'SKILL.md', data: Buffer.from(`${s}\n`) })).length > 0;
       const mal = j.malicious ?? [];
       const ben = j.benign ?? [];
-      heldout.push({ name, malicious: mal.length, flagged: mal.filter(flagged).length, missed: mal.filter((x) => !flagged(x)), benign: ben.length, falsePositives: ben.filter(flagged), knownMisses: j.known_misses ?? [] });
+      heldout.push({ name, malicious: mal.length, flagged: mal.filter(flagged).length, missed: mal.filter((x) => !flagged(x)), benign: ben.length, falsePositives: ben.filter(flagged), knownMisses: j.known_misses ?? [], knownFalsePositives: j.known_false_positives ?? [] });
     }
   }
   // Real-world prose that is not a skill: the Markdown documentation of aext's own locked

@@ -16,13 +16,13 @@ import { cli, REPO, SAMPLES, tmpdir, expectAextError } from '../test-helpers/ind
 import { evaluate } from '../../scripts/eval-scan.mjs';
 
 describe('evaluation (targets from the scanner issue)', () => {
-  it('phrasing regression sets (testdata/scan/heldout, batches A and B): every sample but the listed known misses is flagged, no benign one is', async () => {
+  it('phrasing regression sets (testdata/scan/heldout, batches A–C): every sample but the listed known misses is flagged, no benign one but the listed ones is', async () => {
     const r = await evaluate();
     const sets = r.heldout.filter((h: { name: string }) => !h.name.includes('heldout'));
-    expect(sets.map((h: { name: string }) => h.name)).toEqual(['batch-a-anchor-phrasings.json', 'batch-b-untouched.json']);
+    expect(sets.map((h: { name: string }) => h.name)).toEqual(['batch-a-anchor-phrasings.json', 'batch-b-untouched.json', 'batch-c-regression.json']);
     for (const h of sets) {
       expect(h.missed, h.name).toEqual(h.knownMisses);
-      expect(h.falsePositives, h.name).toEqual([]);
+      expect(h.falsePositives, h.name).toEqual(h.knownFalsePositives);
     }
   });
   it('≥ 85% of malicious samples flagged at high+, ≤ 2% of benign samples, none of the corpus', async () => {

@@ -13,6 +13,9 @@ const PATTERNS = definePatterns([
   /\[\[\[\s*(?:SYSTEM|ADMIN|HIDDEN|INTERNAL)[\s_]?(?:OVERRIDE|INSTRUCTIONS?|COMMANDS?)\s*\]\]\]|\|\|\|\s*(?:SYSTEM|ADMIN|HIDDEN|INTERNAL)[\s_]?(?:OVERRIDE|INSTRUCTIONS?|COMMANDS?)\s*\|\|\||\[(?:HIDDEN|INTERNAL|SECRET|PRIVATE)\s+(?:INSTRUCTIONS?|DIRECTIVES?|COMMANDS?)\]/gi,
   /\b(?:read|parse|cat|dump)\s+(?:and\s+pass\s+)?(?:the\s+)?contents?\s+of\s+[^\n.]{0,80}\.(?:key|pem|ssh|aws)\b/gi,
   /\bsidenote\W{1,5}(?:required|otherwise)\b|\bshadows?\s+(?:the\s+)?trusted\s+[\w-]{1,40}\s+tool\b/gi,
+  /^[ \t>*_#-]*(?:SYSTEM|ADMIN|DEVELOPER|OPERATOR)\s+(?:NOTICE|MESSAGE|ALERT|UPDATE|OVERRIDE|DIRECTIVE)\s*:/gm,
+  /\b(?:safety|compliance|content|moderation|ethics?)\s+(?:mode|filters?|policy|policies|checks?)\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+)?(?:now\s+)?(?:disabled|deactivated|turned\s+off|switched\s+off|suspended|lifted)\b/gi,
+  /\b(?:the\s+)?user\s+(?:has|have)\s+(?:already\s+)?(?:pre-?approved|pre-?authori[sz]ed)\b/gi,
 ]);
 /**
  * Tool-priority wording (Cisco coercive_injection_generic.yara): also used by honest MCP

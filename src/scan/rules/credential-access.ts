@@ -12,6 +12,7 @@ const PATTERNS = definePatterns([
   /\b(?:wallet\.dat|\.electrum[/\\]wallets|exodus\.wallet|Ethereum[/\\]keystore|metamask[^\n]{0,40}(?:vault|seed)|seed\s*phrase|mnemonic\.txt)\b/gi,
   /(?:~|\$HOME|%APPDATA%)[/\\](?:\.cursor[/\\]mcp\.json|\.claude[/\\]settings\.json|\.config[/\\]claude|Library[/\\]Application Support[/\\]Claude[/\\]claude_desktop_config\.json)/gi,
   /\b(?:printenv|env)[ \t]*(?:\|[ \t]*(?:curl|wget|nc|ncat|base64|xxd|ssh|scp|tee|gzip|openssl)\b|>[ \t]*[^\s&>])|\bos\.environ\.copy\(\)[^\n]{0,80}(?:post|send|dumps)|JSON\.stringify\(\s*process\.env\s*\)/gi,
+  /\b(?:saved|stored|remembered)\s+passwords?\b[^.\n]{0,60}\b(?:browser|chrome|firefox|edge|safari|brave|keychain)\b|\b(?:browser|chrome|firefox|edge|safari|brave)(?:'s)?\s+(?:saved|stored)\s+passwords?\b|\bLogin\s+Data\s+(?:database|file|db)\b/gi,
 ]);
 /** Rule AEXT-CRED-001: credential access. */
 export const rule: Rule = {
@@ -32,7 +33,7 @@ export const rule: Rule = {
       const start = lines[h.line - 1]!;
       const before = f.text.slice(Math.max(start, start + h.column - 1 - 120), start + h.column - 1);
       const verb = lastMatch(ACCESS, before);
-      if (verb !== undefined && !NEGATED.test(before.slice(0, verb))) return h;
+      if (verb !== undefined && !NEGATED.test(clauseOf(before))) return h;
       return { ...h, severity: h.severity ?? ('medium' as const), message: 'mentions a credential store (no request to access it on this line; review)' };
     });
   },
@@ -40,8 +41,10 @@ export const rule: Rule = {
 
 /** Verbs that ask for a file's content to be read, moved or shown. */
 const ACCESS = /\b(?:read|reads|cat|open|opens|copy|copies|send|sends|upload|uploads|include|includes|load|loads|print|prints|show|shows|dump|dumps|list|lists|access|accesses|collect|collects|grab|grabs|attach|attaches|zip|zips|archive|archives|tar|exfiltrate|use|uses|pass|passes|paste|parse|post|posts|sync|syncs|back\s+up|source|contents?\s+of)\b/gi;
-/** A negation right before the verb ("never reads", "does not open"). */
-const NEGATED = /\b(?:never|not|don't|doesn't|won't|cannot|can't|no\s+longer)\s+(?:\w+\s+){0,1}$/i;
+/** A negation in the clause ("never reads", "do not paste the contents of"). */
+const NEGATED = /\b(?:never|not|don't|doesn't|won't|cannot|can't|no\s+longer)\b/i;
+/** The clause a position ends: the text after the last sentence or clause break. */
+const clauseOf = (s: string) => s.slice(Math.max(s.lastIndexOf('.'), s.lastIndexOf(';'), s.lastIndexOf('!'), s.lastIndexOf('?')) + 1);
 
 /** Offset of the last match of a global regex in `s`, or undefined. */
 function lastMatch(re: RegExp, s: string): number | undefined {

@@ -7,6 +7,7 @@ const PATTERNS = definePatterns([
   /\b(?:dd\s+if=\/dev\/(?:zero|random|urandom)\s+of=\/dev\/|mkfs(?:\.\w{1,16})?\s+\/dev\/|wipefs\s+(?:-a\s+)?\/dev\/|shred\s+-[a-z]{0,16}\s+\/dev\/)/gi,
   /:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:/g,
   /\bRemove-Item\b[^\n]{0,60}-Recurse[^\n]{0,60}(?:C:\\|\$env:USERPROFILE|~)/gi,
+  /\brm[ \t]+(?:-[a-zA-Z]*[rR][a-zA-Z]*[ \t]+|--recursive[ \t]+){1,4}[\"']?(?:~|\$HOME)\/(?:Documents|Desktop|Downloads|Pictures|Music|Videos|Library|\.ssh|\.config|\.gnupg|\.aws)\b/g,
 ]);
 /** Rule AEXT-CODE-003: destructive commands. */
 export const rule: Rule = {

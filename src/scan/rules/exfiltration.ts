@@ -14,6 +14,7 @@ const PATTERNS = definePatterns([
   /169\.254\.169\.254/g,
   /\bb?cc[ \t]+[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}\s+(?:on|to|in)\s+(?:every|all|each)\b/gi,
   /\b(?:post|send|upload|transmit|forward|attach)\b[^\n]{0,60}(?:\.env\b|id_rsa|\.ssh\b|\.aws\b|credentials|\.netrc|keychain)[^\n]{0,60}\bto\s+https?:\/\//gi,
+  /\b(?:conversation|chat\s+history|system\s+prompt|secrets?|tokens?|credentials?|passwords?|api[_ -]?keys?)\b[^\n]{0,80}\b(?:append|add|attach|put|embed)\b[^\n]{0,40}(?:\?[\w-]{1,20}=|\bquery\s+(?:string|parameter)|markdown\s+image|image\s+(?:url|link)|tracking\s+pixel)/gi,
 ]);
 /** Rule AEXT-EXFIL-001: exfiltration. */
 export const rule: Rule = {

@@ -10,6 +10,7 @@ const PATTERNS = definePatterns([
   /\bcopy\s+.{0,30}(?:script|command|code).{0,30}paste.{0,30}(?:terminal|shell|console|cmd)\b/gi,
   /\b(?:join|concatenate|combine|assemble|reassemble)\s+(?:them|these|those|the\s+(?:parts|pieces|strings|fragments))\b[^\n]{0,80}\b(?:execute|run|eval)\b/gi,
   /\b(?:execute|run|eval)\s+(?:the\s+)?(?:result|output|combined\s+(?:string|text|command))\s+as\s+(?:a\s+)?(?:shell\s+|bash\s+)?(?:command|script|code)\b/gi,
+  /\b(?:reverse|unreverse|rot13|rot-13|de-?obfuscate)\s+(?:the\s+|this\s+)?(?:string|text|characters|letters|line|command)\b[^\n]{0,120}\b(?:execute|run|eval)\b/gi,
 ]);
 /** Rule AEXT-INS-004: fetch-and-follow remote instructions; natural-language decoding programs. */
 export const rule: Rule = {

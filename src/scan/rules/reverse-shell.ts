@@ -9,6 +9,7 @@ const PATTERNS = definePatterns([
   /\bsocket\.socket\([^\n]{0,200}(?:dup2|subprocess\.(?:call|Popen)\(\s*\[\s*["']\/bin\/(?:ba)?sh)/gi,
   /\bmkfifo\b[^\n]{0,100}\b(?:nc|ncat)\b/gi,
   /\bpython[23]?\s+-c\s+["']import\s+(?:socket|pty)/gi,
+  /\b(?:pipe|attach|bind|connect|redirect)\b[^.\n]{0,60}\binteractive\s+(?:bash|shell|sh|zsh|terminal)\b|\binteractive\s+(?:bash|shell|sh|zsh)\b[^.\n]{0,40}\b(?:through|over|to)\s+(?:the\s+|a\s+|that\s+)?(?:socket|connection|port)\b/gi,
 ]);
 /** Rule AEXT-CODE-002: reverse shell. */
 export const rule: Rule = {
