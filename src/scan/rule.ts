@@ -73,6 +73,8 @@ const MIN_WINDOW_LITERAL = 3;
 const MAX_BUDGET = 4096;
 /** Multi-line patterns reaching at most this many non-blank lines get line-counted windows. */
 const MAX_LINE_REACH = REGION_CONTEXT;
+/** Views up to this many UTF-16 units are matched whole once a pattern's literals occur. */
+const SMALL_VIEW = 2048;
 /** Windows closer than this (UTF-16 units) are merged into one regex run. */
 const MERGE_GAP = 256;
 
@@ -403,7 +405,8 @@ export function matchViews(
         if (!starts) continue;
         const also = alsoSlots[id]!.map((slot) => hits[slot]);
         if (also.some((h) => !h)) continue; // a required literal set does not occur at all
-        wins = plan.mode === 'gated' || starts === DENSE ? [[0, v.text.length]] : windowsOf(v.text, starts, plan, linesOf(v));
+        // Small views: one run over the whole view costs less than indexing lines for windows.
+        wins = plan.mode === 'gated' || starts === DENSE || v.text.length <= SMALL_VIEW ? [[0, v.text.length]] : windowsOf(v.text, starts, plan, linesOf(v));
         // Every match holds an occurrence of each also-set: windows without one are skipped.
         if (also.length) wins = wins.filter(([a, b]) => also.every((h) => h === DENSE || occursIn(h!, a, b)));
       }
