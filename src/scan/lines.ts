@@ -66,10 +66,11 @@ export function firstAtLeast(arr: ArrayLike<number>, x: number): number {
 /**
  * Whole-line regions around the given offsets (ascending): each offset's line and `context`
  * non-blank lines on either side (blank lines between are included, not counted); regions
- * that touch are merged. Returns [start, end) pairs, end before the line feed.
+ * that touch, or lie within `mergeGap` characters of each other, are merged. Returns
+ * [start, end) pairs, end before the line feed. Offsets may step back only within a line.
  * @param isWs whitespace test for blank lines (JS `\s`).
  */
-export function regionsAround(text: string, lines: Int32Array, offsets: readonly number[], context: number, isWs: (c: number) => boolean): Array<[number, number]> {
+export function regionsAround(text: string, lines: Int32Array, offsets: readonly number[], context: number, isWs: (c: number) => boolean, mergeGap = 1): Array<[number, number]> {
   const n = lines.length;
   const endOf = (k: number) => (k + 1 < n ? lines[k + 1]! - 1 : text.length);
   const blank = (k: number) => {
@@ -90,7 +91,7 @@ export function regionsAround(text: string, lines: Int32Array, offsets: readonly
     const a = lines[ka]!;
     const b = endOf(kb);
     const last = out[out.length - 1];
-    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    if (last && a <= last[1] + mergeGap) last[1] = Math.max(last[1], b);
     else out.push([a, b]);
   }
   return out;

@@ -5,7 +5,7 @@
  */
 import type { Finding, Severity } from '../types.js';
 import { rawOffset, REGION_CONTEXT, type View } from './views.js';
-import { fileLines, firstAtLeast, lastAtMost, lineStarts, resetFileLines } from './lines.js';
+import { fileLines, firstAtLeast, lastAtMost, lineStarts, regionsAround, resetFileLines } from './lines.js';
 import { compileLiterals, type LiteralMatcher } from './literals.js';
 import { isJsWhitespace, regexFacts } from './regex-facts.js';
 
@@ -262,6 +262,10 @@ function hitsOf(v: View): Array<number[] | undefined> {
  * match out of its window. Nearby windows are merged.
  */
 export function windowsOf(text: string, starts: readonly number[], plan: Pick<PatternPlan, 'multiline' | 'budget' | 'lineReach'>, lines: Int32Array = lineStarts(text)): Array<[number, number]> {
+  // Single-line patterns: the hit's line. Few line crossings: the hit's line and `lineReach`
+  // non-blank lines on each side (blank lines in between are included, not counted).
+  if (!plan.multiline) return regionsAround(text, lines, starts, 0, isJsWhitespace, MERGE_GAP);
+  if (plan.lineReach <= MAX_LINE_REACH) return regionsAround(text, lines, starts, plan.lineReach, isJsWhitespace, MERGE_GAP);
   const out: Array<[number, number]> = [];
   const add = (a: number, b: number) => {
     const last = out[out.length - 1];
@@ -271,45 +275,8 @@ export function windowsOf(text: string, starts: readonly number[], plan: Pick<Pa
   const nLines = lines.length;
   const endOf = (k: number) => (k + 1 < nLines ? lines[k + 1]! - 1 : text.length);
   /** The line holding offset `off` (binary search). */
-  const lineIndex = (off: number, from = 0) => lastAtMost(lines, off, from);
+  const lineIndex = (off: number) => lastAtMost(lines, off);
   const lineEnd = (i: number) => endOf(lineIndex(i));
-  // Hits come in order (an out-of-order one lies inside the previous one, on its line), so
-  // the line of each hit is searched from the previous hit's line on.
-  let k = 0;
-  const lineOf = (h: number) => {
-    if (k + 1 < nLines && lines[k + 1]! <= h) k = lineIndex(h, k + 1);
-    return k;
-  };
-  if (!plan.multiline) {
-    let prev = -1;
-    for (const h of starts) {
-      const kh = lineOf(h);
-      if (kh === prev) continue; // on a line already windowed
-      prev = kh;
-      add(lines[kh]!, endOf(kh));
-    }
-    return out;
-  }
-  if (plan.lineReach <= MAX_LINE_REACH) {
-    // Multi-line, few line crossings: the hit's line and `lineReach` non-blank lines on
-    // each side (blank lines in between are included, not counted).
-    const blank = (kk: number) => {
-      for (let i = lines[kk]!, e = endOf(kk); i < e; i++) if (!isJsWhitespace(text.charCodeAt(i))) return false;
-      return true;
-    };
-    let prev = -1;
-    for (const h of starts) {
-      const kh = lineOf(h);
-      if (kh === prev) continue; // same line, same window
-      prev = kh;
-      let ka = kh;
-      for (let c = 0; c < plan.lineReach && ka > 0; ) if (!blank(--ka)) c++;
-      let kb = kh;
-      for (let c = 0; c < plan.lineReach && kb < nLines - 1; ) if (!blank(++kb)) c++;
-      add(lines[ka]!, endOf(kb));
-    }
-    return out;
-  }
   // Multi-line, many crossings: a forward pointer f keeps [cur, f) holding `need` non-whitespace characters
   // (or reaching the end); it only moves forward, and jumps when a hit lies past it, so the
   // work is linear in the windowed text plus the number of hits.
