@@ -8,9 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { parseStrictJson } from './util/json.js';
-import { sha256File } from './util/hash.js';
-import { DEFAULT_LIMITS } from './limits.js';
-import { parseEnvelope } from './crypto/dsse.js';
+import { checkInstalled, envelopePath } from './store/installed.js';
 import { entryIntegrity, lockKey, writeLock, type LockEntry, type Lockfile } from './store/lockfile.js';
 import { resolveRoot, withRoot } from './store/root.js';
 import { randomId, writeFileAtomic } from './store/fsutil.js';
@@ -36,24 +34,13 @@ export interface AuditResult {
   quarantined: string[];
 }
 
-/** Where install keeps the signed envelope of each installed INDEX (content-addressed). */
-export const envelopePath = (root: string, indexDigest: string) => path.join(root, 'envelopes', `${indexDigest}.dsse.json`);
-
 /** Stores the envelope of an install (before commit; content-addressed, so idempotent). */
 export async function storeEnvelope(root: string, indexDigest: string, bytes: Buffer): Promise<void> {
   await fsp.mkdir(path.join(root, 'envelopes'), { recursive: true, mode: 0o755 });
   await writeFileAtomic(envelopePath(root, indexDigest), bytes);
 }
 
-async function listFiles(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(path.join(dir, rel), { withFileTypes: true })) {
-    const p = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await listFiles(dir, p)));
-    else out.push(p + (e.isFile() ? '' : ' (not a regular file)'));
-  }
-  return out;
-}
+export { envelopePath };
 
 /**
  * Audits ROOT.
@@ -86,38 +73,8 @@ export async function audit(opts: { root?: string; fix?: boolean; policy?: Polic
         continue;
       }
       if (e.quarantined) continue;
-      const dir = path.join(root, e.path);
-      let index;
-      try {
-        const bytes = await fsp.readFile(envelopePath(root, e.index_digest));
-        const parsed = parseEnvelope(bytes, { ...DEFAULT_LIMITS, maxEntries: 65535 }, envelopePath(root, e.index_digest));
-        if (parsed.indexDigest !== e.index_digest) throw new Error('stored envelope does not match the lock');
-        index = parsed.index;
-      } catch (err) {
-        add({ code: 'E_ARCHIVE_CHANGED', message: `signed INDEX for ${k} is missing or altered (${(err as Error).message})` });
-        continue;
-      }
-      const want = new Map(index.files.map((f) => [f.path, f]));
-      let present: string[] = [];
-      try {
-        present = await listFiles(dir);
-      } catch {
-        add({ code: 'E_ARCHIVE_CHANGED', message: `${dir} is missing` });
-        continue;
-      }
-      for (const p of present) {
-        const f = want.get(p);
-        if (!f) {
-          add({ code: 'E_ARCHIVE_CHANGED', message: `${k}: ${p} is not in the signed INDEX`, entry: p });
-          continue;
-        }
-        const got = await sha256File(path.join(dir, p));
-        if (got.sha256 !== f.sha256 || got.size !== f.size) add({ code: 'E_ARCHIVE_CHANGED', message: `${k}: ${p} differs from the signed INDEX`, entry: p });
-        const st = await fsp.lstat(path.join(dir, p));
-        if ((st.mode & 0o7777) !== (f.executable ? 0o755 : 0o644)) add({ code: 'E_ARCHIVE_CHANGED', message: `${k}: ${p} has mode ${(st.mode & 0o7777).toString(8)}`, entry: p });
-        want.delete(p);
-      }
-      for (const p of want.keys()) add({ code: 'E_ARCHIVE_CHANGED', message: `${k}: ${p} is missing`, entry: p });
+      const c = await checkInstalled(root, e);
+      for (const pr of c.problems) add({ code: 'E_ARCHIVE_CHANGED', message: `${k}: ${pr.message}`, ...(pr.entry ? { entry: pr.entry } : {}) });
       if (rev) {
         const f = revocationFindings(rev.list, { signers: e.signers, indexDigest: e.index_digest, publisher: e.publisher, name: e.name, version: e.version });
         for (const r of f.revoked) add({ code: 'E_KEY_REVOKED', message: `${k} is signed by revoked key ${r.keyid.slice(0, 16)}… (${r.reason})` });

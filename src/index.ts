@@ -23,3 +23,7 @@ export { createRotation } from './trust/rotation.js';
 export { resolveRoot } from './store/root.js';
 export { resolveMcpConfig, mcpHandshake, type McpTool } from './run.js';
 export { VERSION } from './version.js';
+export { run, exec, approve, prepareInstalled, type RunOptions, type RunResult, type ExecOptions, type ApproveResult, type LaunchOptions } from './runtime/launch.js';
+export { planSandbox, type SandboxPlan, type SandboxInput } from './runtime/sandbox.js';
+export type { Surface, SurfaceDiff } from './runtime/surface.js';
+export { safeText, safeLine } from './util/terminal.js';

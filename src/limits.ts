@@ -42,6 +42,8 @@ export interface Limits {
   maxScanFileBytes: number;
   /** Bytes the scanner reads for one package in all; files past it are each a finding. */
   maxScanTotalBytes: number;
+  /** Longest MCP message (one stdio line) the run-time proxy accepts, bytes; a longer one ends the session. */
+  maxMcpMessageBytes: number;
 }
 
 /** Frozen defaults; see each field for the unit and the reason. */
@@ -63,6 +65,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxFrontmatterBytes: 64 * 1024,
   maxScanFileBytes: 16 * 1024 ** 2,
   maxScanTotalBytes: 256 * 1024 ** 2,
+  // The MCP TypeScript SDK's stdio reader allows 10 MiB; screenshots as base64 image content can exceed it.
+  maxMcpMessageBytes: 32 * 1024 ** 2,
 });
 
 /** Merges a partial override (e.g. from a policy) onto the defaults. */

@@ -14,6 +14,7 @@ import { checkEntryName, NameSet, showName } from './util/paths.js';
 import { readTarball } from './tar/source.js';
 import type { PackageFiles } from './manifest/validate.js';
 import { RESERVED_PREFIX } from './crypto/dsse.js';
+import { SECRET_FORMATS } from './scan/secret-table.js';
 
 /** One file of a pack source; content is read on demand so memory stays bounded. */
 export interface SourceFile {
@@ -57,13 +58,6 @@ export const DEFAULT_IGNORES = [
 
 /** File names that hold secrets (refused unless allowed exactly). */
 const SECRET_NAMES = /(?:^|\/)(?:\.env(?:\..+)?|id_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?|credentials\.json|\.npmrc|\.pypirc|\.netrc|\.git-credentials|[^/]*\.(?:p12|pfx|jks|keystore))$/i;
-/** Text that is a secret: private-key PEM, AWS access keys, GitHub tokens. */
-const SECRET_TEXT: ReadonlyArray<[RegExp, string]> = [
-  [/-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?)PRIVATE KEY-----\r?\n[A-Za-z0-9+\/=\r\n]{40,8192}?-----END \1PRIVATE KEY-----/, 'a private key'],
-  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
-  [/\bgh[pousr]_[A-Za-z0-9]{36,}\b/, 'a GitHub token'],
-  [/\bgithub_pat_[A-Za-z0-9_]{40,}\b/, 'a GitHub fine-grained token'],
-];
 
 /**
  * Why a file must not be packed, if it looks like a secret: by name (`.env*`,
@@ -74,7 +68,12 @@ const SECRET_TEXT: ReadonlyArray<[RegExp, string]> = [
 export function secretReason(p: string, data: Buffer): string | undefined {
   if (SECRET_NAMES.test(p) && !/\.env\.(?:example|sample|template)$/i.test(p)) return 'its name marks it as a secret';
   const head = data.subarray(0, 4 * 1024 * 1024).toString('latin1');
-  for (const [re, what] of SECRET_TEXT) if (re.test(head)) return `it contains ${what}`;
+  for (const { re, what } of SECRET_FORMATS) {
+    re.lastIndex = 0;
+    const hit = re.exec(head);
+    re.lastIndex = 0;
+    if (hit) return `it contains ${what}`;
+  }
   return undefined;
 }
 

@@ -9,5 +9,7 @@ export const ERROR_HINTS: Partial<Record<ErrorCode, string>> = {
   E_KEY_FORMAT: 'aext reads Ed25519 keys made by `aext keygen` or `openssl genpkey -algorithm ed25519`',
   E_SECRET_DETECTED: 'add the file to .aextignore, or pass --allow-secret PATH if it really must ship',
   E_ROOT_LOCKED: 'another aext is installing into this root; retry when it finishes',
+  E_SANDBOX_UNAVAILABLE: 'apt-get install bubblewrap (Debian/Ubuntu); --no-sandbox runs the server unconfined, loudly',
+  E_ARCHIVE_CHANGED: 'the installed files were changed after install: run `aext audit`, then reinstall the extension',
   E_SCAN_BLOCKED: 'run `aext scan FILE` to see every finding',
 };

@@ -4,7 +4,7 @@
  * returns the exit code (CONTRACT §3). The only module that reads argv.
  */
 import { Command, CommanderError } from 'commander';
-import { AextError, type ExitCode } from '../errors.js';
+import { AextError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { reportError, runCommand, type CommandOutcome, type Out } from './output.js';
 import { register as keygen } from './commands/keygen.js';
@@ -22,6 +22,7 @@ import { register as trust } from './commands/trust.js';
 import { register as policy } from './commands/policy.js';
 import { register as revocations } from './commands/revocations.js';
 import { register as audit } from './commands/audit.js';
+import { register as runtime } from './commands/runtime.js';
 
 /** What command files get: output settings and the runner. */
 export interface Ctx {
@@ -32,12 +33,13 @@ export interface Ctx {
 }
 
 /**
- * Runs the CLI with `argv` (without node and script) and returns the exit code.
+ * Runs the CLI with `argv` (without node and script) and returns the exit code
+ * (CONTRACT §3; `run` and `exec` pass their program's status through).
  * Never throws; never calls process.exit.
  */
-export async function main(argv: string[]): Promise<ExitCode> {
+export async function main(argv: string[]): Promise<number> {
   const out: Out = { json: argv.includes('--json'), quiet: argv.includes('--quiet') || argv.includes('-q') };
-  let exit: ExitCode = 0;
+  let exit: number = 0;
   let current = argv.find((a) => !a.startsWith('-')) ?? 'aext';
   const ctx: Ctx = {
     out,
@@ -68,7 +70,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
       writeErr: (s) => process.stderr.write(s),
       outputError: () => undefined,
     });
-  for (const reg of [keygen, init, validate, scan, pack, sign, verify, inspect, install, list, check, trust, policy, revocations, audit]) reg(program, ctx);
+  for (const reg of [keygen, init, validate, scan, pack, sign, verify, inspect, install, list, check, trust, policy, revocations, audit, runtime]) reg(program, ctx);
   const addCommon = (c: Command) => {
     c.option('--json', 'print exactly one JSON object on stdout').option('-q, --quiet', 'no warnings or progress on stderr').exitOverride();
     c.commands.forEach(addCommon);

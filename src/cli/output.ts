@@ -21,8 +21,10 @@ export interface CommandOutcome {
   exit?: ExitCode;
   /** Error object for the JSON document when `exit` is set. */
   error?: AextError;
-  /** Stdout was already written (SARIF); print nothing more there. */
+  /** Stdout was already written (SARIF), or is another protocol's stream (run); print nothing more there. */
   printed?: boolean;
+  /** Exit status passed through from a program aext ran (run, exec); wins over `exit`. */
+  status?: number;
 }
 
 const noColor = () => 'NO_COLOR' in process.env || !process.stderr.isTTY;
@@ -59,7 +61,7 @@ export function reportError(command: string, out: Out, err: unknown): ExitCode {
 }
 
 /** Runs a command body and prints its outcome. Returns the exit code. */
-export async function runCommand(command: string, out: Out, body: () => Promise<CommandOutcome>): Promise<ExitCode> {
+export async function runCommand(command: string, out: Out, body: () => Promise<CommandOutcome>): Promise<number> {
   try {
     const r = await body();
     if (r.printed) {
@@ -71,7 +73,7 @@ export async function runCommand(command: string, out: Out, body: () => Promise<
       process.stdout.write(r.human.endsWith('\n') ? r.human : r.human + '\n');
     }
     if (r.exit && r.error && !out.json) process.stderr.write(`aext: ${r.error.code}: ${r.error.message}\n`);
-    return r.exit ?? 0;
+    return r.status ?? r.exit ?? 0;
   } catch (e) {
     return reportError(command, out, e);
   }

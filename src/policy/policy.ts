@@ -31,6 +31,8 @@ export interface Policy {
   revocation?: { root_keys: string[]; threshold?: number; grace_seconds?: number; required?: boolean };
   /** Whether --allow-downgrade may be used (default true). */
   allow_downgrade?: boolean;
+  /** `aext run` / `aext exec`: may --no-sandbox be used (default true, loudly); blocking severity for MCP item descriptions. */
+  runtime?: { allow_no_sandbox?: boolean; tool_fail_on?: Severity };
 }
 
 /** The policy in force when no --policy is given: signature required, confirmation required, --allow-unsigned usable. */

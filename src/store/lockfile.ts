@@ -8,6 +8,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { AextError } from '../errors.js';
 import type { Permissions } from '../types.js';
+import type { Surface } from '../runtime/surface.js';
 import { canonicalJson, parseStrictJson } from '../util/json.js';
 import { sha256Hex } from '../util/hash.js';
 import { writeFileAtomic } from './fsutil.js';
@@ -42,6 +43,8 @@ export interface LockEntry {
   downgraded_from?: string;
   /** Set by `aext audit --fix`: moved aside, with when and why. */
   quarantined?: { at: string; reason: string; path: string };
+  /** Pinned MCP surface (tools, prompts, resources), set by the first `aext run`, `aext approve` or `install --pin-now`; kept across updates. */
+  surface?: Surface;
   /** True when installed with --allow-unsigned. */
   unsigned?: true;
   /** Hex SHA-256 of the canonical JSON of this entry without `integrity`. */

@@ -59,6 +59,28 @@ export function extensionDir(publisher: string, name: string): string {
   return path.posix.join('extensions', publisher, name);
 }
 
+/**
+ * Data directory of an extension, relative to ROOT (`data/<publisher>/<name>`):
+ * outside the signed tree, kept across updates, removed only by `uninstall --purge`.
+ */
+export function dataDirOf(publisher: string, name: string): string {
+  checkEntryName(`${publisher}/${name}`, DEFAULT_LIMITS);
+  return path.posix.join('data', publisher, name);
+}
+
+/** Creates the data directory of an extension (mode 0700) and returns its absolute path. @throws AextError E_IO. */
+export async function ensureDataDir(root: string, publisher: string, name: string): Promise<string> {
+  const dir = path.join(root, dataDirOf(publisher, name));
+  try {
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    const st = await fsp.lstat(dir);
+    if (!st.isDirectory()) throw new AextError('E_IO', `${dir} is not a directory`, { file: dir });
+  } catch (e) {
+    throw toAextError(e, { file: dir });
+  }
+  return dir;
+}
+
 async function rmrf(p: string): Promise<void> {
   await fsp.rm(p, { recursive: true, force: true, maxRetries: 2 });
 }

@@ -1,5 +1,6 @@
 /** Bundled secrets: private keys and well-known token formats, with an entropy check for generic keys. */
 import { definePatterns, matchViews, type Hit, type Rule } from '../rule.js';
+import { SECRET_EXAMPLE, SECRET_PATTERNS } from '../secret-table.js';
 
 const entropy = (s: string) => {
   const c = new Map<string, number>();
@@ -8,18 +9,10 @@ const entropy = (s: string) => {
   for (const n of c.values()) h -= (n / s.length) * Math.log2(n / s.length);
   return h;
 };
-const EXAMPLE = /EXAMPLE|example|XXXX|xxxx|0000000000|your[_-]?(?:key|token)|<[^>]*>|\.\.\./;
+const EXAMPLE = SECRET_EXAMPLE;
 
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
-const PATTERNS = definePatterns([
-  /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?)PRIVATE KEY-----\r?\n[A-Za-z0-9+\/=\r\n]{40,8192}?-----END \1PRIVATE KEY-----/g,
-  /\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b/g,
-  /\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b/g,
-  /\bxox[abposr]-[0-9A-Za-z-]{10,}\b|https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{8,}\/B[A-Z0-9]{8,}\/[A-Za-z0-9]{20,}/g,
-  /\b(?:sk|rk)_live_[A-Za-z0-9]{20,}\b/g,
-  /\bsk-(?:proj-|svcacct-|ant-api\d\d-)?[A-Za-z0-9_-]{32,}\b/g,
-  /\b(?:npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{34}|AIza[A-Za-z0-9_-]{35}|glpat-[A-Za-z0-9_-]{20})\b/g,
-]);
+const PATTERNS = definePatterns(SECRET_PATTERNS);
 /** A secret-named variable assigned a long literal (kept if the literal has high entropy). */
 const GENERIC = definePatterns([/(?:api[_-]?key|secret|token|password|passwd|auth)[\w-]{0,20}["']?\s*[:=]\s*["']([A-Za-z0-9+/_=-]{24,200})["']/gi]);
 /** Rule AEXT-SECRET-001: bundled secrets. */
