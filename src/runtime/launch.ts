@@ -189,6 +189,8 @@ export function resolveLaunch(command: string, args: string[], p: Prepared, call
   return { program, args: [...viaShebang.pre, ...args], runtime };
 }
 
+/** PATH used to find and run bwrap itself (its environment is visible inside the sandbox, so it carries nothing else). */
+const BWRAP_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin';
 let probed: string | undefined | null = null;
 /**
  * Checks once per process that bubblewrap runs and the kernel grants the namespaces.
@@ -196,7 +198,7 @@ let probed: string | undefined | null = null;
  */
 export function sandboxProblem(): string | undefined {
   if (probed !== null) return probed;
-  const r = spawnSync('bwrap', ['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--ro-bind', '/', '/', '--', '/bin/true'], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync('bwrap', ['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--ro-bind', '/', '/', '--', '/bin/true'], { encoding: 'utf8', timeout: 10_000, env: { PATH: BWRAP_PATH } });
   if (r.error) probed = (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'bubblewrap (bwrap) is not installed' : `bwrap did not run: ${r.error.message}`;
   else if (r.status !== 0) probed = `bwrap could not create the sandbox: ${(r.stderr || '').trim() || `exit ${r.status}`}`;
   else probed = undefined;
@@ -270,7 +272,8 @@ export async function startSandboxed(
       nativeAddons: p.nativeAddons,
     });
     for (const w of plan.warnings) report('warn', `${p.key}: ${w}`);
-    const child = spawn('bwrap', plan.argv, { stdio });
+    // bwrap's own environment is visible inside the sandbox as /proc/1/environ: give it nothing but PATH.
+    const child = spawn('bwrap', plan.argv, { stdio, env: { PATH: BWRAP_PATH } });
     return { child, plan, decisions: proxy?.decisions ?? [], cleanup };
   } catch (e) {
     await cleanup();
