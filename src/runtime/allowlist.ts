@@ -40,6 +40,7 @@ export function canonicalHost(host: string): string | undefined {
       return undefined;
     }
   }
+  if (h.includes(':')) return undefined; // a port (`:80` would vanish as http's default) or a stray colon
   try {
     const u = new URL(`http://${h}/`);
     if (u.username || u.password || u.port) return undefined;

@@ -118,7 +118,9 @@ export function planSandbox(i: SandboxInput): SandboxPlan {
   const mounts: PlannedMount[] = [];
   const warnings: string[] = [];
   const shell = i.permissions.shell === true;
-  const add = (m: PlannedMount) => mounts.push(m);
+  const add = (m: PlannedMount) => {
+    if (!mounts.some((x) => x.kind === m.kind && x.src === m.src && x.dest === m.dest)) mounts.push(m);
+  };
   const hostHas = (p: string) => existsSync(p);
   const isLink = (p: string) => {
     try {
