@@ -27,3 +27,5 @@ export { run, exec, approve, prepareInstalled, type RunOptions, type RunResult, 
 export { planSandbox, type SandboxPlan, type SandboxInput } from './runtime/sandbox.js';
 export type { Surface, SurfaceDiff } from './runtime/surface.js';
 export { safeText, safeLine } from './util/terminal.js';
+export { connect, disconnect, connections, type Connection, type ConnectOptions } from './connect.js';
+export { CLIENTS, type ClientName, type Scope } from './hosts/clients.js';

@@ -25,7 +25,8 @@ import { loadRevocations, rootsFromPolicy } from './trust/revocations.js';
 import { checkUpdate } from './trust/update.js';
 import { storeEnvelope } from './audit.js';
 import { loadStoreRotations } from './trust/store.js';
-import { commitInstall, commitUninstall, extensionDir, makeStaging, resolveRoot, withRoot } from './store/root.js';
+import { commitInstall, commitUninstall, dataDirOf, extensionDir, makeStaging, resolveRoot, withRoot } from './store/root.js';
+import { disconnect, type Connection } from './connect.js';
 import { entryIntegrity, lockKey, readLock, type LockEntry } from './store/lockfile.js';
 
 /** Options shared by install and check. */
@@ -241,6 +242,8 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
         installed_at: new Date().toISOString(),
         install_id: randomBytes(16).toString('hex'),
         ...pin,
+        // The pinned MCP surface survives updates: a new version's changed tools stay hidden until `aext approve`.
+        ...(previous?.surface && !previous.quarantined ? { surface: previous.surface } : {}),
         ...(v.archive.unsigned ? { unsigned: true as const } : {}),
       };
       const entry: LockEntry = { ...base, integrity: entryIntegrity(base) };
@@ -281,14 +284,18 @@ export async function list(opts: { root?: string } = {}): Promise<{ root: string
 }
 
 /**
- * Uninstalls `publisher/name` (or a bare `name` when it is unambiguous).
+ * Uninstalls `publisher/name` (or a bare `name` when it is unambiguous), then
+ * removes what `aext connect` wrote for it (host config entries, skill links,
+ * the marketplace shim). The data directory `ROOT/data/<publisher>/<name>/`
+ * is kept unless `purge` is set.
+ * @returns the removed lock entry, whether data was purged, and the connections removed.
  * @throws AextError E_NOT_INSTALLED, E_USAGE (ambiguous name), E_ROOT_LOCKED, E_IO.
  */
-export async function uninstall(name: string, opts: { root?: string; commitHook?: (step: string) => void } = {}): Promise<{ root: string; removed: LockEntry }> {
+export async function uninstall(name: string, opts: { root?: string; purge?: boolean; commitHook?: (step: string) => void; onReport?: Reporter } = {}): Promise<{ root: string; removed: LockEntry; purged: boolean; data?: string; disconnected: Connection[] }> {
   const root = resolveRoot(opts.root);
   const exists = await fsp.stat(root).then(() => true, () => false);
   if (!exists) throw new AextError('E_NOT_INSTALLED', `${name} is not installed (no root at ${root})`, { entry: name });
-  return withRoot(root, async () => {
+  const r = await withRoot(root, async () => {
     const lock = await readLock(root);
     let key = name;
     if (!name.includes('/')) {
@@ -297,6 +304,21 @@ export async function uninstall(name: string, opts: { root?: string; commitHook?
       if (matches.length === 1) key = lockKey(matches[0]!.publisher, matches[0]!.name);
     }
     const removed = await commitUninstall(root, key, opts.commitHook);
-    return { root, removed };
+    let purged = false;
+    const dataDir = path.join(root, dataDirOf(removed.publisher, removed.name));
+    const hasData = await fsp.stat(dataDir).then(() => true, () => false);
+    if (opts.purge) {
+      await fsp.rm(dataDir, { recursive: true, force: true });
+      await fsp.rmdir(path.join(root, 'data', removed.publisher)).catch(() => undefined);
+      purged = true;
+    }
+    return { root, removed, purged, ...(hasData && !purged ? { data: dataDir } : {}) };
   });
+  let disconnected: Connection[] = [];
+  try {
+    disconnected = await disconnect(lockKey(r.removed.publisher, r.removed.name), { root });
+  } catch (e) {
+    opts.onReport?.('warn', `uninstalled, but its host connections could not be removed: ${(e as Error).message} (run aext disconnect ${lockKey(r.removed.publisher, r.removed.name)})`);
+  }
+  return { ...r, disconnected };
 }

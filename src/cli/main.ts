@@ -23,6 +23,7 @@ import { register as policy } from './commands/policy.js';
 import { register as revocations } from './commands/revocations.js';
 import { register as audit } from './commands/audit.js';
 import { register as runtime } from './commands/runtime.js';
+import { register as connectCmd } from './commands/connect.js';
 
 /** What command files get: output settings and the runner. */
 export interface Ctx {
@@ -70,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
       writeErr: (s) => process.stderr.write(s),
       outputError: () => undefined,
     });
-  for (const reg of [keygen, init, validate, scan, pack, sign, verify, inspect, install, list, check, trust, policy, revocations, audit, runtime]) reg(program, ctx);
+  for (const reg of [keygen, init, validate, scan, pack, sign, verify, inspect, install, list, check, trust, policy, revocations, audit, runtime, connectCmd]) reg(program, ctx);
   const addCommon = (c: Command) => {
     c.option('--json', 'print exactly one JSON object on stdout').option('-q, --quiet', 'no warnings or progress on stderr').exitOverride();
     c.commands.forEach(addCommon);

@@ -418,7 +418,12 @@ export async function exec(name: string, argv: string[], opts: ExecOptions = {})
   let launch: ReturnType<typeof resolveLaunch>;
   if (opts.shell) {
     if (!shellGranted) throw new AextError('E_PERMISSION_NOT_GRANTED', `${p.key} is not granted shell: its command line cannot run`, { entry: argv.join(' ') });
-    launch = { program: '/bin/sh', args: ['-c', argv.join(' ')], runtime: 'binary' };
+    // A host that substituted ${CLAUDE_PLUGIN_ROOT} with its own copy of the plugin: that copy is not in the
+    // sandbox, so the path is mapped to the verified install it was made from.
+    let line = argv.join(' ');
+    const hostRoot = (opts.callerEnv ?? process.env).CLAUDE_PLUGIN_ROOT;
+    if (hostRoot && path.isAbsolute(hostRoot) && hostRoot !== p.installDir) line = line.split(hostRoot).join(p.installDir);
+    launch = { program: '/bin/sh', args: ['-c', line], runtime: 'binary' };
   } else {
     const cmd = argv[0]!;
     const inInstall = cmd.includes('/') || existsSync(path.join(p.installDir, cmd));

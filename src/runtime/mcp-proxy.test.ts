@@ -9,7 +9,7 @@ import { startMcpProxy, type ProxyEvent } from './mcp-proxy.js';
 import { emptySurface, pinItem, type Surface } from './surface.js';
 import { TestClient, type Rpc } from '../test-helpers/mcp.js';
 
-const TOOLS = [
+const TOOLS: Array<Record<string, any>> = [
   { name: 'echo', description: 'Echo the text.', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } },
   { name: 'add', description: 'Add two numbers.', inputSchema: { type: 'object' } },
 ];
@@ -37,7 +37,7 @@ function fakeServer(handler: (m: Rpc) => Rpc | Rpc[] | string | undefined) {
   return { stdin, stdout, got };
 }
 
-const standard = (tools = TOOLS) => (m: Rpc): Rpc | undefined => {
+const standard = (tools: Array<Record<string, any>> = TOOLS) => (m: Rpc): Rpc | undefined => {
   if (m.id === undefined || m.method === undefined) return undefined;
   if (m.method === 'initialize') return { jsonrpc: '2.0', id: m.id, result: { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'fake', version: '1' } } };
   if (m.method === 'tools/list') return { jsonrpc: '2.0', id: m.id, result: { tools } };
@@ -54,7 +54,7 @@ function setup(handler: (m: Rpc) => Rpc | Rpc[] | string | undefined, surface?: 
   return { c, s, events, pins, proxy };
 }
 
-function pinned(tools: typeof TOOLS): Surface {
+function pinned(tools: Array<Record<string, any>>): Surface {
   const sf = emptySurface('tofu');
   sf.kinds = ['tools'];
   for (const t of tools) sf.items.tools[t.name] = pinItem('tools', t.name, t).pin;

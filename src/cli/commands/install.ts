@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { install } from '../../install.js';
+import { approve } from '../../index.js';
+import { safeLine } from '../../util/terminal.js';
 import { loadPolicy } from '../../policy/policy.js';
 import { describePermissions } from '../../policy/policy.js';
 import { collect, pubKeys, renderFindings } from './common.js';
@@ -21,7 +23,8 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--yes', 'grant the requested permissions without asking')
     .option('--allow-unsigned', 'accept an archive with NO signatures (never bad ones); loud')
     .option('--allow-downgrade', 'accept a lower version than the installed one (still needs a trusted signature; recorded)')
-    .action((file: string, o: { pub: string[]; baseline?: string; policy?: string; root?: string; yes?: boolean; allowUnsigned?: boolean; allowDowngrade?: boolean }) =>
+    .option('--pin-now', 'MCP servers: start the server in its sandbox now and pin its tools, prompts and resources')
+    .action((file: string, o: { pub: string[]; baseline?: string; policy?: string; root?: string; yes?: boolean; allowUnsigned?: boolean; allowDowngrade?: boolean; pinNow?: boolean }) =>
       ctx.run('install', async () => {
         const policy = o.policy ? await loadPolicy(o.policy) : undefined;
         const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
@@ -41,7 +44,7 @@ export function register(program: Command, ctx: Ctx): void {
             ? async ({ manifest, permissions }) => {
                 const rl = createInterface({ input: process.stdin, output: process.stderr });
                 try {
-                  process.stderr.write(`${manifest.publisher}/${manifest.name}@${manifest.version} (${manifest.kind}) requests:\n${describePermissions(permissions).map((x) => `  ${x}`).join('\n')}\n`);
+                  process.stderr.write(`${safeLine(`${manifest.publisher}/${manifest.name}@${manifest.version} (${manifest.kind})`)} requests:\n${describePermissions(permissions).map((x) => `  ${safeLine(x)}`).join('\n')}\n`);
                   const a = await rl.question('Grant these permissions and install? [y/N] ');
                   return /^y(es)?$/i.test(a.trim());
                 } finally {
@@ -50,9 +53,14 @@ export function register(program: Command, ctx: Ctx): void {
               }
             : undefined,
         });
+        let pinned: { tools: number; blocked: string[] } | undefined;
+        if (o.pinNow && r.kind === 'mcp-server') {
+          const a = await approve(`${r.publisher}/${r.name}`, { root: o.root, policy, yes: true, source: 'install', onReport: (_l, m) => warn(ctx.out, m) });
+          pinned = { tools: Object.keys(a.surface.items.tools).length, blocked: a.blocked.map((b) => `${b.kind}/${b.key}`) };
+        }
         return {
-          result: { ...r },
-          human: `installed ${r.publisher}/${r.name}@${r.version} (${r.kind})${r.previous_version ? ` replacing ${r.previous_version}` : ''} -> ${r.path}\n  signed by ${r.signers.join(', ') || '(UNSIGNED)'}\n  permissions: ${describePermissions(r.permissions).join('; ')}${r.findings.length ? `\n  scan: ${r.verdict}\n${renderFindings(r.findings)}` : ''}`,
+          result: { ...r, ...(pinned ? { pinned } : {}) },
+          human: `installed ${r.publisher}/${r.name}@${r.version} (${r.kind})${r.previous_version ? ` replacing ${r.previous_version}` : ''} -> ${r.path}\n  signed by ${r.signers.join(', ') || '(UNSIGNED)'}\n  permissions: ${safeLine(describePermissions(r.permissions).join('; '))}${r.findings.length ? `\n  scan: ${r.verdict}\n${renderFindings(r.findings)}` : ''}${pinned ? `\n  pinned ${pinned.tools} tool(s)${pinned.blocked.length ? `; HIDDEN by the scanner: ${pinned.blocked.join(', ')}` : ''}` : ''}`,
         };
       }),
     );
