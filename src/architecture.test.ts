@@ -28,7 +28,14 @@ describe('architecture', () => {
     expect(importers(/from 'ajv/)).toEqual(['manifest/ajv.ts']);
     expect(importers(/from 'gray-matter'|from 'js-yaml'/)).toEqual(['manifest/frontmatter.ts']);
     expect(importers(/from '@noble\/ed25519'/)).toEqual(['crypto/keys.ts']);
+    expect(importers(/from 'jsonc-parser'/)).toEqual(['hosts/config-file.ts']);
     expect(importers(/from 'commander'/).every((f) => f.startsWith('cli/'))).toBe(true);
+  });
+  it('the in-sandbox programs (bridge, preload) are plain CommonJS that import nothing of aext', () => {
+    for (const f of ['runtime/bridge.cts', 'runtime/preload.cts']) {
+      const t = readFileSync(path.join(SRC, f), 'utf8');
+      expect(t, f).not.toMatch(/from '\.\.?\//);
+    }
   });
   it('only cli/ writes to the console, reads argv or exits', () => {
     for (const [f, t] of text) {

@@ -13,7 +13,9 @@ import type { Manifest, Permissions } from './types.js';
 import { parseFrontmatter } from './manifest/frontmatter.js';
 import { parseStrictJson } from './util/json.js';
 import { SKILL_NAME } from './manifest/skill.js';
-import { bufferFile, collectSource, memoryFiles } from './source.js';
+import { bufferFile, collectSource, memoryFiles, type SourceFile } from './source.js';
+import { derivePermissions } from './scan/capabilities.js';
+import { classify, isDependencyPath } from './scan/index.js';
 import { validatePackage } from './manifest/validate.js';
 import { SCAFFOLD } from './templates.js';
 
@@ -32,6 +34,8 @@ export interface InitResult {
   derived_from: 'scaffold' | 'SKILL.md' | '.claude-plugin/plugin.json' | 'manifest.json';
   /** Files written (relative to dir). */
   written: string[];
+  /** What the publisher should review or add by hand (e.g. network use whose hosts code does not name). */
+  notes: string[];
 }
 
 const exists = (p: string) => fsp.lstat(p).then(() => true, () => false);
@@ -205,6 +209,7 @@ export async function init(dir: string, opts: InitOptions = {}): Promise<InitRes
   const present = await fsp.readdir(dir).catch(() => undefined);
   const derived = present && present.length ? await deriveManifest(dir, opts) : undefined;
   const written: string[] = [];
+  const notes: string[] = [];
   let manifest: Manifest;
   let from: InitResult['derived_from'];
   if (derived) {
@@ -213,6 +218,11 @@ export async function init(dir: string, opts: InitOptions = {}): Promise<InitRes
     }
     manifest = derived.manifest;
     from = derived.from;
+    // Permissions from the code itself, by the extractor install's capability check uses: what init writes, install accepts.
+    const code = await codePermissions(await collectSource(dir, DEFAULT_LIMITS));
+    const merged = mergePermissions(manifest.permissions ?? {}, code.permissions);
+    if (Object.keys(merged).length) manifest.permissions = merged;
+    notes.push(...code.unnamedNetwork.map((u) => `uses the network with no host visible in code (${u}): add its hosts to permissions.network.hosts`));
   } else {
     if (!opts.kind) throw new AextError('E_USAGE', 'init of a new extension needs --kind skill|mcp-server|plugin', { file: dir });
     const name = opts.name ?? slugify(path.basename(path.resolve(dir)));
@@ -251,5 +261,35 @@ export async function init(dir: string, opts: InitOptions = {}): Promise<InitRes
   } catch (e) {
     throw toAextError(e, { file: dir });
   }
-  return { dir, manifest, derived_from: from, written };
+  return { dir, manifest, derived_from: from, written, notes };
+}
+
+/** Permissions the code of a source tree needs ({@link derivePermissions}); dependency trees and non-UTF-8 files are skipped. */
+async function codePermissions(files: readonly SourceFile[]): Promise<ReturnType<typeof derivePermissions>> {
+  const UTF8 = new TextDecoder('utf-8', { fatal: true });
+  const texts: Array<{ path: string; text: string; cls: ReturnType<typeof classify> }> = [];
+  for (const f of files) {
+    if (isDependencyPath(f.path) || f.size > DEFAULT_LIMITS.maxScanFileBytes) continue;
+    try {
+      texts.push({ path: f.path, text: UTF8.decode(await f.read()), cls: classify(f.path) });
+    } catch {
+      /* binary */
+    }
+  }
+  return derivePermissions(texts);
+}
+
+/** Union of two permission sets (lists deduplicated and sorted). */
+function mergePermissions(a: Permissions, b: Permissions): Permissions {
+  const u = (x?: string[], y?: string[]) => [...new Set([...(x ?? []), ...(y ?? [])])].sort();
+  const out: Permissions = {};
+  if (a.shell || b.shell) out.shell = true;
+  const hosts = u(a.network?.hosts, b.network?.hosts);
+  if (hosts.length) out.network = { hosts };
+  const read = u(a.filesystem?.read, b.filesystem?.read);
+  const write = u(a.filesystem?.write, b.filesystem?.write);
+  if (read.length || write.length) out.filesystem = { ...(read.length ? { read } : {}), ...(write.length ? { write } : {}) };
+  const env = u(a.env, b.env);
+  if (env.length) out.env = env;
+  return out;
 }

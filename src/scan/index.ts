@@ -9,6 +9,7 @@ import { severityRank } from '../types.js';
 import { beginFile, type FileClass, type Rule, type ScanFile } from './rule.js';
 import { buildViews } from './views.js';
 import { isAscii, isUtf8 } from 'node:buffer';
+import { looksLikeZip, openNestedZip } from './nested-zip.js';
 import { rule as instructionOverride } from './rules/instruction-override.js';
 import { rule as concealment } from './rules/concealment.js';
 import { rule as coercion } from './rules/coercion.js';
@@ -78,9 +79,45 @@ export function verdictOf(findings: readonly Finding[], failOn: Severity): Verdi
  * `permissions` are given) reports capabilities the manifest does not declare.
  * @param f path and bytes. @param perms aext.json permissions. @returns findings (unsorted).
  */
-export function scanOne(f: ScanInput, perms?: Permissions): Finding[] {
+export function scanOne(f: ScanInput, perms?: Permissions, depth = 0): Finding[] {
+  const findings = scanText(f, perms);
+  if (looksLikeZip(f.data)) findings.push(...scanNested(f, perms, depth, findings));
+  return findings;
+}
+
+/** Nested archives opened inside one another before the scanner stops and reports the innermost as unvetted. */
+export const MAX_NESTING = 3;
+
+/**
+ * Scans what a nested zip holds, each entry as `outer!/inner` with every rule and
+ * the capability check. The outer file's AEXT-BIN-001 finding becomes `info` when
+ * every entry was read and scanned; an archive that cannot be read unambiguously,
+ * or nests too deep, stays unvetted (`medium`), and a zip appended to a script
+ * (zipapp) is reported as such.
+ */
+function scanNested(f: ScanInput, perms: Permissions | undefined, depth: number, outer: Finding[]): Finding[] {
+  const extra: Finding[] = [];
+  const bin = outer.find((x) => x.rule === 'AEXT-BIN-001' && x.file === f.path && /archive/.test(x.message));
+  const opened = depth < MAX_NESTING ? openNestedZip(f.data) : { error: `nested more than ${MAX_NESTING} archives deep` };
+  if ('error' in opened) {
+    const msg = `nested zip archive that cannot be vetted: ${opened.error}`;
+    if (bin) Object.assign(bin, { severity: 'medium', message: msg });
+    else extra.push({ rule: 'AEXT-BIN-001', severity: 'medium', file: f.path, line: 0, column: 0, message: msg, evidence: f.path });
+    return extra;
+  }
+  const msg = `${opened.prefixBytes ? `zip archive appended to ${opened.prefixBytes} bytes of script (zipapp)` : 'nested zip archive'}: ${opened.entries.length} entries, each scanned`;
+  if (bin) Object.assign(bin, { severity: 'info', message: msg });
+  else extra.push({ rule: 'AEXT-BIN-001', severity: opened.prefixBytes ? 'medium' : 'info', file: f.path, line: 0, column: 0, message: msg, evidence: f.path });
+  for (const e of opened.entries) extra.push(...scanOne({ path: `${f.path}!/${e.name}`, data: e.data }, perms, depth + 1));
+  return extra;
+}
+
+/** Every rule (and the capability check) on one file's own bytes. */
+function scanText(f: ScanInput, perms?: Permissions): Finding[] {
   const findings: Finding[] = [];
-  const cls = classify(f.path);
+  // AppleDouble metadata (`__MACOSX/._x`, magic 0x00051607; RFC 1740) is binary whatever its name says.
+  const appleDouble = f.data.length >= 4 && f.data.readUInt32BE(0) === 0x00051607;
+  const cls = appleDouble ? 'other' : classify(f.path);
   let text: string;
   try {
     text = UTF8.decode(f.data);

@@ -3,6 +3,8 @@ import { init } from '../../init.js';
 import { AextError } from '../../errors.js';
 import type { Manifest } from '../../types.js';
 import type { Ctx } from '../main.js';
+import { describePermissions } from '../../policy/policy.js';
+import { safeLine } from '../../util/terminal.js';
 
 /** Registers `aext init` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
@@ -17,7 +19,12 @@ export function register(program: Command, ctx: Ctx): void {
       ctx.run('init', async () => {
         if (o.kind && !['skill', 'mcp-server', 'plugin'].includes(o.kind)) throw new AextError('E_USAGE', '--kind must be skill, mcp-server or plugin');
         const r = await init(dir, { kind: o.kind as Manifest['kind'] | undefined, name: o.name, publisher: o.publisher });
-        return { result: { ...r }, human: `${r.derived_from === 'scaffold' ? 'created' : `derived from ${r.derived_from}:`} ${r.manifest.publisher}/${r.manifest.name}@${r.manifest.version} (${r.manifest.kind}) in ${dir}\nwrote ${r.written.join(', ')}` };
+        const perms = describePermissions(r.manifest.permissions).map((x) => `  ${safeLine(x)}`).join('\n');
+        const notes = r.notes.map((n) => `  note: ${safeLine(n)}`).join('\n');
+        return {
+          result: { ...r },
+          human: `${r.derived_from === 'scaffold' ? 'created' : `derived from ${r.derived_from}:`} ${safeLine(`${r.manifest.publisher}/${r.manifest.name}@${r.manifest.version}`)} (${r.manifest.kind}) in ${safeLine(dir)}\nwrote ${r.written.join(', ')}\npermissions (review them; install asks the user to grant exactly these):\n${perms}${notes ? `\n${notes}` : ''}`,
+        };
       }),
     );
 }
