@@ -1,5 +1,5 @@
 /**
- * aext library API (CONTRACT §1): `import { pack, verify, install, scan, check } from 'aext'`.
+ * aext library API (CONTRACT §1): `import { pack, verify, install, scan, check } from 'aext-cli'`.
  * Every function reports failures as {@link AextError} with a stable code.
  */
 export { AextError, ERROR_CODES, EXIT, isAextError, type ErrorCode, type ExitCode } from './errors.js';
@@ -23,9 +23,10 @@ export { createRotation } from './trust/rotation.js';
 export { resolveRoot } from './store/root.js';
 export { resolveMcpConfig, mcpHandshake, type McpTool } from './run.js';
 export { VERSION } from './version.js';
-export { run, exec, approve, prepareInstalled, type RunOptions, type RunResult, type ExecOptions, type ApproveResult, type LaunchOptions } from './runtime/launch.js';
+export { run, exec, approve, describeRun, prepareInstalled, type RunOptions, type RunResult, type ExecOptions, type ApproveResult, type LaunchOptions } from './runtime/launch.js';
 export { planSandbox, type SandboxPlan, type SandboxInput } from './runtime/sandbox.js';
 export type { Surface, SurfaceDiff } from './runtime/surface.js';
 export { safeText, safeLine } from './util/terminal.js';
 export { connect, disconnect, connections, type Connection, type ConnectOptions } from './connect.js';
 export { CLIENTS, type ClientName, type Scope } from './hosts/clients.js';
+export { listSurface, stopChild, type ListedSurface } from './runtime/mcp-client.js';

@@ -1,15 +1,12 @@
-// End to end with real inputs: a real MCP server published on the npm registry
-// (installed with its dependencies by scripts/fetch-mcp-server.mjs) is packed,
-// signed, verified, installed, started from its mcp_config, and answers MCP
-// initialize + tools/list over stdio; and the real skills and plugins in
-// ../shared/corpus/ are derived (init), packed, installed and scanned clean.
+// End to end with real inputs: the real skills and plugins in ../shared/corpus/ are
+// derived (init), packed, installed and scanned clean, and the bundled sample server
+// answers under `aext run`. Real npm servers (which need the registry) are in
+// npm-servers.long.test.ts, run by `npm run test:long`.
 import { describe, expect, it } from 'vitest';
 import { cpSync, chmodSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { cli, CORPUS, DEV_KEY, REPO, SAMPLES, tmpdir } from '../test-helpers/index.js';
-import { mcpHandshake, resolveMcpConfig } from '../run.js';
-// @ts-expect-error plain ESM script
-import { fetchMcpServer } from '../../scripts/fetch-mcp-server.mjs';
+import { toolsUnderRun } from '../test-helpers/mcp.js';
 
 const ok = (args: string[]) => {
   const r = cli([...args, '--json']);
@@ -17,31 +14,14 @@ const ok = (args: string[]) => {
   return r.json;
 };
 
-describe('real MCP server from the npm registry', () => {
-  it('@modelcontextprotocol/server-filesystem: pack → verify → install → start → initialize + tools/list', async () => {
-    const src = fetchMcpServer() as string;
-    const dir = tmpdir();
-    const out = path.join(dir, 'fs.aext');
-    const p = ok(['pack', src, '-o', out, '--sign', `${DEV_KEY}.pem`]);
-    expect(p.files).toBeGreaterThan(1000);
-    ok(['verify', out, '--pub', `${DEV_KEY}.pub.pem`]);
-    const root = path.join(dir, 'root');
-    const i = ok(['install', out, '--pub', `${DEV_KEY}.pub.pem`, '--root', root, '--yes']);
-    const cfg = await resolveMcpConfig(i.path);
-    expect(cfg.args![0]).toBe(path.join(i.path, 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js'));
-    const hs = await mcpHandshake(cfg, 30_000);
-    expect(hs.protocolVersion).toBe('2025-06-18');
-    const names = hs.tools.map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['read_text_file', 'list_directory', 'write_file']));
-  }, 240_000);
-
-  it('the bundled sample server works the same way (what npm run demo shows)', async () => {
+describe('the bundled sample server under aext run (what npm run demo shows)', () => {
+  it('pack → install → aext run: initialize + tools/list answer through the sandbox and the proxy', () => {
     const dir = tmpdir();
     const out = path.join(dir, 'echo.aext');
     ok(['pack', path.join(SAMPLES, 'echo-mcp'), '-o', out, '--sign', `${DEV_KEY}.pem`]);
-    const i = ok(['install', out, '--pub', `${DEV_KEY}.pub.pem`, '--root', path.join(dir, 'root'), '--yes']);
-    const hs = await mcpHandshake(await resolveMcpConfig(i.path));
-    expect(hs.tools.map((t) => t.name)).toEqual(['echo', 'add']);
+    const root = path.join(dir, 'root');
+    ok(['install', out, '--pub', `${DEV_KEY}.pub.pem`, '--root', root, '--yes']);
+    expect(toolsUnderRun('aext-samples/echo-mcp', root)).toEqual(['echo', 'add']);
   });
 });
 

@@ -306,6 +306,29 @@ export async function savePin(root: string, key: string, installId: string, surf
   });
 }
 
+/**
+ * The sandbox `aext run` would start, without starting anything (`aext run --print-sandbox`):
+ * for review, and for golden tests. The egress socket directory is shown as a placeholder.
+ * @throws AextError the codes of {@link prepareInstalled} and of the launch checks.
+ */
+export async function describeRun(name: string, opts: LaunchOptions = {}): Promise<{ key: string; plan: SandboxPlan; program: string; args: string[] }> {
+  const p = await prepareInstalled(name, opts);
+  const callerEnv = opts.callerEnv ?? process.env;
+  const { launch, env: fixed } = serverLaunch(p, callerEnv.PATH);
+  const { env } = extensionEnv(p.permissions, fixed, callerEnv, p.key);
+  const hosts = p.permissions.network?.hosts ?? [];
+  const plan = planSandbox({
+    root: p.root, installDir: p.installDir, dataDir: p.dataDir, workDir: opts.workDir ?? process.cwd(), home: opts.home ?? os.homedir(),
+    permissions: p.permissions, command: launch.program, args: launch.args, runtime: launch.runtime, env,
+    ...(hosts.length ? { network: { socketDir: '<private egress socket directory>', port: 3128 } } : {}),
+    assets: sandboxAssets(), nativeAddons: p.nativeAddons,
+  });
+  // Declared variable values are the caller's secrets: show names only.
+  for (const k of p.permissions.env ?? []) if (k in plan.env) plan.env[k] = '<from the caller>';
+  plan.argv = plan.argv.map((a, i) => (plan.argv[i - 2] === '--setenv' && (p.permissions.env ?? []).includes(plan.argv[i - 1]!) ? '<from the caller>' : a));
+  return { key: p.key, plan, program: launch.program, args: launch.args };
+}
+
 /** Options of {@link run}. */
 export interface RunOptions extends LaunchOptions {
   /** The MCP client side: what it writes to us and where we write to it. */

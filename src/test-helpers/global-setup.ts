@@ -1,9 +1,22 @@
-// Builds dist/ once so CLI tests run the current sources through bin/aext.js.
-import { execFileSync } from 'node:child_process';
+// Checks the system tools the tests need (naming the package and the set-up script when one is
+// missing, instead of failing later on ENOENT), then builds dist/ once so CLI tests run the
+// current sources through bin/aext.js.
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+const TOOLS: Array<[string, string[], string]> = [
+  ['bwrap', ['--version'], 'bubblewrap'],
+  ['zip', ['-v'], 'zip'],
+  ['unzip', ['-v'], 'unzip'],
+  ['bsdtar', ['--version'], 'libarchive-tools'],
+  ['7z', ['i'], 'p7zip-full'],
+  ['openssl', ['version'], 'openssl'],
+];
+
 export default function setup(): void {
+  const missing = TOOLS.filter(([cmd, args]) => spawnSync(cmd, args, { stdio: 'ignore' }).error).map(([cmd, , pkg]) => `${cmd} (Debian package ${pkg})`);
+  if (missing.length) throw new Error(`the tests need ${missing.join(', ')}: run \`bash scripts/setup.sh\` (it apt-get installs them)`);
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   execFileSync(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.build.json')], { stdio: 'inherit' });
 }

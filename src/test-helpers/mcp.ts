@@ -1,5 +1,8 @@
 // A test-side MCP client over in-memory streams, for driving `run()` and the proxy.
 import { PassThrough } from 'node:stream';
+import { spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
+import { CLI } from './index.js';
 
 /** One JSON-RPC message as the test sees it. */
 export type Rpc = Record<string, any>;
@@ -67,3 +70,18 @@ export class TestClient {
     this.input.end();
   }
 }
+
+/** initialize + tools/list through `aext run` (what a host client does). */
+export function toolsUnderRun(key: string, root: string): string[] {
+  const input = [
+    { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } },
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+  ].map((m) => JSON.stringify(m)).join('\n') + '\n';
+  const r = spawnSync(process.execPath, [CLI, 'run', key, '--root', root], { input, encoding: 'utf8', timeout: 120_000 });
+  expect(r.status, r.stderr).toBe(0);
+  const list = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((m) => m.id === 2);
+  expect(list?.result, r.stderr).toBeDefined();
+  return list.result.tools.map((t: { name: string }) => t.name);
+}
+

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { approve, exec, run } from '../../index.js';
+import { approve, describeRun, exec, run } from '../../index.js';
 import { loadPolicy } from '../../policy/policy.js';
 import { safeText } from '../../util/terminal.js';
 import { warn } from '../output.js';
@@ -33,8 +33,16 @@ export function register(program: Command, ctx: Ctx): void {
     program
       .command('run')
       .description('stdio launcher of an installed MCP server: files re-checked, sandboxed, behind the pinning MCP proxy')
-      .argument('<name>', 'publisher/name (or name when unambiguous)'),
-  ).action((name: string, o: LaunchFlags) => {
+      .argument('<name>', 'publisher/name (or name when unambiguous)')
+      .option('--print-sandbox', 'print the sandbox (bwrap argv, mounts, environment) as JSON and start nothing'),
+  ).action((name: string, o: LaunchFlags & { printSandbox?: boolean }) => {
+    if (o.printSandbox) {
+      return ctx.run('run', async () => {
+        const d = await describeRun(name, await base(o));
+        const human = [`${d.key}: ${d.program} ${d.args.join(' ')}`, ...d.plan.mounts.map((m) => `  ${m.kind.padEnd(7)} ${m.dest}${m.src && m.src !== m.dest ? ` <- ${m.src}` : ''}  (${m.why})`), `  env: ${Object.keys(d.plan.env).sort().join(', ')}`].map(safeText).join('\n');
+        return { result: { ...d }, human };
+      });
+    }
     // stdout is the MCP stream: nothing else is ever written there, JSON errors included.
     ctx.out.json = false;
     return ctx.run('run', async () => {
