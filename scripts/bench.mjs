@@ -202,6 +202,69 @@ try {
     console.log(`malicious set in one file (dense)    ${f1(r.denseMBps)} MB/s`);
     console.log(`10 MB single line                    ${r.tenMbLineSeconds.toFixed(2)} s (target < 1 s)`);
   }
+  section('CLI start-up (CPU time vs node -e 0; targets ≤ 2x for --version, ≤ 3x for validate)');
+  {
+    const cpu = (args) => {
+      const runs = Array.from({ length: 7 }, () => {
+        const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...args], { encoding: 'utf8' });
+        const [u, sy] = (r.stderr ?? '').trim().split('\n').pop().split(' ').map(Number);
+        return (u + sy) * 1000;
+      }).sort((a, b) => a - b);
+      return runs[3];
+    };
+    const base = cpu(['-e', '0']);
+    const ver = cpu([cli, '--version']);
+    const val = cpu([cli, 'validate', path.join(repo, 'testdata', 'samples', 'hello-skill')]);
+    console.log(`node -e 0            ${base.toFixed(0).padStart(5)} ms CPU (median of 7)`);
+    console.log(`aext --version       ${ver.toFixed(0).padStart(5)} ms CPU   ${(ver / base).toFixed(2)}x`);
+    console.log(`aext validate skill  ${val.toFixed(0).padStart(5)} ms CPU   ${(val / base).toFixed(2)}x`);
+  }
+
+  section('aext run launcher vs starting the server directly (initialize + tools/list; median of 9 pairs; aim ≤ 1.2x wall)');
+  {
+    const dir = path.join(tmp, 'run');
+    const root = path.join(dir, 'root');
+    mkdirSync(dir, { recursive: true });
+    const servers = [['echo-mcp (bundled)', path.join(repo, 'testdata', 'samples', 'echo-mcp')]];
+    const cached = path.join(repo, 'testdata', 'cache');
+    if (existsSync(cached)) for (const d of readdirSync(cached)) if (existsSync(path.join(cached, d, 'aext.json'))) servers.push([d, path.join(cached, d)]);
+    const input = [
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+    ].map((m) => JSON.stringify(m)).join('\n') + '\n';
+    for (const [label, src] of servers) {
+      const out = path.join(dir, `${label.replace(/\W+/g, '_')}.aext`);
+      spawnSync(process.execPath, [cli, 'pack', src, '-o', out, '--sign', `${key}.pem`, '-q'], { encoding: 'utf8' });
+      const inst = spawnSync(process.execPath, [cli, 'install', out, '--pub', `${key}.pub.pem`, '--root', root, '--yes', '--json', '-q'], { encoding: 'utf8' });
+      if (inst.status !== 0) {
+        console.log(`${label}: install failed (${(inst.stderr || '').trim().split('\n')[0]})`);
+        continue;
+      }
+      const i = JSON.parse(inst.stdout);
+      const m = JSON.parse(readFileSync(path.join(i.path, 'aext.json'), 'utf8'));
+      const sub = (x) => x.split('${__dirname}').join(i.path);
+      const cmd = m.server.mcp_config.command === 'node' ? process.execPath : sub(m.server.mcp_config.command);
+      const args = (m.server.mcp_config.args ?? []).map(sub);
+      const key2 = `${i.publisher}/${i.name}`;
+      spawnSync(process.execPath, [cli, 'run', key2, '--root', root], { input, encoding: 'utf8' }); // first run pins (TOFU)
+      const direct = [];
+      const viaRun = [];
+      for (let k = 0; k < 9; k++) {
+        let t = process.hrtime.bigint();
+        spawnSync(cmd, args, { input, encoding: 'utf8', cwd: i.path });
+        direct.push(Number(process.hrtime.bigint() - t) / 1e6);
+        t = process.hrtime.bigint();
+        const r = spawnSync(process.execPath, [cli, 'run', key2, '--root', root], { input, encoding: 'utf8' });
+        viaRun.push(Number(process.hrtime.bigint() - t) / 1e6);
+        if (r.status !== 0) throw new Error(`aext run ${key2} failed: ${r.stderr}`);
+      }
+      const med = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
+      const d = med(direct);
+      const v = med(viaRun);
+      console.log(`${label.padEnd(28)} direct ${d.toFixed(0).padStart(5)} ms   aext run ${v.toFixed(0).padStart(5)} ms   ${(v / d).toFixed(2)}x   (+${(v - d).toFixed(0)} ms)`);
+    }
+  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

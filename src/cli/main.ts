@@ -7,23 +7,30 @@ import { Command, CommanderError } from 'commander';
 import { AextError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { reportError, runCommand, type CommandOutcome, type Out } from './output.js';
-import { register as keygen } from './commands/keygen.js';
-import { register as init } from './commands/init.js';
-import { register as validate } from './commands/validate.js';
-import { register as scan } from './commands/scan.js';
-import { register as pack } from './commands/pack.js';
-import { register as sign } from './commands/sign.js';
-import { register as verify } from './commands/verify.js';
-import { register as inspect } from './commands/inspect.js';
-import { register as install } from './commands/install.js';
-import { register as list } from './commands/list.js';
-import { register as check } from './commands/check.js';
-import { register as trust } from './commands/trust.js';
-import { register as policy } from './commands/policy.js';
-import { register as revocations } from './commands/revocations.js';
-import { register as audit } from './commands/audit.js';
-import { register as runtime } from './commands/runtime.js';
-import { register as connectCmd } from './commands/connect.js';
+/** Where each command is defined: only the module of the command being run is loaded (start-up cost). */
+const COMMANDS: Record<string, () => Promise<{ register: (program: Command, ctx: Ctx) => void }>> = {
+  keygen: () => import('./commands/keygen.js'),
+  init: () => import('./commands/init.js'),
+  validate: () => import('./commands/validate.js'),
+  scan: () => import('./commands/scan.js'),
+  pack: () => import('./commands/pack.js'),
+  sign: () => import('./commands/sign.js'),
+  verify: () => import('./commands/verify.js'),
+  inspect: () => import('./commands/inspect.js'),
+  install: () => import('./commands/install.js'),
+  list: () => import('./commands/list.js'),
+  uninstall: () => import('./commands/list.js'),
+  check: () => import('./commands/check.js'),
+  trust: () => import('./commands/trust.js'),
+  policy: () => import('./commands/policy.js'),
+  revocations: () => import('./commands/revocations.js'),
+  audit: () => import('./commands/audit.js'),
+  run: () => import('./commands/runtime.js'),
+  exec: () => import('./commands/runtime.js'),
+  approve: () => import('./commands/runtime.js'),
+  connect: () => import('./commands/connect.js'),
+  disconnect: () => import('./commands/connect.js'),
+};
 
 /** What command files get: output settings and the runner. */
 export interface Ctx {
@@ -71,7 +78,12 @@ export async function main(argv: string[]): Promise<number> {
       writeErr: (s) => process.stderr.write(s),
       outputError: () => undefined,
     });
-  for (const reg of [keygen, init, validate, scan, pack, sign, verify, inspect, install, list, check, trust, policy, revocations, audit, runtime, connectCmd]) reg(program, ctx);
+  // The command named in argv (the first word that is not a flag) is the only one loaded; help and unknown words load all.
+  const word = argv.find((a) => !a.startsWith('-'));
+  const versionOnly = !word && (argv.includes('-V') || argv.includes('--version'));
+  const loaders = versionOnly ? [] : word && COMMANDS[word] ? [COMMANDS[word]] : Object.values(COMMANDS);
+  // import() returns one namespace object per module, so a module named by two commands registers once.
+  for (const m of new Set(await Promise.all(loaders.map((l) => l())))) m.register(program, ctx);
   const addCommon = (c: Command) => {
     c.option('--json', 'print exactly one JSON object on stdout').option('-q, --quiet', 'no warnings or progress on stderr').exitOverride();
     c.commands.forEach(addCommon);

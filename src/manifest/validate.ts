@@ -11,6 +11,10 @@ import { formatSchemaErrors, validator } from './ajv.js';
 import { parseFrontmatter } from './frontmatter.js';
 import { checkSkillFrontmatter } from './skill.js';
 import type { Manifest, Permissions } from '../types.js';
+import { hostAllowed } from '../runtime/allowlist.js';
+
+/** Host pattern matching (re-exported; defined with the egress allow-list). */
+export { hostAllowed };
 
 /** Read access to a package's files, whatever holds them (directory, archive, staging). */
 export interface PackageFiles {
@@ -95,14 +99,6 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-/** True when `host` is covered by a permissions.network.hosts pattern (`*.x.com` covers subdomains). */
-export function hostAllowed(host: string, patterns: readonly string[]): boolean {
-  const h = host.toLowerCase();
-  return patterns.some((p) => {
-    const q = p.toLowerCase().replace(/:\d+$/, '');
-    return q.startsWith('*.') ? h.endsWith(q.slice(1)) && h.length > q.length - 1 : h === q;
-  });
-}
 
 function parseMcpServers(v: unknown, file: string): McpServerDecl[] {
   const bad = (why: string) => new AextError('E_LAYOUT_INVALID', `${file}: ${why}`, { file });

@@ -8,7 +8,7 @@ import type { Limits } from '../limits.js';
 import type { Manifest, Permissions, Severity } from '../types.js';
 import { parseStrictJson } from '../util/json.js';
 import { formatSchemaErrors, validator } from '../manifest/ajv.js';
-import { hostAllowed } from '../manifest/validate.js';
+import { hostAllowed } from '../runtime/allowlist.js';
 import { globMatch } from './glob.js';
 import type { KeyRecord } from '../trust/keys.js';
 

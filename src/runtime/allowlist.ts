@@ -135,3 +135,15 @@ export function addressAllowed(rule: HostRule, address: string): boolean {
   const lit = canonicalHost(address);
   return lit !== undefined && lit === rule.host;
 }
+
+/**
+ * True when `host` is covered by a `permissions.network.hosts` pattern on any port
+ * (`*.x.com` covers subdomains, not `x.com`); both sides compared after WHATWG host parsing.
+ * The capability check and the policy ceiling use it; the egress proxy matches ports too ({@link matchHost}).
+ */
+export function hostAllowed(host: string, patterns: readonly string[]): boolean {
+  const h = canonicalHost(host);
+  if (!h) return false;
+  const { rules } = parseHostRules(patterns);
+  return rules.some((r) => (r.wildcard ? h.endsWith(`.${r.host}`) && h.length > r.host.length + 1 : h === r.host));
+}

@@ -14,7 +14,8 @@
  *      stdio and the server, with the pinned surface from the lock.
  */
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { readHead } from './sandbox.js';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,10 +23,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { AextError } from '../errors.js';
-import { DEFAULT_LIMITS, resolveLimits } from '../limits.js';
+import { resolveLimits } from '../limits.js';
 import type { Manifest, Permissions, Reporter, Severity } from '../types.js';
 import type { Policy } from '../policy/policy.js';
-import { parseManifest } from '../manifest/validate.js';
+import { parseStrictJson } from '../util/json.js';
 import { ensureDataDir, resolveRoot, withRoot } from '../store/root.js';
 import { entryIntegrity, lockKey, readLock, writeLock, type LockEntry } from '../store/lockfile.js';
 import { checkInstalled } from '../store/installed.js';
@@ -109,7 +110,14 @@ export async function prepareInstalled(name: string, opts: LaunchOptions = {}): 
     throw new AextError('E_ARCHIVE_CHANGED', `${key}: ${first.message}${check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : ''}; refusing to start it`, { entry: first.entry || key, problems: check.problems });
   }
   const installDir = path.join(root, entry.path);
-  const manifest = parseManifest(await fsp.readFile(path.join(installDir, 'aext.json')), DEFAULT_LIMITS, path.join(installDir, 'aext.json'));
+  // aext.json was schema-validated at install and its bytes were just matched against the signed INDEX
+  // kept then, so strict JSON parsing is enough here (no schema compilation on every start).
+  let manifest: Manifest;
+  try {
+    manifest = parseStrictJson(await fsp.readFile(path.join(installDir, 'aext.json'), 'utf8')) as Manifest;
+  } catch (e) {
+    throw new AextError('E_ARCHIVE_CHANGED', `${key}: installed aext.json does not parse (${(e as Error).message})`, { entry: 'aext.json' });
+  }
   if (manifest.publisher !== entry.publisher || manifest.name !== entry.name || manifest.version !== entry.version) {
     throw new AextError('E_ARCHIVE_CHANGED', `${key}: installed aext.json names ${manifest.publisher}/${manifest.name}@${manifest.version}, the lock ${entry.version}`, { entry: 'aext.json' });
   }
@@ -139,12 +147,8 @@ export function substitute(value: string, p: Pick<Prepared, 'installDir' | 'data
 }
 
 const isElf = (file: string) => {
-  try {
-    const b = readFileSync(file).subarray(0, 4);
-    return b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
-  } catch {
-    return false;
-  }
+  const b = readHead(file, 4);
+  return b.length === 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
 };
 
 /**

@@ -28,7 +28,7 @@
  *
  * Pure except for `existsSync`/`realpathSync` on the host paths it plans.
  */
-import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Permissions } from '../types.js';
 
@@ -265,12 +265,7 @@ function readlinkOrEmpty(p: string): string {
  * @returns the program to exec and arguments to put before the file's own (empty when `file` is itself a binary).
  */
 export function interpreterOf(file: string, lookup: (name: string) => string | undefined): { program: string; pre: string[] } {
-  let head: Buffer;
-  try {
-    head = readFileSync(file).subarray(0, 256);
-  } catch {
-    return { program: file, pre: [] };
-  }
+  const head = readHead(file, 256);
   if (head[0] !== 0x23 || head[1] !== 0x21) return { program: file, pre: [] };
   const line = head.toString('utf8').slice(2).split('\n')[0]!.trim();
   const parts = line.split(/\s+/).filter(Boolean);
@@ -283,4 +278,18 @@ export function interpreterOf(file: string, lookup: (name: string) => string | u
   const resolved = prog.includes('/') ? (existsSync(prog) ? prog : lookup(path.basename(prog))) : lookup(prog);
   if (!resolved) return { program: file, pre: [] };
   return { program: resolved, pre: [...rest, file] };
+}
+
+/** The first `n` bytes of a file (fewer when it is shorter; empty when it cannot be read). Programs can be large: never read whole. */
+export function readHead(file: string, n: number): Buffer {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const b = Buffer.alloc(n);
+    return b.subarray(0, readSync(fd, b, 0, n, 0));
+  } catch {
+    return Buffer.alloc(0);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -8,7 +8,7 @@
  * are `high`; undeclared file-system and environment access are `medium`.
  */
 import type { Finding, Permissions } from '../types.js';
-import { hostAllowed } from '../manifest/validate.js';
+import { hostAllowed } from '../runtime/allowlist.js';
 import { evidence, position } from './rule.js';
 import type { FileClass } from './rule.js';
 import { codeOnly, langOf, type CodeLang } from './code-text.js';

@@ -107,22 +107,31 @@ let shared: Shared | undefined;
 /**
  * Declares a rule's patterns (call at module level, so that one literal pass per view
  * serves every rule). Returns the array unchanged; {@link matchViews} also accepts
- * arrays that were not declared (they are declared on first use).
- * @throws Error when a pattern is not global.
+ * arrays that were not declared (they are declared on first use). Planning happens on
+ * the first match; a pattern that is not global throws there (engine.test.ts plans every
+ * rule's patterns, so such a rule fails the tests).
  */
 export function definePatterns(patterns: readonly RegExp[]): readonly RegExp[] {
-  idsOf(patterns);
+  // Planned on first use, all declared arrays at once in declaration order: loading the
+  // scanner costs nothing until something is scanned (CLI start-up), and one literal pass
+  // per view still serves every rule.
+  if (!planIds.has(patterns) && !pending.includes(patterns)) pending.push(patterns);
   return patterns;
 }
 
-function idsOf(patterns: readonly RegExp[]): number[] {
-  let ids = planIds.get(patterns);
-  if (!ids) {
-    ids = patterns.map((re) => plans.push(planPattern(re)) - 1);
-    planIds.set(patterns, ids);
-    shared = undefined;
-  }
+/** Declared pattern arrays not planned yet. */
+const pending: Array<readonly RegExp[]> = [];
+
+function planArray(patterns: readonly RegExp[]): number[] {
+  const ids = patterns.map((re) => plans.push(planPattern(re)) - 1);
+  planIds.set(patterns, ids);
+  shared = undefined;
   return ids;
+}
+
+function idsOf(patterns: readonly RegExp[]): number[] {
+  if (pending.length) for (const p of pending.splice(0)) if (!planIds.has(p)) planArray(p);
+  return planIds.get(patterns) ?? planArray(patterns);
 }
 
 /** The plans of a declared pattern array (for tests and docs). */

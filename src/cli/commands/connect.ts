@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { connect, disconnect, CLIENTS, type ClientName, type Scope } from '../../index.js';
+import { connect, disconnect } from '../../connect.js';
+import { CLIENTS, type ClientName, type Scope } from '../../hosts/clients.js';
 import { AextError } from '../../errors.js';
 import { safeLine } from '../../util/terminal.js';
 import type { Ctx } from '../main.js';

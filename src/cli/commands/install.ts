@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { install } from '../../install.js';
-import { approve } from '../../index.js';
+import { approve } from '../../runtime/launch.js';
 import { safeLine } from '../../util/terminal.js';
 import { loadPolicy } from '../../policy/policy.js';
 import { describePermissions } from '../../policy/policy.js';

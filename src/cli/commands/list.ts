@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { connections, list, uninstall } from '../../index.js';
+import { list, uninstall } from '../../install.js';
+import { connections } from '../../connect.js';
 import { safeLine } from '../../util/terminal.js';
 import { warn } from '../output.js';
 import type { Ctx } from '../main.js';

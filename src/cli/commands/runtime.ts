@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { approve, describeRun, exec, run } from '../../index.js';
+import { approve, describeRun, exec, run } from '../../runtime/launch.js';
 import { loadPolicy } from '../../policy/policy.js';
 import { safeText } from '../../util/terminal.js';
 import { warn } from '../output.js';
