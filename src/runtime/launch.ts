@@ -340,6 +340,8 @@ export interface RunOptions extends LaunchOptions {
   output: Writable;
   /** Where the server's stderr goes (default: discarded). */
   errput?: Writable;
+  /** Aborting stops the server the MCP way (stdin closed, SIGTERM, SIGKILL) and ends the run (the CLI aborts on SIGTERM/SIGINT/SIGHUP). */
+  signal?: AbortSignal;
 }
 
 /** Result of {@link run}. */
@@ -406,7 +408,11 @@ export async function run(name: string, opts: RunOptions): Promise<RunResult> {
     onEvent: (e) => report(e.type === 'pinned' ? 'info' : 'warn', describeEvent(p.key, e)),
     hint: `review with: aext approve ${p.key}`,
   });
-  const first = await Promise.race([proxy.done, exited.then((code) => ({ reason: 'server-closed' as const, code }))]);
+  const aborted = new Promise<ProxyEnd>((resolve) => {
+    if (opts.signal?.aborted) resolve({ reason: 'client-closed' });
+    opts.signal?.addEventListener('abort', () => resolve({ reason: 'client-closed' }), { once: true });
+  });
+  const first = await Promise.race([proxy.done, aborted, exited.then((code) => ({ reason: 'server-closed' as const, code }))]);
   let end: ProxyEnd = 'code' in first ? { reason: 'server-closed' } : first;
   if (end.reason === 'violation') child.kill('SIGKILL');
   else await stopChild(child);

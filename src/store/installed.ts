@@ -12,7 +12,7 @@
  * kernel and cannot be set back by the file's owner), so a file whose
  * identity matches has not changed since it was hashed.
  */
-import { promises as fsp } from 'node:fs';
+import { lstatSync, promises as fsp, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { parseEnvelope, type Index } from '../crypto/dsse.js';
@@ -47,11 +47,12 @@ interface VerifyCache {
 
 const cachePath = (root: string, e: Pick<LockEntry, 'publisher' | 'name'>) => path.join(root, 'cache', 'verified', e.publisher, `${e.name}.json`);
 
-async function listFiles(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(path.join(dir, rel), { withFileTypes: true })) {
+// Synchronous on purpose: thousands of small metadata calls are several times faster
+// without a thread-pool round trip each (an npm server's tree has thousands of files).
+function listFiles(dir: string, rel = '', out: string[] = []): string[] {
+  for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
     const p = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await listFiles(dir, p)));
+    if (e.isDirectory()) listFiles(dir, p, out);
     else out.push(p + (e.isFile() ? '' : '\0'));
   }
   return out;
@@ -85,7 +86,7 @@ export async function checkInstalled(root: string, entry: LockEntry, opts: { cac
   const problems: InstalledProblem[] = [];
   let present: string[];
   try {
-    present = await listFiles(dir);
+    present = listFiles(dir);
   } catch {
     return { index, problems: [{ entry: '', message: `${dir} is missing` }], hashed: 0, files: index.files.length };
   }
@@ -110,7 +111,7 @@ export async function checkInstalled(root: string, entry: LockEntry, opts: { cac
     }
     want.delete(p);
     const abs = path.join(dir, p);
-    const st = await fsp.lstat(abs, { bigint: true });
+    const st = lstatSync(abs, { bigint: true });
     const mode = Number(st.mode & 0o7777n);
     if (mode !== (f.executable ? 0o755 : 0o644)) problems.push({ entry: p, message: `${p} has mode ${mode.toString(8)}` });
     const id: Identity = [String(st.dev), String(st.ino), String(st.size), mode, String(st.mtimeNs), String(st.ctimeNs)];

@@ -46,8 +46,19 @@ export function register(program: Command, ctx: Ctx): void {
     // stdout is the MCP stream: nothing else is ever written there, JSON errors included.
     ctx.out.json = false;
     return ctx.run('run', async () => {
-      const r = await run(name, { ...(await base(o)), input: process.stdin, output: process.stdout, errput: process.stderr });
-      return { result: {}, human: '', printed: true, status: r.exitCode };
+      // A host stops its server with a signal: stop the sandbox the MCP way and clean up, instead of dying mid-write.
+      const ac = new AbortController();
+      const onSignal = () => ac.abort();
+      const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+      for (const sig of signals) process.on(sig, onSignal);
+      try {
+        const r = await run(name, { ...(await base(o)), input: process.stdin, output: process.stdout, errput: process.stderr, signal: ac.signal });
+        return { result: {}, human: '', printed: true, status: r.exitCode };
+      } finally {
+        for (const sig of signals) process.off(sig, onSignal);
+        // The server may end before the client closes its side: stop reading, or the process would wait on stdin.
+        process.stdin.destroy();
+      }
     });
   });
 
