@@ -27,7 +27,7 @@ import { storeEnvelope } from './audit.js';
 import { loadStoreRotations } from './trust/store.js';
 import { commitInstall, commitUninstall, dataDirOf, extensionDir, makeStaging, resolveRoot, withRoot } from './store/root.js';
 import { disconnect, type Connection } from './connect.js';
-import { entryIntegrity, lockKey, readLock, type LockEntry } from './store/lockfile.js';
+import { entryIntegrity, lockKey, readLock, resolveKey, type LockEntry } from './store/lockfile.js';
 
 /** Options shared by install and check. */
 export interface VetOptions {
@@ -296,13 +296,7 @@ export async function uninstall(name: string, opts: { root?: string; purge?: boo
   const exists = await fsp.stat(root).then(() => true, () => false);
   if (!exists) throw new AextError('E_NOT_INSTALLED', `${name} is not installed (no root at ${root})`, { entry: name });
   const r = await withRoot(root, async () => {
-    const lock = await readLock(root);
-    let key = name;
-    if (!name.includes('/')) {
-      const matches = Object.values(lock.extensions).filter((e) => e.name === name);
-      if (matches.length > 1) throw new AextError('E_USAGE', `${name} is ambiguous: ${matches.map((e) => lockKey(e.publisher, e.name)).join(', ')}`, { entry: name });
-      if (matches.length === 1) key = lockKey(matches[0]!.publisher, matches[0]!.name);
-    }
+    const key = resolveKey(await readLock(root), name);
     const removed = await commitUninstall(root, key, opts.commitHook);
     let purged = false;
     const dataDir = path.join(root, dataDirOf(removed.publisher, removed.name));

@@ -6,6 +6,7 @@
  */
 import { AextError, toAextError, type ExitCode } from '../errors.js';
 import { ERROR_HINTS } from './hints.js';
+import { safeText } from '../util/terminal.js';
 
 /** Per-invocation output settings. */
 export interface Out {
@@ -31,7 +32,7 @@ const noColor = () => 'NO_COLOR' in process.env || !process.stderr.isTTY;
 
 /** Writes a warning/progress line to stderr (suppressed by --quiet, never on stdout). */
 export function warn(out: Out, msg: string): void {
-  if (!out.quiet) process.stderr.write(`${noColor() ? '' : '\u001b[33m'}aext: ${msg}${noColor() ? '' : '\u001b[0m'}\n`);
+  if (!out.quiet) process.stderr.write(`${noColor() ? '' : '\u001b[33m'}aext: ${safeText(msg)}${noColor() ? '' : '\u001b[0m'}\n`);
 }
 
 function errorJson(e: AextError): Record<string, unknown> {
@@ -51,7 +52,7 @@ function errorJson(e: AextError): Record<string, unknown> {
 export function reportError(command: string, out: Out, err: unknown): ExitCode {
   const e = toAextError(err);
   if (out.json) process.stdout.write(JSON.stringify({ ok: false, command, error: errorJson(e) }) + '\n');
-  process.stderr.write(`aext: ${e.code}: ${e.message}\n`);
+  process.stderr.write(`aext: ${e.code}: ${safeText(e.message)}\n`);
   const hint = ERROR_HINTS[e.code];
   if (hint) process.stderr.write(`  hint: ${hint}\n`);
   if (process.env.AEXT_DEBUG === '1' && (e.cause instanceof Error || e.code === 'E_INTERNAL')) {
@@ -70,9 +71,11 @@ export async function runCommand(command: string, out: Out, body: () => Promise<
       const doc = r.exit && r.error ? { ok: false, command, ...r.result, error: errorJson(r.error) } : { ok: r.exit ? false : true, command, ...r.result };
       process.stdout.write(JSON.stringify(doc) + '\n');
     } else if (r.human) {
-      process.stdout.write(r.human.endsWith('\n') ? r.human : r.human + '\n');
+      // Human text carries archive-derived strings (names, descriptions, paths): controls are escaped.
+      const h = safeText(r.human);
+      process.stdout.write(h.endsWith('\n') ? h : h + '\n');
     }
-    if (r.exit && r.error && !out.json) process.stderr.write(`aext: ${r.error.code}: ${r.error.message}\n`);
+    if (r.exit && r.error && !out.json) process.stderr.write(`aext: ${r.error.code}: ${safeText(r.error.message)}\n`);
     return r.status ?? r.exit ?? 0;
   } catch (e) {
     return reportError(command, out, e);

@@ -136,7 +136,7 @@ export function parseEnvelope(bytes: Buffer, limits: Pick<Limits, 'maxEnvelopeBy
   const bad = (why: string) => new AextError('E_ENVELOPE_INVALID', `${ENVELOPE_PATH}${file ? ` in ${file}` : ''}: ${why}`, d);
   let raw: unknown;
   try {
-    raw = parseStrictJson(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    raw = parseStrictJson(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes));
   } catch (e) {
     throw bad(`not strict UTF-8 JSON (${(e as Error).message})`);
   }
@@ -188,7 +188,7 @@ export function parseIndex(bytes: Buffer, limits: Pick<Limits, 'maxPathBytes' | 
   const bad = (why: string) => new AextError('E_INDEX_INVALID', `signed INDEX${file ? ` in ${file}` : ''}: ${why}`, d);
   let v: unknown;
   try {
-    v = parseStrictJson(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    v = parseStrictJson(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes));
   } catch (e) {
     throw bad(e instanceof StrictJsonError || e instanceof TypeError ? e.message : String(e));
   }

@@ -79,7 +79,7 @@ export function parseManifest(bytes: Buffer, limits: Pick<Limits, 'maxManifestBy
   }
   let v: unknown;
   try {
-    v = parseStrictJson(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    v = parseStrictJson(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes));
   } catch (e) {
     throw new AextError('E_MANIFEST_INVALID', `${file}: not strict UTF-8 JSON (${(e as Error).message})`, { file, entry: 'aext.json' });
   }
@@ -153,7 +153,7 @@ async function readJson(files: PackageFiles, p: string, limits: Limits): Promise
   const buf = await files.read(p);
   if (buf.length > limits.maxManifestBytes) throw new AextError('E_LIMIT_EXCEEDED', `${p} is larger than ${limits.maxManifestBytes} bytes`, { file: p, limit: 'maxManifestBytes' });
   try {
-    return parseStrictJson(new TextDecoder('utf-8', { fatal: true }).decode(buf));
+    return parseStrictJson(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf));
   } catch (e) {
     throw new AextError('E_LAYOUT_INVALID', `${p}: not strict UTF-8 JSON (${(e as Error).message})`, { file: p });
   }

@@ -3,6 +3,7 @@
  * decision (manifest, signers, findings, policy) → allow | deny with every reason.
  */
 import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { AextError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import type { Manifest, Permissions, Severity } from '../types.js';
@@ -55,6 +56,9 @@ export function parsePolicy(text: string, file = 'policy'): Policy {
     throw new AextError('E_POLICY_INVALID', `${file}: ${errors.slice(0, 5).join('; ')}`, { file, errors });
   }
   const p = v as Policy;
+  // A date that does not parse would otherwise never expire: refuse the policy (fail closed).
+  const badDate = (p.trusted_keys ?? []).findIndex((k) => k.not_after !== undefined && Number.isNaN(Date.parse(k.not_after)));
+  if (badDate >= 0) throw new AextError('E_POLICY_INVALID', `${file}: trusted_keys[${badDate}].not_after is not a date`, { file });
   return { allow_unsigned: false, require_confirmation: true, ...p };
 }
 
@@ -71,8 +75,21 @@ export async function loadPolicy(file: string): Promise<Policy> {
 
 export { globMatch };
 
-const underPath = (p: string, roots: readonly string[]) =>
-  roots.some((r) => p === r || p.startsWith(r.endsWith('/') ? r : r + '/') || r === '*');
+/** POSIX normalisation that keeps a leading `~` or `./` meaning; `..` is resolved, never compared as text. */
+const normPath = (p: string) => {
+  const n = path.posix.normalize(p.replace(/\\/g, '/'));
+  return n.length > 1 ? n.replace(/\/+$/, '') : n;
+};
+/** Is declared path `p` inside one of the ceiling's `roots`, after normalising both (`~/projects/../.ssh` is `~/.ssh`)? */
+const underPath = (p: string, roots: readonly string[]) => {
+  const q = normPath(p);
+  if (q === '..' || q.startsWith('../') || q.split('/').includes('..')) return false;
+  return roots.some((r0) => {
+    if (r0 === '*') return true;
+    const r = normPath(r0);
+    return q === r || q.startsWith(r === '/' ? '/' : r + '/');
+  });
+};
 
 /**
  * The pure policy decision.

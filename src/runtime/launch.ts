@@ -28,7 +28,7 @@ import type { Manifest, Permissions, Reporter, Severity } from '../types.js';
 import type { Policy } from '../policy/policy.js';
 import { parseStrictJson } from '../util/json.js';
 import { ensureDataDir, resolveRoot, withRoot } from '../store/root.js';
-import { entryIntegrity, lockKey, readLock, writeLock, type LockEntry } from '../store/lockfile.js';
+import { entryIntegrity, readLock, resolveKey, writeLock, type LockEntry } from '../store/lockfile.js';
 import { checkInstalled } from '../store/installed.js';
 import { extensionEnv } from './env.js';
 import { interpreterOf, planSandbox, type RuntimeKind, type SandboxPlan } from './sandbox.js';
@@ -95,12 +95,7 @@ export async function prepareInstalled(name: string, opts: LaunchOptions = {}): 
   const root = resolveRoot(opts.root);
   if (!existsSync(path.join(root, 'aext-lock.json'))) throw new AextError('E_NOT_INSTALLED', `${name} is not installed (no lockfile in ${root})`, { entry: name });
   const lock = await readLock(root);
-  let key = name;
-  if (!name.includes('/')) {
-    const m = Object.values(lock.extensions).filter((e) => e.name === name);
-    if (m.length > 1) throw new AextError('E_USAGE', `${name} is ambiguous: ${m.map((e) => lockKey(e.publisher, e.name)).join(', ')}`, { entry: name });
-    if (m.length === 1) key = lockKey(m[0]!.publisher, m[0]!.name);
-  }
+  const key = resolveKey(lock, name);
   const entry = lock.extensions[key];
   if (!entry) throw new AextError('E_NOT_INSTALLED', `${name} is not installed in ${root}`, { entry: name });
   if (entry.quarantined) throw new AextError('E_QUARANTINED', `${key} was quarantined by aext audit --fix (${entry.quarantined.reason}); it will not be started`, { entry: key });

@@ -79,7 +79,7 @@ export interface McpProxy {
 type Msg = Record<string, unknown>;
 type Kind = 'request' | 'notification' | 'response';
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const LIST_RESULT_FIELD: Record<SurfaceKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources', resourceTemplates: 'resourceTemplates' };
 const KIND_OF_METHOD = new Map(SURFACE_KINDS.map((k) => [KIND_INFO[k].method, k]));
 
@@ -326,46 +326,41 @@ export function startMcpProxy(o: McpProxyOptions): McpProxy {
     finish({ reason: 'violation', message: why.startsWith(side) ? why : `${side}: ${why}` });
   };
 
+  /**
+   * One line from `side`: every message is classified and handled; what passes goes on to
+   * `peer` (as a batch when it came as one), replies go back to the client.
+   */
+  const onLine = (side: 'client' | 'server', peer: Writable, handle: (m: Msg, k: Kind) => Promise<Msg | undefined>) => async (line: string) => {
+    const { items, batch } = parse(line, side);
+    const out: Msg[] = [];
+    for (const it of items) {
+      let k: Kind;
+      try {
+        k = classifyMessage(it);
+      } catch (e) {
+        throw new Violation(`${side}: ${(e as Error).message}`);
+      }
+      const r = await handle(it as Msg, k);
+      if (r) out.push(r);
+    }
+    if (out.length) write(peer, batch ? out : out[0]);
+  };
+
   lineReader(
     o.clientIn,
     o.maxLineBytes,
-    async (line) => {
-      const { items, batch } = parse(line, 'client');
-      const forward: Msg[] = [];
-      for (const it of items) {
-        let k: Kind;
-        try {
-          k = classifyMessage(it);
-        } catch (e) {
-          throw new Violation(`client: ${(e as Error).message}`);
-        }
-        const r = await fromClient(it as Msg, k);
-        if (r.reply) write(o.clientOut, r.reply);
-        if (r.forward) forward.push(r.forward);
-      }
-      if (forward.length) write(o.serverIn, batch ? forward : forward[0]);
-    },
+    onLine('client', o.serverIn, async (m, k) => {
+      const r = await fromClient(m, k);
+      if (r.reply) write(o.clientOut, r.reply);
+      return r.forward;
+    }),
     () => finish({ reason: 'client-closed' }),
     violation('client'),
   );
   lineReader(
     o.serverOut,
     o.maxLineBytes,
-    async (line) => {
-      const { items, batch } = parse(line, 'server');
-      const out: Msg[] = [];
-      for (const it of items) {
-        let k: Kind;
-        try {
-          k = classifyMessage(it);
-        } catch (e) {
-          throw new Violation(`server: ${(e as Error).message}`);
-        }
-        const r = await fromServer(it as Msg, k);
-        if (r) out.push(r);
-      }
-      if (out.length) write(o.clientOut, batch ? out : out[0]);
-    },
+    onLine('server', o.clientOut, fromServer),
     () => {
       finish({ reason: 'server-closed' });
       resolveDrained();

@@ -60,6 +60,18 @@ export interface Lockfile {
 /** Lockfile key of an extension. */
 export const lockKey = (publisher: string, name: string) => `${publisher}/${name}`;
 
+/**
+ * The lock key for `name`: `publisher/name` as given, or a bare `name` when exactly one
+ * installed extension has it.
+ * @throws AextError E_USAGE when a bare name matches several extensions.
+ */
+export function resolveKey(lock: Lockfile, name: string): string {
+  if (name.includes('/')) return name;
+  const m = Object.values(lock.extensions).filter((e) => e.name === name);
+  if (m.length > 1) throw new AextError('E_USAGE', `${name} is ambiguous: ${m.map((e) => lockKey(e.publisher, e.name)).join(', ')}`, { entry: name });
+  return m.length === 1 ? lockKey(m[0]!.publisher, m[0]!.name) : name;
+}
+
 /** Computes the integrity digest of an entry (ignores any existing `integrity`). */
 export function entryIntegrity(e: Omit<LockEntry, 'integrity'> & { integrity?: string }): string {
   const { integrity: _i, ...rest } = e;

@@ -48,7 +48,9 @@ export function keyAuthorizes(k: TrustedKey, publisher: string, name: string): b
   return k.publisher === publisher && (k.names ?? []).some((g) => globMatch(g, name));
 }
 
-/** True when `k` has expired at `now`. */
+/** True when `k` has expired at `now`; a `not_after` that does not parse as a date counts as expired (fail closed). */
 export function keyExpired(k: TrustedKey, now: Date): boolean {
-  return k.not_after !== undefined && Date.parse(k.not_after) <= now.getTime();
+  if (k.not_after === undefined) return false;
+  const t = Date.parse(k.not_after);
+  return Number.isNaN(t) || t <= now.getTime();
 }
