@@ -5,7 +5,7 @@
 #   zip, unzip, bsdtar, 7z, openssl  cross-check extractors and key interop in the tests
 set -euo pipefail
 need=()
-for t in bwrap:bubblewrap zip:zip unzip:unzip bsdtar:libarchive-tools 7z:p7zip-full openssl:openssl; do
+for t in bwrap:bubblewrap python3:python3 zip:zip unzip:unzip bsdtar:libarchive-tools 7z:p7zip-full openssl:openssl; do
   command -v "${t%%:*}" >/dev/null 2>&1 || need+=("${t#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -205,7 +205,8 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
       if (policy.require_confirmation !== false && !opts.yes) {
         const ok = opts.confirm ? await opts.confirm({ manifest: m, permissions }) : false;
         if (!ok) {
-          throw new AextError('E_NOT_CONFIRMED', `${m.publisher}/${m.name} requests permissions that were not confirmed (run on a TTY, or pass --yes)`, { file, permissions });
+          const why = opts.confirm ? 'were declined at the prompt; nothing was installed' : 'were not confirmed (no terminal to ask on: run on a TTY, or pass --yes)';
+          throw new AextError('E_NOT_CONFIRMED', `${m.publisher}/${m.name} requests permissions that ${why}`, { file, permissions });
         }
       }
       const lock = await readLock(root);

@@ -28,8 +28,10 @@ export interface PackOptions {
   allowSecrets?: string[];
   /** Limit overrides. */
   limits?: Partial<Limits>;
-  /** Severity at which scan findings are reported as blocking (pack only warns). */
+  /** Severity at which scan findings block (default high): pack then refuses (E_SCAN_BLOCKED) and writes nothing. */
   failOn?: Severity;
+  /** Write the archive even when its scan would block install (loud). */
+  allowBlocked?: boolean;
   /** Archive timestamp in Unix seconds (default: SOURCE_DATE_EPOCH or 1980-01-01). */
   epochSeconds?: number;
   /** Key-rotation statements (DSSE bytes) to ship as META-AEXT/rotation/<seq>.dsse.json. */
@@ -118,6 +120,15 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
   const findings = scanned.value;
   const scan = finishScan(findings, opts.failOn ?? 'high', { files: files.length, bytes });
   for (const f of scan.findings) opts.onReport?.('warn', `scan ${f.severity} ${f.rule} ${f.file}:${f.line}: ${f.message}`);
+  if (scan.verdict === 'block') {
+    // An archive that install would refuse is no release: refuse it here, unless the publisher insists.
+    if (!opts.allowBlocked) {
+      await fsp.rm(out, { force: true });
+      const top = scan.findings[0]!;
+      throw new AextError('E_SCAN_BLOCKED', `${src}: ${scan.findings.filter((f) => f.severity === top.severity).length} ${top.severity} finding(s) would block install, e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message} (--allow-blocked writes the archive anyway)`, { file: src, entry: top.file, findings: scan.findings });
+    }
+    opts.onReport?.('warn', `WARNING: --allow-blocked: ${out} has findings that block install with the default policy`);
+  }
   return {
     file: out,
     sha256: await fileSha256(out),

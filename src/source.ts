@@ -66,7 +66,11 @@ const SECRET_NAMES = /(?:^|\/)(?:\.env(?:\..+)?|id_(?:rsa|dsa|ecdsa|ed25519)(?:\
  * @returns the reason, or undefined.
  */
 export function secretReason(p: string, data: Buffer): string | undefined {
-  if (SECRET_NAMES.test(p) && !/\.env\.(?:example|sample|template)$/i.test(p)) return 'its name marks it as a secret';
+  // Package-manager config is a secret only when it carries credentials (an .npmrc naming a registry is not one).
+  const pmConfig = /(?:^|\/)\.(?:npmrc|pypirc)$/i.test(p);
+  if (/(?:^|\/)\.npmrc$/i.test(p) && /(?:^|[\s:])_(?:authToken|auth|password)\s*=/i.test(data.toString('utf8'))) return 'it holds registry credentials (_authToken, _auth or _password)';
+  if (/(?:^|\/)\.pypirc$/i.test(p) && /^\s*password\s*[=:]/im.test(data.toString('utf8'))) return 'it holds a package-index password';
+  if (!pmConfig && SECRET_NAMES.test(p) && !/\.env\.(?:example|sample|template)$/i.test(p)) return 'its name marks it as a secret';
   const head = data.subarray(0, 4 * 1024 * 1024).toString('latin1');
   for (const { re, what } of SECRET_FORMATS) {
     re.lastIndex = 0;

@@ -103,7 +103,7 @@ async function installServer(root: string, name: string, permissions: object, fi
     JSON.stringify({ aext_version: 1, name, publisher: 'tester', version: '1.0.0', kind: 'mcp-server', description: 'A sandbox probe.', server: { type: 'node', entry_point: 'server.mjs', mcp_config: { command: 'node', args: ['${__dirname}/server.mjs'] } }, permissions }),
   );
   const out = path.join(tmpdir(), `${name}.aext`);
-  await pack(src, { out, keys: [key] });
+  await pack(src, { out, keys: [key], allowBlocked: true });
   await install(out, { pub: [pub], root, yes: true, useTrustStore: false, failOn: 'critical' });
   return `tester/${name}`;
 }
@@ -251,7 +251,7 @@ describe('aext run: the sandbox holds, checked by effect', () => {
       JSON.stringify({ aext_version: 1, name, publisher: 'tester', version: '1.0.0', kind: 'mcp-server', description: 'A sandbox probe.', server: { type: 'node', entry_point: 'server.mjs', mcp_config: { command: 'node', args: ['${__dirname}/server.mjs'], env: { NODE_OPTIONS: '--require ${__dirname}/evil.cjs' } } } }),
     );
     const out = path.join(tmpdir(), 'p3.aext');
-    await pack(srcDir, { out, keys: [key] });
+    await pack(srcDir, { out, keys: [key], allowBlocked: true });
     await install(out, { pub: [pub], root: root3, yes: true, useTrustStore: false, failOn: 'critical' });
     const c = new TestClient();
     await expectAextError(run(`tester/${name}`, { root: root3, home, callerEnv, input: c.input, output: c.output }), 'E_ENV_FORBIDDEN');

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const TOOLS: Array<[string, string[], string]> = [
   ['bwrap', ['--version'], 'bubblewrap'],
+  ['python3', ['--version'], 'python3'],
   ['zip', ['-v'], 'zip'],
   ['unzip', ['-v'], 'unzip'],
   ['bsdtar', ['--version'], 'libarchive-tools'],

@@ -26,12 +26,13 @@ export function register(program: Command, ctx: Ctx): void {
         if (o.writeBaseline && !o.reason?.trim()) throw new AextError('E_USAGE', '--write-baseline needs --reason "why these findings are accepted"');
         const r = await scan(target, { failOn: severity(failOn), baseline: o.baseline ? await loadBaseline(o.baseline) : undefined });
         if (o.writeBaseline) writeFileSync(o.writeBaseline, JSON.stringify(baselineFor(r.findings, o.reason!), null, 2) + '\n', { flag: 'wx' });
-        const blocked = r.verdict === 'block';
+        // Writing a baseline accepts the current findings: that run succeeds (exit 0) once the file is written.
+        const blocked = r.verdict === 'block' && !o.writeBaseline;
         const error = blocked ? new AextError('E_SCAN_BLOCKED', `${target}: findings at or above ${r.failOn}`, { file: target }) : undefined;
         if (o.sarif) ctx.sarif = toSarif([{ findings: r.findings }], VERSION);
         return {
           result: { target, verdict: r.verdict, fail_on: r.failOn, findings: r.findings, suppressed: r.suppressed, stats: r.stats },
-          human: `${target}: ${r.verdict} (${r.findings.length} finding(s), fail-on ${r.failOn})${r.findings.length ? '\n' + renderFindings(r.findings) : ''}`,
+          human: `${target}: ${r.verdict} (${r.findings.length} finding(s), fail-on ${r.failOn})${r.findings.length ? '\n' + renderFindings(r.findings) : ''}${o.writeBaseline ? `\nwrote baseline ${o.writeBaseline} (${r.findings.length} accepted finding(s))` : ''}`,
           ...(blocked ? { exit: 6 as const, error } : {}),
         };
       });

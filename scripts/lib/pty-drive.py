@@ -1,0 +1,22 @@
+# Test helper: runs a command on a pseudo-terminal, answers its first "[y/N]" prompt with argv[1]
+# (escape sequences allowed, e.g. "n\r" or "\x03" for Ctrl-C), prints what it wrote and exits with its status.
+import os, pty, sys, time, select
+cmd = sys.argv[2:]
+keys = sys.argv[1].encode().decode('unicode_escape').encode()
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(cmd[0], cmd)
+out = b''
+sent = False
+while True:
+    r, _, _ = select.select([fd], [], [], 10)
+    if not r: break
+    try: d = os.read(fd, 4096)
+    except OSError: break
+    if not d: break
+    out += d
+    if not sent and b'[y/N]' in out:
+        os.write(fd, keys); sent = True
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors='replace'))
+sys.exit(os.waitstatus_to_exitcode(st))
