@@ -30,13 +30,14 @@ import { rule as dynamicContext } from './rules/dynamic-context.js';
 import { rule as secrets } from './rules/secrets.js';
 import { rule as embeddedBinary } from './rules/embedded-binary.js';
 import { rule as installScripts } from './rules/install-scripts.js';
+import { rule as launchConfig } from './rules/launch-config.js';
 
 /** Strict UTF-8 decoder (reused). */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Every rule, in report order. */
 export const RULES: readonly Rule[] = [
-  instructionOverride, concealment, coercion, remoteInstructions, downloadExec, reverseShell, destructive, persistence, privilege, credentialAccess, exfiltration, evalDecoded, obfuscation, hiddenUnicode, homoglyph, hiddenMarkup, dynamicContext, secrets, embeddedBinary, installScripts,
+  instructionOverride, concealment, coercion, remoteInstructions, downloadExec, reverseShell, destructive, persistence, privilege, credentialAccess, exfiltration, evalDecoded, obfuscation, hiddenUnicode, homoglyph, hiddenMarkup, dynamicContext, secrets, embeddedBinary, installScripts, launchConfig,
 ];
 
 /** Result of scanning one package. */
