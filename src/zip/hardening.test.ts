@@ -170,6 +170,30 @@ describe('zip structure', () => {
   it('refuses local flags that differ', async () => {
     await refuse(withEntry({ name: 'a.txt', data, local: { flags: 0x0802 } }), 'E_ZIP_MALFORMED');
   });
+  // Extra fields other extractors read modes, owners or link targets from (the "xl" field seen in the
+  // red-team pass made bsdtar extract a symlink and a setuid file where aext saw a plain file).
+  const field = (id: number, body: Buffer) => {
+    const h = Buffer.alloc(4);
+    h.writeUInt16LE(id, 0);
+    h.writeUInt16LE(body.length, 2);
+    return Buffer.concat([h, body]);
+  };
+  for (const [what, id, body] of [
+    ['"xl" (0x6c78)', 0x6c78, Buffer.from('\x00\x00\x00\x00/etc/passwd', 'latin1')],
+    ['PKWARE Unix (0x000d) with a link target', 0x000d, Buffer.concat([Buffer.alloc(12), Buffer.from('/etc/passwd')])],
+    ['ASi Unix (0x756e)', 0x756e, Buffer.alloc(14)],
+    ['Info-ZIP Unix uid/gid (0x7875)', 0x7875, Buffer.from([1, 4, 0, 0, 0, 0, 4, 0, 0, 0, 0])],
+  ] as const) {
+    it(`refuses an ${what} extra field in the local header only`, async () => {
+      await refuse(withEntry({ name: 'a.txt', data, local: { extra: field(id, body) } }), 'E_ZIP_MALFORMED');
+    });
+    it(`refuses an ${what} extra field in the central directory`, async () => {
+      await refuse(withEntry({ name: 'a.txt', data, extra: field(id, body) }), 'E_ZIP_MALFORMED');
+    });
+  }
+  it('refuses a stored entry with a data descriptor (a streaming reader cannot find its end)', async () => {
+    await refuse(withEntry({ name: 'a.txt', data, method: 0, dataDescriptor: true }), 'E_ZIP_MALFORMED');
+  });
   it('refuses an Info-ZIP Unicode Path field (0x7075) that renames the entry', async () => {
     await refuse(withEntry({ name: 'a.txt', data, extra: unicodePathExtra('a.txt', 'b.txt') }), 'E_ZIP_MALFORMED');
   });

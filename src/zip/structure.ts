@@ -95,6 +95,13 @@ function checkExtra(extra: Buffer, nameRaw: Buffer, where: string, err: (c: 'E_Z
     if (p + 4 + len > extra.length) throw err('E_ZIP_MALFORMED', `extra field overruns its block in ${where}`);
     const body = extra.subarray(p + 4, p + 4 + len);
     if (id === 0x0001) throw err('E_ZIP_UNSUPPORTED', `zip64 extra field in ${where} (zip64 is not supported)`);
+    // Only fields that every common extractor reads alike and that cannot change what a file is:
+    // aext's writer emits none; Info-ZIP's extended timestamp (0x5455) and a Unicode Path that
+    // agrees with the name (0x7075) are tolerated. Unix fields (0x000d PKWARE, 0x756e ASi,
+    // 0x7855/0x7875 Info-ZIP uid/gid, 0x6c78 "xl") carry modes, owners or link targets that
+    // some extractors honour and others ignore (a symlink or setuid file for one, a plain file
+    // for another): refused.
+    if (id !== 0x5455 && id !== 0x7075) throw err('E_ZIP_MALFORMED', `extra field 0x${id.toString(16).padStart(4, '0')} in ${where}: only 0x5455 (timestamps) and 0x7075 (Unicode Path) are accepted, since other extractors may read modes, owners or link targets from it`);
     if (id === 0x7075) {
       // Info-ZIP Unicode Path: version(1) | crc32(name, 4) | UTF-8 name. Must agree exactly.
       if (len < 5 || body[0] !== 1) throw err('E_ZIP_MALFORMED', `malformed Unicode Path extra field (0x7075) in ${where}`);
@@ -274,6 +281,9 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     if (lMethod !== r.method) throw eerr('local header compression method differs from the central directory');
     checkExtra(nx.subarray(lN), lName, `local header of ${showName(r.name)}`, (_c, m) => eerr(m));
     const dd = (r.flags & 0x0008) !== 0;
+    // A stored entry's end is known only from the central directory: a streaming reader, which
+    // trusts the local header, cannot find it and may read a different entry out of its bytes.
+    if (dd && r.method === 0) throw eerr('stored (uncompressed) entry with a data descriptor: a streaming reader cannot tell where it ends');
     if (!dd) {
       if (lCrc !== r.crc32 || lC !== r.compressedSize || lU !== r.uncompressedSize) throw eerr('local header CRC or sizes differ from the central directory');
     } else {
