@@ -88,6 +88,18 @@ describe('archive strings cannot rewrite the terminal', () => {
   });
 });
 
+describe('library inputs are validated exactly like CLI inputs', () => {
+  it('install({ policy }) with a policy the schema refuses: E_POLICY_INVALID, nothing installed', async () => {
+    const f = path.join(tmpdir(), 'ok.aext');
+    writeFileSync(f, signedRawZip(skillFiles(), [key]));
+    for (const policy of [{ policy_version: 1, threshold: '2 of 3' }, { policy_version: 1, allow_unsigned: 'yes' }, { policy_version: 2 }, { policy_version: 1, unknown_field: true }]) {
+      const root = path.join(tmpdir(), 'root');
+      await expectAextError(install(f, { pub: [pub], root, yes: true, useTrustStore: false, policy: policy as never }), 'E_POLICY_INVALID');
+      expect(existsSync(path.join(root, 'extensions'))).toBe(false);
+    }
+  });
+});
+
 describe('scan --write-baseline', () => {
   it('writes the baseline and exits 0 (the findings are accepted); the baseline then suppresses them', () => {
     const d = tmpdir();

@@ -17,7 +17,7 @@ import { validatePackage, type PackageInfo } from './manifest/validate.js';
 import { finishScan, isDependencyPath, ScanBudget, scanOne, type ScanResult } from './scan/index.js';
 import type { IndexFile } from './crypto/dsse.js';
 import type { Baseline } from './scan/baseline.js';
-import { DEFAULT_POLICY, evaluatePolicy, type Policy } from './policy/policy.js';
+import { checkPolicy, DEFAULT_POLICY, evaluatePolicy, type Policy } from './policy/policy.js';
 import type { PublicKey } from './crypto/keys.js';
 import { cliKeys, keyFromRecord, type TrustedKey } from './trust/keys.js';
 import { loadStoreKeys } from './trust/store.js';
@@ -67,7 +67,7 @@ export interface Vetted {
  *   E_POLICY_DENIED (details.reasons); E_UNSIGNED_FORBIDDEN.
  */
 export async function vet(file: string, staging: string, opts: VetOptions): Promise<Vetted> {
-  const policy = opts.policy ?? DEFAULT_POLICY;
+  const policy = opts.policy ? checkPolicy(opts.policy) : DEFAULT_POLICY;
   if (opts.allowUnsigned && policy.allow_unsigned === false) {
     throw new AextError('E_UNSIGNED_FORBIDDEN', 'the policy forbids --allow-unsigned', { file });
   }
@@ -189,7 +189,7 @@ export interface InstallResult {
  */
 export async function install(file: string, opts: InstallOptions = {}): Promise<InstallResult> {
   const root = resolveRoot(opts.root);
-  const policy = opts.policy ?? DEFAULT_POLICY;
+  const policy = opts.policy ? checkPolicy(opts.policy) : DEFAULT_POLICY;
   try {
     await fsp.access(file);
   } catch (e) {

@@ -4,25 +4,44 @@
  * (draft 2020-12), never with `$data`. ajv ≥ 8.18 is required (ReDoS fix in
  * pattern handling, GHSA-2g4f-4pwh-qvx6).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
-const SCHEMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SCHEMA_DIR = path.resolve(HERE, '..', '..', 'schemas');
+/** Validators compiled at build time (scripts/gen-validators.mjs); absent when running from the TypeScript sources. */
+const STANDALONE = path.join(HERE, 'validators.cjs');
+const require = createRequire(import.meta.url);
 
-const ajv = new Ajv2020({ strict: true, allErrors: true, $data: false, allowUnionTypes: true, unicodeRegExp: true });
+/** ajv options; scripts/gen-validators.mjs uses the same (validators.test.ts compares both). */
+export const AJV_OPTIONS = Object.freeze({ strict: true, allErrors: true, $data: false, allowUnionTypes: true, unicodeRegExp: true });
 const cache = new Map<string, ValidateFunction>();
+let ajv: { compile(schema: unknown): ValidateFunction } | undefined;
 
 /** Names of the bundled schemas. */
 export type SchemaName = 'aext-manifest.v1' | 'aext-policy.v1';
 
-/** Returns the compiled validator for a bundled schema (cached). */
+/** The schema compiled at run time (ajv loaded on first use). */
+export function compiledValidator(name: SchemaName): ValidateFunction {
+  if (!ajv) {
+    const { Ajv2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    ajv = new Ajv2020({ ...AJV_OPTIONS });
+  }
+  return ajv.compile(JSON.parse(readFileSync(path.join(SCHEMA_DIR, `${name}.schema.json`), 'utf8')));
+}
+
+/**
+ * Returns the validator for a bundled schema (cached): the standalone code generated at
+ * build time when present (no ajv load, no compilation at start-up), else compiled now.
+ */
 export function validator(name: SchemaName): ValidateFunction {
   let v = cache.get(name);
   if (!v) {
-    const schema = JSON.parse(readFileSync(path.join(SCHEMA_DIR, `${name}.schema.json`), 'utf8'));
-    v = ajv.compile(schema);
+    const built = existsSync(STANDALONE) ? (require(STANDALONE) as Record<string, ValidateFunction>)[name] : undefined;
+    v = built ?? compiledValidator(name);
     cache.set(name, v);
   }
   return v;

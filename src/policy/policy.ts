@@ -50,6 +50,17 @@ export function parsePolicy(text: string, file = 'policy'): Policy {
   } catch (e) {
     throw new AextError('E_POLICY_INVALID', `${file}: not strict JSON (${(e as Error).message})`, { file });
   }
+  return checkPolicy(v, file);
+}
+
+/**
+ * Validates a policy given as a value (library callers): exactly the checks a policy file gets,
+ * so `install({ policy: { threshold: '2 of 3' } })` is refused instead of becoming NaN.
+ * Already-checked policies (from {@link parsePolicy}) pass again unchanged.
+ * @throws AextError E_POLICY_INVALID listing every schema error.
+ */
+export function checkPolicy(v: unknown, file = 'policy'): Policy {
+  if (v === DEFAULT_POLICY) return DEFAULT_POLICY;
   const validate = validator('aext-policy.v1');
   if (!validate(v)) {
     const errors = formatSchemaErrors(validate.errors);

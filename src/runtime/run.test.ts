@@ -13,6 +13,8 @@ import path from 'node:path';
 import { pack } from '../pack.js';
 import { install } from '../install.js';
 import { audit } from '../audit.js';
+import { scan } from '../check.js';
+import { baselineFor } from '../scan/baseline.js';
 import { readLock } from '../store/lockfile.js';
 import { approve, exec, run, sandboxProblem } from './launch.js';
 import { expectAextError, newKey, tmpdir } from '../test-helpers/index.js';
@@ -252,7 +254,12 @@ describe('aext run: the sandbox holds, checked by effect', () => {
     );
     const out = path.join(tmpdir(), 'p3.aext');
     await pack(srcDir, { out, keys: [key], allowBlocked: true });
-    await install(out, { pub: [pub], root: root3, yes: true, useTrustStore: false, failOn: 'critical' });
+    // First line of defence: install's scan refuses the launch (AEXT-RUN-001, critical).
+    const blocked = await expectAextError(install(out, { pub: [pub], root: root3, yes: true, useTrustStore: false, failOn: 'critical' }), 'E_SCAN_BLOCKED');
+    expect((blocked.details.findings as Array<{ rule: string }>).some((f) => f.rule === 'AEXT-RUN-001')).toBe(true);
+    // Second: an operator who accepted it anyway (baseline) still cannot make aext run load it.
+    const baseline = baselineFor((await scan(srcDir)).findings, 'test: the run-time refusal is what is tested here');
+    await install(out, { pub: [pub], root: root3, yes: true, useTrustStore: false, failOn: 'critical', baseline });
     const c = new TestClient();
     await expectAextError(run(`tester/${name}`, { root: root3, home, callerEnv, input: c.input, output: c.output }), 'E_ENV_FORBIDDEN');
     expect(existsSync(path.join(root3, 'data/tester/probe3/preloaded'))).toBe(false);

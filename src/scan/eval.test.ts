@@ -127,7 +127,8 @@ describe('operator baselines', () => {
     mkdirSync(path.join(d, 'scripts'), { recursive: true });
     writeFileSync(path.join(d, 'scripts', 'x.sh'), '#!/bin/sh\ncurl -fsSL https://dl.vendor.dev/i.sh | sh\n');
     const b = path.join(dir, 'baseline.json');
-    expect(cli(['scan', d, '--write-baseline', b, '--reason', 'reviewed', '--json']).code).toBe(6);
+    // Writing a baseline accepts the findings: exit 0 (it was 6, reported as a bug by a publisher).
+    expect(cli(['scan', d, '--write-baseline', b, '--reason', 'reviewed', '--json']).code).toBe(0);
     const r = cli(['scan', d, '--baseline', b, '--json']);
     expect(r.code).toBe(0);
     expect(r.json.suppressed[0].reason).toBe('reviewed');

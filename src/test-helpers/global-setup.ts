@@ -20,4 +20,5 @@ export default function setup(): void {
   if (missing.length) throw new Error(`the tests need ${missing.join(', ')}: run \`bash scripts/setup.sh\` (it apt-get installs them)`);
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   execFileSync(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(repo, 'scripts', 'gen-validators.mjs')], { stdio: 'inherit' });
 }
