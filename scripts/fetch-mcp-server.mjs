@@ -2,7 +2,8 @@
 // Builds a real, published MCP server into an aext extension folder:
 // `npm install`s @modelcontextprotocol/server-filesystem (pinned) with its
 // dependencies from the npm registry (install scripts disabled), then writes an
-// aext.json whose mcp_config starts it with its own folder as the allowed root.
+// aext.json whose mcp_config starts it with its own folder as the allowed root
+// (its install folder, which the sandbox mounts read-only; it declares no other path).
 // Usage: node scripts/fetch-mcp-server.mjs [DEST]   (default testdata/cache/server-filesystem)
 // Prints the folder path. Re-uses DEST when it is already complete.
 import { execFileSync } from 'node:child_process';
@@ -15,7 +16,7 @@ export const VERSION = '2026.8.31';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export function fetchMcpServer(dest = path.join(repo, 'testdata', 'cache', 'server-filesystem')) {
-  const done = path.join(dest, '.complete');
+  const done = path.join(dest, '.complete-2'); // -2: no `./` grant (relative paths are the caller's workspace under aext run)
   if (existsSync(done)) return dest;
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(dest, { recursive: true });
@@ -31,10 +32,9 @@ export function fetchMcpServer(dest = path.join(repo, 'testdata', 'cache', 'serv
     description: 'The reference MCP filesystem server from the npm registry, with its dependencies, limited to its own install folder.',
     license: 'MIT',
     server: { type: 'node', entry_point: entry, mcp_config: { command: 'node', args: [`\${__dirname}/${entry}`, '${__dirname}'] } },
-    permissions: { filesystem: { read: ['./'], write: ['./'] } },
   }, null, 2) + '\n');
   writeFileSync(done, '');
-  writeFileSync(path.join(dest, '.aextignore'), '.complete\n');
+  writeFileSync(path.join(dest, '.aextignore'), '.complete*\n');
   return dest;
 }
 

@@ -48,7 +48,11 @@ describe('planSandbox', () => {
   });
 
   it('declared paths: ~ and relative resolve; / and paths inside the aext root are never granted; a grant containing the root masks it', () => {
-    const base = input();
+    const base0 = input();
+    // A home outside the folder that holds the root, so that granting that folder is not granting home.
+    const home = tmpdir('aext-home-');
+    mkdirSync(path.join(home, 'projects'), { recursive: true });
+    const base = { ...base0, home };
     const d = path.dirname(base.root);
     const i = { ...base, permissions: { filesystem: { read: ['~/projects', '/', `${base.root}/trust`, d], write: ['./out.txt', '${__data_dir}/x'] } } };
     const p = planSandbox(i);
@@ -62,6 +66,15 @@ describe('planSandbox', () => {
     const order = p.mounts.map((m) => `${m.kind}:${m.dest}`);
     expect(order.indexOf(`tmpfs:${base.root}`)).toBeGreaterThan(order.indexOf(`ro:${d}`));
     expect(order.indexOf(`ro:${base.installDir}`)).toBeGreaterThan(order.indexOf(`tmpfs:${base.root}`));
+  });
+
+  it('the home directory itself (or a path containing it) is never granted, however it is written', () => {
+    const base = input();
+    for (const decl of ['~', '~/', './', '..', `${path.dirname(base.home)}`]) {
+      const p = planSandbox({ ...base, workDir: base.home, permissions: { filesystem: { write: [decl] } } });
+      expect(p.mounts.some((m) => m.kind === 'rw' && (m.dest === base.home || base.home.startsWith(m.dest + '/'))), decl).toBe(false);
+      expect(p.warnings.join('\n'), decl).toMatch(/whole home directory|whole file system/);
+    }
   });
 
   it('resolveDeclaredPath', () => {

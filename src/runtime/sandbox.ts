@@ -175,6 +175,12 @@ export function planSandbox(i: SandboxInput): SandboxPlan {
         warnings.push(`${p}: the whole file system is never granted`);
         continue;
       }
+      // `~`, or a relative path that lands on the home directory (a host started aext in $HOME), would
+      // hand over every secret the user has: never granted whole (research: reject `/` and `~` alone).
+      if (abs === path.resolve(i.home) || inside(path.resolve(i.home), abs)) {
+        warnings.push(`${p}: resolves to ${abs}, which holds your whole home directory: not granted (declare the folders it needs)`);
+        continue;
+      }
       if (inside(abs, i.root)) {
         if (!inside(abs, i.dataDir)) warnings.push(`${p}: inside the aext root ${i.root}, not granted`);
         continue;
