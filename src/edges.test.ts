@@ -112,3 +112,15 @@ describe('scan --write-baseline', () => {
     expect(cli(['scan', d, '--baseline', b]).code).toBe(0);
   });
 });
+
+describe('YAML alias bombs in frontmatter', () => {
+  it('a few hundred bytes of aliases that stand for 10^6 values: E_FRONTMATTER_INVALID', async () => {
+    const { parseFrontmatter } = await import('./manifest/frontmatter.js');
+    let y = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n';
+    for (const [k, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e']]) y += `${k}: &${k} [${Array(10).fill(`*${prev}`).join(',')}]\n`;
+    const text = `---\nname: x\ndescription: y\n${y}---\nbody\n`;
+    expect(text.length).toBeLessThan(1000);
+    expectThrowCode(() => parseFrontmatter(text, 'SKILL.md', 64 * 1024), 'E_FRONTMATTER_INVALID');
+    expect(parseFrontmatter('---\nname: x\ndescription: y\nlist: &l [a, b]\nagain: *l\n---\n', 'SKILL.md', 64 * 1024).data.again).toEqual(['a', 'b']);
+  });
+});

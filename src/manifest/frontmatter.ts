@@ -15,6 +15,22 @@ const deny = (lang: string) => () => {
   throw new AextError('E_FRONTMATTER_INVALID', `frontmatter language "${lang}" is not allowed (only YAML)`);
 };
 
+/** Most values (scalars, lists, mappings, counted after alias expansion) a frontmatter block may hold. */
+export const MAX_FRONTMATTER_VALUES = 10_000;
+
+/** Number of values in `v` with aliases expanded, counting stops just past `cap`. */
+function expandedSize(v: unknown, cap: number): number {
+  let n = 0;
+  const stack: unknown[] = [v];
+  while (stack.length && n <= cap) {
+    const x = stack.pop();
+    n++;
+    if (Array.isArray(x)) stack.push(...x);
+    else if (x && typeof x === 'object') stack.push(...Object.values(x));
+  }
+  return n;
+}
+
 /** Parsed SKILL.md / command / agent Markdown. */
 export interface Frontmatter {
   /** Mapping of frontmatter keys to FAILSAFE values (string | string[] | nested mapping). */
@@ -71,6 +87,12 @@ export function parseFrontmatter(text: string, file: string, maxBytes: number, r
     throw new AextError('E_FRONTMATTER_INVALID', `${file}: frontmatter is not valid YAML (${(e as Error).message.split('\n')[0]})`, d);
   }
   const data = parsed.data;
+  // YAML aliases are shared references: a few kilobytes can stand for millions of values ("billion
+  // laughs", CVE-2003-1564 for XML; the same for YAML). Whatever walks the data later would expand
+  // them, so the expanded size is bounded here.
+  if (expandedSize(data, MAX_FRONTMATTER_VALUES) > MAX_FRONTMATTER_VALUES) {
+    throw new AextError('E_FRONTMATTER_INVALID', `${file}: frontmatter expands to more than ${MAX_FRONTMATTER_VALUES} values through YAML aliases`, d);
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new AextError('E_FRONTMATTER_INVALID', `${file}: frontmatter is not a YAML mapping`, d);
   }
