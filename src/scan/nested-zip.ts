@@ -40,11 +40,12 @@ export function looksLikeZip(data: Uint8Array): boolean {
   return findEocd(Buffer.from(data.buffer, data.byteOffset, data.byteLength)) >= 0;
 }
 
+const EOCD_SIG = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 function findEocd(b: Buffer): number {
-  // The EOCD is the last 22 bytes plus a comment of at most 65,535 bytes.
+  // The EOCD is the last 22 bytes plus a comment of at most 65,535 bytes (native search, backwards).
   const stop = Math.max(0, b.length - 22 - 65535);
-  for (let i = b.length - 22; i >= stop; i--) {
-    if (b.readUInt32LE(i) === 0x06054b50 && i + 22 + b.readUInt16LE(i + 20) === b.length) return i;
+  for (let i = b.lastIndexOf(EOCD_SIG, b.length - 22); i >= stop; i = i > 0 ? b.lastIndexOf(EOCD_SIG, i - 1) : -1) {
+    if (i + 22 + b.readUInt16LE(i + 20) === b.length) return i;
   }
   return -1;
 }
