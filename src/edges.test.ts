@@ -2,7 +2,7 @@
 // policy ceilings compared as normalised paths, unparsable dates failing closed, and archive
 // strings that try to rewrite the terminal.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { install } from './install.js';
 import { parseManifest } from './manifest/validate.js';
@@ -122,5 +122,45 @@ describe('YAML alias bombs in frontmatter', () => {
     expect(text.length).toBeLessThan(1000);
     expectThrowCode(() => parseFrontmatter(text, 'SKILL.md', 64 * 1024), 'E_FRONTMATTER_INVALID');
     expect(parseFrontmatter('---\nname: x\ndescription: y\nlist: &l [a, b]\nagain: *l\n---\n', 'SKILL.md', 64 * 1024).data.again).toEqual(['a', 'b']);
+  });
+});
+
+describe('an install root others can change is refused (as ssh refuses such key files)', () => {
+  const archive = () => {
+    const f = path.join(tmpdir(), 'ok.aext');
+    writeFileSync(f, signedRawZip(skillFiles(), [key]));
+    return f;
+  };
+  it('a root writable by other users or by its group: E_ROOT_UNSAFE, nothing installed', async () => {
+    for (const mode of [0o777, 0o775, 0o757]) {
+      const root = path.join(tmpdir(), 'root');
+      mkdirSync(root);
+      chmodSync(root, mode);
+      await expectAextError(install(archive(), { pub: [pub], root, yes: true, useTrustStore: false }), 'E_ROOT_UNSAFE');
+      expect(readdirSync(root)).toEqual([]);
+    }
+  });
+  it("a symlink planted where aext keeps its folders (extensions/ → elsewhere): refused, the target untouched", async () => {
+    const root = path.join(tmpdir(), 'root');
+    await install(archive(), { pub: [pub], root, yes: true, useTrustStore: false });
+    const elsewhere = tmpdir('aext-elsewhere-');
+    writeFileSync(path.join(elsewhere, 'keep.txt'), 'mine');
+    rmSync(path.join(root, 'extensions'), { recursive: true, force: true });
+    symlinkSync(elsewhere, path.join(root, 'extensions'));
+    const f = path.join(tmpdir(), 'v2.aext');
+    writeFileSync(f, signedRawZip(skillFiles('fixture', '1.1.0'), [key], { identity: { publisher: 'tester', name: 'fixture', version: '1.1.0' } }));
+    await expectAextError(install(f, { pub: [pub], root, yes: true, useTrustStore: false }), 'E_ROOT_UNSAFE');
+    expect(readdirSync(elsewhere)).toEqual(['keep.txt']);
+    const r = cli(['list', '--root', root]);
+    expect(r.code).toBe(0);
+  });
+  it('a root reached through a symlink is fine when what it points to is safe', async () => {
+    const real = path.join(tmpdir(), 'real-root');
+    mkdirSync(real, { mode: 0o700 });
+    const link = path.join(tmpdir(), 'link-root');
+    symlinkSync(real, link);
+    const r = await install(archive(), { pub: [pub], root: link, yes: true, useTrustStore: false });
+    expect(existsSync(path.join(real, 'extensions/tester/fixture/SKILL.md'))).toBe(true);
+    expect(r.version).toBe('1.0.0');
   });
 });

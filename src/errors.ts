@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   E_ROOT_LOCKED: { exit: 1, summary: 'another aext process holds the install-root lock' },
   E_NO_SPACE: { exit: 1, summary: 'out of disk space or permission denied while writing; nothing was changed' },
   E_SERVER_START: { exit: 1, summary: 'the installed MCP server did not start or answer the handshake' },
+  E_ROOT_UNSAFE: { exit: 1, summary: 'the install root, or one of aext\'s folders in it, is writable by others, owned by someone else, or a planted symlink' },
   E_SANDBOX_UNAVAILABLE: { exit: 1, summary: 'bubblewrap is missing or the kernel refused the namespaces the sandbox needs (install the Debian package bubblewrap)' },
   E_MCP_PROTOCOL: { exit: 1, summary: 'the MCP session was ended: a line was not JSON-RPC 2.0, not UTF-8, or over the size cap (fail closed)' },
   // --- usage (2)

@@ -39,12 +39,40 @@ interface Journal {
 
 const JOURNAL = '.journal.json';
 
-/** Creates ROOT and its private directories (mode 0700 for working dirs). */
+/** aext's own folders directly under ROOT: each must be a real directory aext's user owns. */
+const OWN_DIRS = ['.staging', '.trash', 'extensions', 'data', 'envelopes', 'trust', 'cache', 'hosts', 'quarantine'];
+
+/**
+ * Refuses a root that someone else could change under aext, the way ssh refuses such key
+ * files: ROOT (after following a symlink to it) and aext's own folders in it must be owned by
+ * this user (or root) and not writable by group or others; those folders must not be symlinks.
+ * @throws AextError E_ROOT_UNSAFE naming the path and why.
+ */
+export async function checkRootSafety(root: string): Promise<void> {
+  const uid = process.getuid?.();
+  const bad = (p: string, why: string) => new AextError('E_ROOT_UNSAFE', `${p} ${why}: refusing to use it as (part of) the install root`, { file: p });
+  const check = (p: string, st: import('node:fs').Stats) => {
+    if (!st.isDirectory()) throw bad(p, 'is not a directory');
+    if (uid !== undefined && st.uid !== uid && st.uid !== 0) throw bad(p, `is owned by uid ${st.uid}, not by you`);
+    if ((st.mode & 0o022) !== 0) throw bad(p, `is writable by ${st.mode & 0o020 ? 'its group' : 'other users'} (mode ${(st.mode & 0o777).toString(8)})`);
+  };
+  check(root, await fsp.stat(root));
+  for (const d of OWN_DIRS) {
+    const p = path.join(root, d);
+    const st = await lstatOrUndefined(p);
+    if (!st) continue;
+    if (st.isSymbolicLink()) throw bad(p, 'is a symbolic link');
+    check(p, st);
+  }
+}
+
+/** Creates ROOT and its private directories (mode 0700 for working dirs), after {@link checkRootSafety}. @throws AextError E_ROOT_UNSAFE, E_IO. */
 export async function ensureRoot(root: string): Promise<void> {
   try {
     await fsp.mkdir(root, { recursive: true, mode: 0o755 });
-    const st = await fsp.lstat(root);
+    const st = await fsp.stat(root);
     if (!st.isDirectory()) throw new AextError('E_IO', `install root ${root} is not a directory`, { file: root });
+    await checkRootSafety(root);
     await fsp.mkdir(path.join(root, '.staging'), { recursive: true, mode: 0o700 });
     await fsp.mkdir(path.join(root, '.trash'), { recursive: true, mode: 0o700 });
     await fsp.mkdir(path.join(root, 'extensions'), { recursive: true, mode: 0o755 });
