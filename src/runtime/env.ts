@@ -8,6 +8,7 @@
  * ruby(1), the JVM's JAVA_TOOL_OPTIONS, bash(1) BASH_ENV/ENV), nor one that
  * aext sets itself (PATH, HOME, TMPDIR, the proxy and CA variables).
  */
+import path from 'node:path';
 import { AextError } from '../errors.js';
 import type { Permissions } from '../types.js';
 
@@ -57,4 +58,22 @@ export function extensionEnv(perms: Permissions, fixed: Record<string, string>, 
     else env[k] = v;
   }
   return { env, missing };
+}
+
+/**
+ * The paths in a launch value that leave the directory a substitution token stands for
+ * (`${__dirname}/../..`): each occurrence of `token` is followed up to the next separator a
+ * config value may use (`=`, `:`, `,`) or the next token, and normalised. Shared by the
+ * install-time scan (AEXT-RUN-001) and the launcher, so both apply the same rule.
+ * @returns the escaping paths, relative to the token's directory (empty when all stay inside).
+ */
+export function escapingPaths(value: string, token: string): string[] {
+  const out: string[] = [];
+  for (let at = value.indexOf(token); at >= 0; at = value.indexOf(token, at + 1)) {
+    const rest = value.slice(at + token.length).split(/[=:,]|\$\{/)[0]!;
+    // Appended to the directory as text (`${__dirname}x` is a sibling, `${__dirname}/../y` a parent's child).
+    const norm = path.posix.normalize(`/d${rest}`);
+    if (norm !== '/d' && !norm.startsWith('/d/')) out.push(rest);
+  }
+  return out;
 }

@@ -30,7 +30,7 @@ import { parseStrictJson } from '../util/json.js';
 import { ensureDataDir, resolveRoot, withRoot } from '../store/root.js';
 import { entryIntegrity, readLock, resolveKey, writeLock, type LockEntry } from '../store/lockfile.js';
 import { checkInstalled } from '../store/installed.js';
-import { extensionEnv } from './env.js';
+import { escapingPaths, extensionEnv } from './env.js';
 import { interpreterOf, planSandbox, type RuntimeKind, type SandboxPlan } from './sandbox.js';
 import { startEgressProxy, type EgressProxy, type NetDecision } from './netproxy.js';
 import { startMcpProxy, type ProxyEnd, type ProxyEvent } from './mcp-proxy.js';
@@ -129,14 +129,8 @@ export async function prepareInstalled(name: string, opts: LaunchOptions = {}): 
 export function substitute(value: string, p: Pick<Prepared, 'installDir' | 'dataDir' | 'key'>): string {
   const out = value.split('${__dirname}').join(p.installDir).split('${__data_dir}').join(p.dataDir);
   for (const [token, dir] of [['${__dirname}', p.installDir], ['${__data_dir}', p.dataDir]] as const) {
-    for (let at = value.indexOf(token); at >= 0; at = value.indexOf(token, at + 1)) {
-      // The path that follows the token, up to a separator a config value may use (=, :, comma) or the next token.
-      const rest = value.slice(at + token.length).split(/[=:,]|\$\{/)[0]!;
-      const norm = path.resolve(dir + rest);
-      if (norm !== dir && !norm.startsWith(dir + path.sep)) {
-        throw new AextError('E_MANIFEST_INVALID', `${p.key}: mcp_config value ${JSON.stringify(value)} points outside ${token} (${norm})`, { entry: 'aext.json' });
-      }
-    }
+    const bad = escapingPaths(value, token);
+    if (bad.length) throw new AextError('E_MANIFEST_INVALID', `${p.key}: mcp_config value ${JSON.stringify(value)} points outside ${token} (${path.resolve(dir + bad[0])})`, { entry: 'aext.json' });
   }
   return out;
 }

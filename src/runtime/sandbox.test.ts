@@ -99,3 +99,14 @@ describe('planSandbox', () => {
     expect(r.stderr).toMatch(/unshare failed|Operation not permitted|No space left/);
   });
 });
+
+describe('substitute (the launcher side of the rule AEXT-RUN-001 applies at install)', () => {
+  it('a ${__dirname} / ${__data_dir} path must stay inside its directory', async () => {
+    const { substitute } = await import('./launch.js');
+    const { expectThrowCode } = await import('../test-helpers/index.js');
+    const p = { installDir: '/r/extensions/p/n', dataDir: '/r/data/p/n', key: 'p/n' };
+    expect(substitute('${__dirname}/server.js', p)).toBe('/r/extensions/p/n/server.js');
+    expect(substitute('--db=${__data_dir}/a/../db.sqlite', p)).toBe('--db=/r/data/p/n/a/../db.sqlite');
+    for (const bad of ['${__dirname}/../../../etc/passwd', '${__data_dir}/../x', '${__dirname}x', 'a:${__dirname}/../..']) expectThrowCode(() => substitute(bad, p), 'E_MANIFEST_INVALID');
+  });
+});

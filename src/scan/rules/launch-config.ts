@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import type { Hit, Rule } from '../rule.js';
-import { forbiddenEnv } from '../../runtime/env.js';
+import { escapingPaths, forbiddenEnv } from '../../runtime/env.js';
 
 const FETCHERS: Array<[RegExp, string]> = [
   [/^(?:npx|bunx)$/, 'downloads and runs an npm package at start-up'],
@@ -95,11 +95,7 @@ export const rule: Rule = {
       }
       for (const value of [l.command, ...l.args, ...Object.values(l.env)]) {
         for (const [token, what] of TOKENS) {
-          for (let i = value.indexOf(token); i >= 0; i = value.indexOf(token, i + 1)) {
-            const rest = value.slice(i + token.length).split(/[=:,]|\$\{/)[0]!;
-            const norm = path.posix.normalize(`/ROOT${rest}`);
-            if (norm !== '/ROOT' && !norm.startsWith('/ROOT/')) hits.push({ ...at(token), message: `${l.where}: ${JSON.stringify(value)} points outside ${what}`, evidence: value.slice(0, 200) });
-          }
+          if (escapingPaths(value, token).length) hits.push({ ...at(token), message: `${l.where}: ${JSON.stringify(value)} points outside ${what}`, evidence: value.slice(0, 200) });
         }
       }
     }
