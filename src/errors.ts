@@ -84,6 +84,7 @@ export const ERROR_CODES = {
   E_ENTRY_TYPE: { exit: 4, summary: 'entry is a symlink, hardlink, device, FIFO or other non-regular file' },
   E_UNSAFE_MODE: { exit: 4, summary: 'entry carries setuid, setgid or sticky bits' },
   E_RESERVED_ENTRY: { exit: 4, summary: 'entry under META-AEXT/ other than the envelope' },
+  E_ARCHIVE_REWRITTEN: { exit: 4, summary: 'the archive file was written to while aext was reading it (its digest would not name the verified bytes)' },
   E_ZIP_MALFORMED: { exit: 4, summary: 'zip structure is malformed, ambiguous or non-canonical (EOCD, central directory, local headers, overlaps, truncation)' },
   E_ZIP_UNSUPPORTED: { exit: 4, summary: 'encryption, zip64, or a compression method other than stored/deflate' },
   E_CRC_MISMATCH: { exit: 4, summary: 'entry data does not match its CRC-32' },

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { AextError, toAextError } from './errors.js';
 import { resolveLimits } from './limits.js';
 import type { Finding, Manifest, Permissions, Reporter, Severity, Verdict } from './types.js';
-import { fileSha256, openArchive, type OpenedArchive } from './archive.js';
+import { openArchive, type OpenedArchive } from './archive.js';
 import { extractVerified } from './store/extract.js';
 import { dirFiles } from './source.js';
 import { validatePackage, type PackageInfo } from './manifest/validate.js';
@@ -87,7 +87,7 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
   try {
     await opts.onVerified?.();
     if (archive.unsigned && opts.allowUnsigned) opts.onReport?.('warn', `WARNING: ${file} is UNSIGNED; installing it only because --allow-unsigned was given`);
-    const archiveSha256 = await fileSha256(file);
+    const archiveSha256 = archive.zip.sha256;
     // Small files are scanned from memory as they are extracted; the rest afterwards from staging.
     const early: Finding[] = [];
     const scanned = new Set<string>();
@@ -100,6 +100,8 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
       else early.push(...scanOne({ path: name, data }, perms));
       scanned.add(name);
     });
+    // The digest recorded in the lock names the bytes that were verified and extracted.
+    await archive.zip.assertUnchanged();
     const paths = archive.envelope.index.files.map((f) => f.path);
     const info = await validatePackage(dirFiles(staging, paths), limits, file);
     const failOn = opts.failOn ?? policy.scan?.fail_on ?? 'high';

@@ -1,9 +1,12 @@
 // Tampering after signing is caught (issue 2 "done when"): each case is refused
 // through the CLI with exit 3 and its own code, and nothing is installed.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { install } from './install.js';
+import { parsePublicKeyPem } from './crypto/keys.js';
 import path from 'node:path';
-import { cli, newKey, signedRawZip, skillFiles, tmpdir, type RawEntry } from './test-helpers/index.js';
+import { cli, expectAextError, newKey, signedRawZip, skillFiles, tmpdir, type RawEntry } from './test-helpers/index.js';
 import type { PrivateKey } from './crypto/keys.js';
 
 let A: { key: PrivateKey; priv: string; pub: string };
@@ -130,5 +133,38 @@ describe('tampering is refused with exit 3', () => {
     const r = cli(['install', f, '--pub', A.pub, '--root', path.join(dir, 'r2'), '--yes', '--allow-unsigned', '--json']);
     expect(r.code).toBe(3);
     expect(r.json.error.code).toBe('E_UNTRUSTED_KEY');
+  });
+});
+
+describe('the archive digest names the bytes that were verified (issue 10, class 11)', () => {
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  it('a different archive swapped in at the path after verification is not what the lock records', async () => {
+    const good = signedRawZip(base(), [A.key]);
+    const other = signedRawZip([...base(), { name: 'extra.txt', data: Buffer.from('x') }], [A.key]);
+    const f = path.join(dir, 'swap.aext');
+    writeFileSync(f, good);
+    const root = path.join(dir, 'swap-root');
+    const pub = parsePublicKeyPem(readFileSync(A.pub, 'utf8'));
+    const r = await install(f, {
+      pub: [pub], root, yes: true, useTrustStore: false,
+      onVerified: () => {
+        const t = `${f}.new`;
+        writeFileSync(t, other);
+        renameSync(t, f); // a new inode at the same path
+      },
+    });
+    expect(r.archive_sha256).toBe(sha(good));
+    expect(r.archive_sha256).not.toBe(sha(other));
+    expect(existsSync(path.join(r.path, 'extra.txt'))).toBe(false);
+  });
+  it('the archive written in place while it is read → E_ARCHIVE_REWRITTEN, nothing installed', async () => {
+    const good = signedRawZip(base(), [A.key]);
+    const f = path.join(dir, 'inplace.aext');
+    writeFileSync(f, good);
+    const root = path.join(dir, 'inplace-root');
+    const pub = parsePublicKeyPem(readFileSync(A.pub, 'utf8'));
+    await expectAextError(install(f, { pub: [pub], root, yes: true, useTrustStore: false, onVerified: () => appendFileSync(f, Buffer.from('trailing junk')) }), 'E_ARCHIVE_REWRITTEN');
+    expect(existsSync(path.join(root, 'aext-lock.json'))).toBe(false);
+    expect(existsSync(path.join(root, 'extensions', 'tester'))).toBe(false);
   });
 });

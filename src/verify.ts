@@ -55,6 +55,7 @@ export async function verify(file: string, keys: PublicKey[], opts: { limits?: P
   const a = await openArchive(file, { limits: resolveLimits(opts.limits), trusted: cliKeys(keys), requireSignature: true });
   try {
     const files = await checkAllDigests(a);
+    await a.zip.assertUnchanged();
     return {
       file,
       publisher: a.manifest.publisher,
@@ -63,7 +64,7 @@ export async function verify(file: string, keys: PublicKey[], opts: { limits?: P
       kind: a.manifest.kind,
       signers: a.signers,
       index_digest: a.envelope.indexDigest,
-      archive_sha256: await fileSha256(file),
+      archive_sha256: a.zip.sha256,
       files,
     };
   } finally {
@@ -104,7 +105,7 @@ export async function inspect(file: string, opts: { limits?: Partial<Limits> } =
       total_size: a.envelope.index.files.reduce((n, f) => n + f.size, 0),
       archive_size: a.zip.layout.size,
       index_digest: a.envelope.indexDigest,
-      archive_sha256: await fileSha256(file),
+      archive_sha256: a.zip.sha256,
     };
   } finally {
     await a.close();

@@ -9,7 +9,8 @@ import type { Limits } from '../limits.js';
 import { checkEntryName, compareUtf8 } from '../util/paths.js';
 import { parseStrictJson, StrictJsonError } from '../util/json.js';
 import { sha256Hex } from '../util/hash.js';
-import { signBytes, verifyBytes, type PrivateKey, type PublicKey } from './keys.js';
+import { signBytes, type PrivateKey, type PublicKey } from './keys.js';
+import { parseDsse, signersOf, type ParsedDsse } from './envelope.js';
 
 /** payloadType of the signed INDEX (CONTRACT §6). */
 export const INDEX_PAYLOAD_TYPE = 'application/vnd.aext.index+json';
@@ -99,16 +100,6 @@ export function serializeEnvelope(env: Envelope): Buffer {
   return Buffer.from(JSON.stringify({ payloadType: env.payloadType, payload: env.payload, signatures: env.signatures }), 'utf8');
 }
 
-function decodeBase64Strict(s: string): Buffer | undefined {
-  // DSSE: verifiers accept standard and URL-safe base64; padding optional.
-  if (!/^[A-Za-z0-9+/\-_]*={0,2}$/.test(s)) return undefined;
-  const std = s.replace(/-/g, '+').replace(/_/g, '/');
-  const buf = Buffer.from(std, 'base64');
-  const canon = buf.toString('base64');
-  if (canon.replace(/=+$/, '') !== std.replace(/=+$/, '')) return undefined;
-  return buf;
-}
-
 /** Result of parsing an envelope, before any trust decision. */
 export interface ParsedEnvelope {
   envelope: Envelope;
@@ -120,6 +111,8 @@ export interface ParsedEnvelope {
   indexDigest: string;
   /** The envelope file bytes as read. */
   bytes: Buffer;
+  /** The envelope as the shared parser read it (signatures decoded). */
+  dsse: ParsedDsse;
 }
 
 /**
@@ -129,46 +122,14 @@ export interface ParsedEnvelope {
  *   E_PAYLOAD_TYPE, E_INDEX_INVALID, E_PATH_* (an INDEX path breaks the name rules).
  */
 export function parseEnvelope(bytes: Buffer, limits: Pick<Limits, 'maxEnvelopeBytes' | 'maxSignatures' | 'maxPathBytes' | 'maxSegmentBytes' | 'maxDepth' | 'maxEntries'>, file?: string): ParsedEnvelope {
-  const d = { file, entry: ENVELOPE_PATH };
-  if (bytes.length > limits.maxEnvelopeBytes) {
-    throw new AextError('E_LIMIT_EXCEEDED', `${file ? `${file}: ` : ''}${ENVELOPE_PATH} is larger than ${limits.maxEnvelopeBytes} bytes`, { ...d, limit: 'maxEnvelopeBytes' });
-  }
-  const bad = (why: string) => new AextError('E_ENVELOPE_INVALID', `${ENVELOPE_PATH}${file ? ` in ${file}` : ''}: ${why}`, d);
-  let raw: unknown;
-  try {
-    raw = parseStrictJson(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes));
-  } catch (e) {
-    throw bad(`not strict UTF-8 JSON (${(e as Error).message})`);
-  }
-  if (!isPlainObject(raw)) throw bad('not a JSON object');
-  const extra = Object.keys(raw).filter((k) => !['payloadType', 'payload', 'signatures'].includes(k));
-  if (extra.length) throw bad(`unknown field(s) ${extra.join(', ')}`);
-  if (typeof raw.payloadType !== 'string') throw bad('payloadType missing');
-  if (raw.payloadType !== INDEX_PAYLOAD_TYPE) {
-    throw new AextError('E_PAYLOAD_TYPE', `${file ? `${file}: ` : ''}${ENVELOPE_PATH}: payloadType ${JSON.stringify(raw.payloadType)} is not ${INDEX_PAYLOAD_TYPE}`, d);
-  }
-  if (typeof raw.payload !== 'string') throw bad('payload missing');
-  const indexBytes = decodeBase64Strict(raw.payload);
-  if (!indexBytes) throw bad('payload is not canonical base64');
-  if (!Array.isArray(raw.signatures)) throw bad('signatures is not an array');
-  if (raw.signatures.length > limits.maxSignatures) {
-    throw new AextError('E_LIMIT_EXCEEDED', `${file ? `${file}: ` : ''}${ENVELOPE_PATH}: ${raw.signatures.length} signatures exceed the limit of ${limits.maxSignatures}`, { ...d, limit: 'maxSignatures' });
-  }
-  const signatures: EnvelopeSignature[] = [];
-  for (const s of raw.signatures) {
-    if (!isPlainObject(s)) throw bad('a signature is not an object');
-    const x = Object.keys(s).filter((k) => k !== 'keyid' && k !== 'sig');
-    if (x.length) throw bad(`unknown signature field(s) ${x.join(', ')}`);
-    if (typeof s.sig !== 'string') throw bad('a signature has no "sig" string');
-    if (s.keyid !== undefined && typeof s.keyid !== 'string') throw bad('a signature keyid is not a string');
-    signatures.push({ keyid: (s.keyid as string | undefined) ?? '', sig: s.sig });
-  }
-  const index = parseIndex(indexBytes, limits, file);
+  const env = parseDsse(bytes, { payloadType: INDEX_PAYLOAD_TYPE, code: 'E_ENVELOPE_INVALID', maxBytes: limits.maxEnvelopeBytes, limitName: 'maxEnvelopeBytes', maxSignatures: limits.maxSignatures, file, entry: ENVELOPE_PATH });
+  const index = parseIndex(env.payload, limits, file);
   return {
-    envelope: { payloadType: raw.payloadType, payload: raw.payload, signatures },
-    indexBytes,
+    envelope: { payloadType: env.payloadType, payload: env.payloadText, signatures: env.signatures.map((x) => ({ keyid: x.keyid, sig: x.text })) },
+    dsse: env,
+    indexBytes: env.payload,
     index,
-    indexDigest: sha256Hex(indexBytes),
+    indexDigest: sha256Hex(env.payload),
     bytes,
   };
 }
@@ -244,26 +205,7 @@ export function verifySignatures(parsed: ParsedEnvelope, trusted: PublicKey[], t
   const sigs = parsed.envelope.signatures;
   const claimed = sigs.map((s) => s.keyid);
   if (sigs.length === 0) throw new AextError('E_UNSIGNED', `${file ?? 'archive'} is not signed`, d);
-  const msg = pae(parsed.envelope.payloadType, parsed.indexBytes);
-  const valid = new Set<string>();
-  let failedTrusted = false;
-  let malformed = false;
-  for (const s of sigs) {
-    const sig = decodeBase64Strict(s.sig);
-    if (!sig || sig.length !== 64) {
-      malformed = true;
-      continue;
-    }
-    let ok = false;
-    for (const k of trusted) {
-      if (verifyBytes(sig, msg, k.raw)) {
-        valid.add(k.keyid);
-        ok = true;
-        break;
-      }
-    }
-    if (!ok && trusted.some((k) => k.keyid === s.keyid)) failedTrusted = true;
-  }
+  const { valid, malformed, failedNamed: failedTrusted } = signersOf(parsed.dsse, pae(parsed.envelope.payloadType, parsed.indexBytes), trusted);
   if (valid.size >= Math.max(1, threshold)) return { validKeyIds: [...valid], claimedKeyIds: claimed };
   if (failedTrusted || malformed) {
     throw new AextError('E_SIG_INVALID', `${file ?? 'archive'}: signature does not verify (bad, malleated or truncated)`, { ...d, keyids: claimed });

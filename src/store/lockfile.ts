@@ -35,8 +35,10 @@ export interface LockEntry {
   install_id: string;
   /** Key pinned for updates (trust on first use, moved only by a rotation chain). */
   pinned_key?: { keyid: string; public_key: string };
-  /** How the pin was reached: first install, same key, or rotation. */
-  pin_source?: 'tofu' | 'pinned' | 'rotation';
+  /** Further pinned keys (the other signers at first install); each must sign every update too, or rotate. */
+  co_pinned?: Array<{ keyid: string; public_key: string }>;
+  /** How the pin was reached: first install, same key, rotation, or the policy's keys (policy threshold governs). */
+  pin_source?: 'tofu' | 'pinned' | 'rotation' | 'policy';
   /** Key ids of the rotation chain that moved the pin. */
   rotated_from?: string[];
   /** Installed over this higher version with --allow-downgrade. */

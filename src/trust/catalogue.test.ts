@@ -376,4 +376,34 @@ describe('attack catalogue (signing-anchors.md §7)', () => {
     expect(e.quarantined?.reason).toBe('E_QUARANTINED');
     expect(readFileSync(path.join(root, e.quarantined!.path, 'dist/index.js'), 'utf8')).toContain('1.2.0');
   });
+  it('#46 co-signers: TOFU pins every signer that verified, so one co-signer cannot ship an update alone (E_KEY_CHANGED)', async () => {
+    const root = freshRoot();
+    await install(arch('1.0.0', [A.key, B.key]), { pub: [A.pub, B.pub], root, yes: true });
+    const e = (await list({ root })).extensions[0]!;
+    expect([e.pinned_key!.keyid, ...(e.co_pinned ?? []).map((k) => k.keyid)].sort()).toEqual([A.pub.keyid, B.pub.keyid].sort());
+    expect(e.pin_source).toBe('tofu');
+    // Whichever key sorts first, neither may sign alone.
+    await refused(arch('2.0.0', [B.key]), 'E_KEY_CHANGED', { pub: [A.pub, B.pub], root });
+    await refused(arch('2.0.0', [A.key]), 'E_KEY_CHANGED', { pub: [A.pub, B.pub], root });
+    const r = await install(arch('2.0.0', [A.key, B.key]), { pub: [A.pub, B.pub], root, yes: true });
+    expect(r.version).toBe('2.0.0');
+    // A co-signer's rotation chain moves its own pin only.
+    const rot = createRotation('acme', B.key, C.key, 1);
+    const f = save(signedRawZip([...files('3.0.0'), { name: 'META-AEXT/rotation/1.dsse.json', data: rot }], [A.key, C.key], { identity: id('3.0.0'), indexFrom: files('3.0.0') }));
+    await install(f, { pub: [A.pub, C.pub], root, yes: true });
+    const e3 = (await list({ root })).extensions[0]!;
+    expect([e3.pinned_key!.keyid, ...(e3.co_pinned ?? []).map((k) => k.keyid)].sort()).toEqual([A.pub.keyid, C.pub.keyid].sort());
+    expect(e3.pin_source).toBe('rotation');
+    await refused(arch('4.0.0', [C.key]), 'E_KEY_CHANGED', { pub: [A.pub, C.pub], root });
+  });
+  it('#47 keys from the policy govern by the policy threshold, not by the pins', async () => {
+    const root = freshRoot();
+    const policy: Policy = { policy_version: 1, threshold: 1, trusted_keys: [A, B].map((k) => ({ public_key: k.pem, publisher: 'acme', names: ['*'] })) };
+    await install(arch('1.0.0', [A.key, B.key]), { root, yes: true, policy });
+    expect((await list({ root })).extensions[0]!.pin_source).toBe('policy');
+    const r = await install(arch('2.0.0', [B.key]), { root, yes: true, policy });
+    expect(r.signers).toEqual([B.pub.keyid]);
+    // A key the policy does not name still cannot sign (the threshold is over the policy's keys).
+    await refused(arch('3.0.0', [C.key]), 'E_UNTRUSTED_KEY', { root, policy });
+  });
 });

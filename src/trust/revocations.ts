@@ -11,8 +11,9 @@ import path from 'node:path';
 import semver from 'semver';
 import { AextError, toAextError } from '../errors.js';
 import { pae } from '../crypto/dsse.js';
-import { parsePublicKeyPem, signBytes, verifyBytes, type PrivateKey, type PublicKey } from '../crypto/keys.js';
+import { parsePublicKeyPem, signBytes, type PrivateKey, type PublicKey } from '../crypto/keys.js';
 import { parseStrictJson } from '../util/json.js';
+import { parseDsse, signersOf } from '../crypto/envelope.js';
 import { sha256Hex } from '../util/hash.js';
 import { readInput, writeFileAtomic } from '../store/fsutil.js';
 import { resolveRoot, withRoot } from '../store/root.js';
@@ -72,24 +73,10 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
  */
 export function verifyRevocationList(bytes: Buffer, roots: RevocationRoots, source: string): { list: RevocationList; digest: string } {
   const bad = (why: string) => new AextError('E_ENVELOPE_INVALID', `${source}: ${why}`, { file: source });
-  if (bytes.length > 4 * 1024 * 1024) throw bad('revocation list larger than 4 MiB');
-  let env: unknown;
-  try {
-    env = parseStrictJson(bytes.toString('utf8'));
-  } catch (e) {
-    throw bad(`not strict JSON (${(e as Error).message})`);
-  }
-  if (!isObj(env) || typeof env.payload !== 'string' || !Array.isArray(env.signatures)) throw bad('not a DSSE envelope');
-  if (env.payloadType !== REVOCATIONS_PAYLOAD_TYPE) throw new AextError('E_PAYLOAD_TYPE', `${source}: payloadType ${JSON.stringify(env.payloadType)} is not ${REVOCATIONS_PAYLOAD_TYPE}`, { file: source });
-  const payload = Buffer.from(env.payload, 'base64');
-  if (payload.toString('base64') !== env.payload) throw bad('payload is not canonical base64');
-  const msg = pae(REVOCATIONS_PAYLOAD_TYPE, payload);
-  const good = new Set<string>();
-  for (const s of (env.signatures as unknown[]).slice(0, 64)) {
-    if (!isObj(s) || typeof s.sig !== 'string') continue;
-    const sig = Buffer.from(s.sig, 'base64');
-    for (const k of roots.keys) if (sig.length === 64 && verifyBytes(sig, msg, k.raw)) good.add(k.keyid);
-  }
+  const env = parseDsse(bytes, { payloadType: REVOCATIONS_PAYLOAD_TYPE, code: 'E_ENVELOPE_INVALID', maxBytes: 4 * 1024 * 1024, limitName: 'revocation list', maxSignatures: 64, file: source });
+  if (env.signatures.some((x) => !x.bytes)) throw bad('a signature is not canonical base64 of 64 bytes');
+  const payload = env.payload;
+  const good = signersOf(env, pae(REVOCATIONS_PAYLOAD_TYPE, payload), roots.keys).valid;
   if (good.size === 0) throw new AextError('E_UNTRUSTED_KEY', `${source}: not signed by a revocation root key`, { file: source });
   if (good.size < roots.threshold) throw new AextError('E_THRESHOLD', `${source}: ${good.size} distinct root signature(s), ${roots.threshold} required`, { file: source });
   let v: unknown;

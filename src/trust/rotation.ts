@@ -8,6 +8,7 @@
  */
 import { AextError } from '../errors.js';
 import { pae } from '../crypto/dsse.js';
+import { parseDsse } from '../crypto/envelope.js';
 import { signBytes, verifyBytes, type PrivateKey, type PublicKey } from '../crypto/keys.js';
 import { parseStrictJson } from '../util/json.js';
 
@@ -58,18 +59,9 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
  */
 export function parseRotation(bytes: Buffer, source: string): ParsedRotation {
   const bad = (why: string) => new AextError('E_ROTATION_INVALID', `${source}: ${why}`, { file: source });
-  if (bytes.length > 64 * 1024) throw bad('rotation statement larger than 64 KiB');
-  let env: unknown;
-  try {
-    env = parseStrictJson(bytes.toString('utf8'));
-  } catch (e) {
-    throw bad(`not strict JSON (${(e as Error).message})`);
-  }
-  if (!isObj(env) || env.payloadType !== ROTATION_PAYLOAD_TYPE || typeof env.payload !== 'string' || !Array.isArray(env.signatures)) {
-    throw bad(`not a DSSE envelope of type ${ROTATION_PAYLOAD_TYPE}`);
-  }
-  const payload = Buffer.from(env.payload, 'base64');
-  if (payload.toString('base64') !== env.payload) throw bad('payload is not canonical base64');
+  const env = parseDsse(bytes, { payloadType: ROTATION_PAYLOAD_TYPE, code: 'E_ROTATION_INVALID', maxBytes: 64 * 1024, limitName: 'rotation statement', maxSignatures: 8, file: source });
+  if (env.signatures.some((x) => !x.bytes)) throw bad('a signature is not canonical base64 of 64 bytes');
+  const payload = env.payload;
   let r: unknown;
   try {
     r = parseStrictJson(payload.toString('utf8'));
@@ -80,14 +72,14 @@ export function parseRotation(bytes: Buffer, source: string): ParsedRotation {
   if (typeof r.publisher !== 'string' || typeof r.from !== 'string' || typeof r.to !== 'string' || typeof r.created !== 'string') throw bad('payload fields have the wrong types');
   if (!/^[0-9a-f]{64}$/.test(r.from) || !/^[0-9a-f]{64}$/.test(r.to) || r.from === r.to) throw bad('from/to must be two different key ids');
   if (typeof r.seq !== 'number' || !Number.isSafeInteger(r.seq) || r.seq < 1) throw bad('seq must be a positive integer');
-  const sigs = (env.signatures as unknown[]).slice(0, 8).map((s) => (isObj(s) && typeof s.sig === 'string' ? Buffer.from(s.sig, 'base64') : Buffer.alloc(0)));
+  const sigs = env.signatures.map((x) => x.bytes!);
   return { rotation: r as unknown as Rotation, payload, sigs, source };
 }
 
 /** True when some signature of `p` verifies under `key` (strict RFC 8032). */
 function signedBy(p: ParsedRotation, key: PublicKey): boolean {
   const msg = pae(ROTATION_PAYLOAD_TYPE, p.payload);
-  return p.sigs.some((s) => s.length === 64 && verifyBytes(s, msg, key.raw));
+  return p.sigs.some((s) => verifyBytes(s, msg, key.raw));
 }
 
 /**

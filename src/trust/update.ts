@@ -16,8 +16,10 @@ import { assertFresh, revocationFindings, type RevocationList, type RevocationRo
 export interface PinDecision {
   /** The key the lock pins after this install (absent for unsigned installs). */
   pinned_key?: { keyid: string; public_key: string };
-  /** How the pin was reached. */
-  pin_source?: 'tofu' | 'pinned' | 'rotation';
+  /** Further pinned keys: every other signer the user trusted at first install; each must sign updates too (or rotate). */
+  co_pinned?: Array<{ keyid: string; public_key: string }>;
+  /** How the pin was reached; `policy`: the policy's own keys sign for this publisher, so its threshold governs updates. */
+  pin_source?: 'tofu' | 'pinned' | 'rotation' | 'policy';
   /** Key ids along the rotation chain that moved the pin (old → … → new). */
   rotated_from?: string[];
   /** Version this install replaced although lower (only with --allow-downgrade). */
@@ -32,8 +34,8 @@ export interface UpdateInput {
   version: string;
   indexDigest: string;
   unsigned: boolean;
-  /** Trusted keys whose signatures verified and are authorized (sorted by key id). */
-  signers: readonly PublicKey[];
+  /** Trusted keys whose signatures verified and are authorized; `origin: 'policy'` marks the policy's keys. */
+  signers: ReadonlyArray<PublicKey & { origin?: string }>;
   /** Every trusted key whose public half is known (for rotation hops). */
   known: readonly PublicKey[];
   rotations: readonly ParsedRotation[];
@@ -42,6 +44,15 @@ export interface UpdateInput {
   revocations?: { roots: RevocationRoots; list?: RevocationList; required: boolean; source: string };
   now: Date;
 }
+
+const pem = (k: PublicKey) => ({ keyid: k.keyid, public_key: publicKeyToPem(k.raw) });
+
+/**
+ * An update signed by a key from the operator's policy (`trusted_keys`, scoped to this
+ * publisher) is governed by the policy: its threshold was met when the archive was opened,
+ * so the pins neither block nor replace it.
+ */
+const policyGoverned = (u: UpdateInput) => u.signers.some((s) => s.origin === 'policy');
 
 /**
  * Applies the update rules.
@@ -71,20 +82,27 @@ export function checkUpdate(u: UpdateInput): PinDecision {
     if (semver.eq(u.version, p.version) && u.indexDigest !== p.index_digest) {
       throw new AextError('E_VERSION_REUSED', `${id} is already installed with different content (index ${p.index_digest.slice(0, 16)}…); a version is immutable`, { entry: id });
     }
-    if (p.pinned_key) {
-      if (u.unsigned) throw new AextError('E_KEY_CHANGED', `${id}: the installed version is signed; an unsigned update is never accepted`, { entry: id });
-      const pinned = parsePublicKeyPem(p.pinned_key.public_key, 'aext-lock.json pinned_key');
-      const { key, chain } = followRotations(pinned, u.signers, u.known, u.rotations, u.publisher);
-      decision.pinned_key = { keyid: key.keyid, public_key: publicKeyToPem(key.raw) };
-      decision.pin_source = chain.length ? 'rotation' : 'pinned';
-      if (chain.length) decision.rotated_from = [chain[0]!.from, ...chain.map((c) => c.to)];
+    if (p.pinned_key && u.unsigned) throw new AextError('E_KEY_CHANGED', `${id}: the installed version is signed; an unsigned update is never accepted`, { entry: id });
+    if (p.pinned_key && !policyGoverned(u)) {
+      // Every pinned key must sign the update, directly or through its rotation chain: a
+      // co-signer of the first install cannot ship an update alone (issue 10, class 9).
+      const pins = [p.pinned_key, ...(p.co_pinned ?? [])].map((k, i) => parsePublicKeyPem(k.public_key, `aext-lock.json pinned key ${i}`));
+      const moved = pins.map((pin) => followRotations(pin, u.signers, u.known, u.rotations, u.publisher));
+      const keys = [...new Map(moved.map((m) => [m.key.keyid, m.key])).values()];
+      decision.pinned_key = pem(keys[0]!);
+      if (keys.length > 1) decision.co_pinned = keys.slice(1).map(pem);
+      const chains = moved.filter((m) => m.chain.length);
+      decision.pin_source = chains.length ? 'rotation' : 'pinned';
+      if (chains.length) decision.rotated_from = chains.flatMap((m) => [m.chain[0]!.from, ...m.chain.map((c) => c.to)]);
       return decision;
     }
   }
   if (!u.unsigned && u.signers.length) {
-    const first = [...u.signers].sort((a, b) => (a.keyid < b.keyid ? -1 : 1))[0]!;
-    decision.pinned_key = { keyid: first.keyid, public_key: publicKeyToPem(first.raw) };
-    decision.pin_source = 'tofu';
+    // Pin what the user trusted: every signer that verified (sorted), never one arbitrary co-signer.
+    const all = [...u.signers].sort((a, b) => (a.keyid < b.keyid ? -1 : 1));
+    decision.pinned_key = pem(all[0]!);
+    if (all.length > 1) decision.co_pinned = all.slice(1).map(pem);
+    decision.pin_source = policyGoverned(u) ? 'policy' : 'tofu';
   }
   return decision;
 }

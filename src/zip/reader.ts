@@ -44,8 +44,32 @@ export interface ZipArchive {
    * (declared size, end of the deflate stream, CRC-32). Returns the content and its sha256.
    */
   readSmall(record: ZipRecord): { data: Buffer; sha256: string };
+  /**
+   * Lowercase hex SHA-256 of the whole archive, read through the descriptor every other
+   * read uses (so the digest names the bytes that were verified, not whatever sits at the
+   * path later: issue 10, class 11).
+   */
+  readonly sha256: string;
+  /**
+   * Checks that the open file was not written since it was opened (size, mtime, and ctime
+   * unless its link count changed, of the descriptor's inode). @throws AextError E_ARCHIVE_REWRITTEN.
+   */
+  assertUnchanged(): Promise<void>;
   /** Releases the file descriptor. */
   close(): Promise<void>;
+}
+
+/** SHA-256 of `size` bytes read through `fh` from offset 0 (1 MiB positional reads). */
+async function hashHandle(fh: fsp.FileHandle, size: number): Promise<string> {
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(Math.min(size, 1 << 20) || 1);
+  for (let pos = 0; pos < size; ) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - pos), pos);
+    if (bytesRead === 0) break;
+    h.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+  return h.digest('hex');
 }
 
 /**
@@ -134,6 +158,7 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
     const st = await fh.stat();
     if (!st.isFile()) throw new AextError('E_NOT_FOUND', `${file} is not a regular file`, { file });
     const layout = await readZipLayout(fh, file, limits);
+    const sha256 = await hashHandle(fh, st.size);
     try {
       z = await openYauzl(fh.fd, layout.size);
     } catch (e) {
@@ -275,6 +300,14 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
       extract,
       readBuffer,
       readSmall,
+      sha256,
+      assertUnchanged: async () => {
+        const now = await fh.stat();
+        // ctime also moves when the path is renamed over (the inode loses a link); that is no write to the bytes read.
+        if (now.size !== st.size || now.mtimeMs !== st.mtimeMs || (now.nlink === st.nlink && now.ctimeMs !== st.ctimeMs)) {
+          throw new AextError('E_ARCHIVE_REWRITTEN', `${file} was written to while aext was reading it; nothing was installed`, { file });
+        }
+      },
       close: async () => {
         zip.close();
         await fh.close().catch(() => undefined);
