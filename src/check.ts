@@ -12,11 +12,13 @@ import { resolveLimits, type Limits } from './limits.js';
 import type { Finding, Manifest, Permissions, Severity, Verdict } from './types.js';
 import { collectSource, memoryFiles } from './source.js';
 import { parseManifest, validatePackage } from './manifest/validate.js';
-import { finishScan, isDependencyPath, ScanBudget, scanOne, type ScanResult } from './scan/index.js';
+import type { ScanResult } from './scan/index.js';
 import { openArchive } from './archive.js';
 import { extractVerified } from './store/extract.js';
 import { dirFiles } from './source.js';
 import { scanDir, vet, type VetOptions } from './install.js';
+import { scanSession } from './pipeline/scan-session.js';
+import { DEFAULT_POLICY } from './policy/policy.js';
 import type { Baseline } from './scan/baseline.js';
 
 /** True when `target` names an archive rather than a source directory. */
@@ -87,29 +89,22 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
         perms = undefined; // no valid manifest: rules only (validate reports the manifest)
       }
     }
-    const findings: Finding[] = [];
-    const budget = new ScanBudget(limits.maxScanFileBytes, limits.maxScanTotalBytes);
-    let bytes = 0;
+    const session = scanSession(limits, DEFAULT_POLICY, perms);
     for (const f of files) {
-      bytes += f.size;
-      if (isDependencyPath(f.path)) continue;
-      const big = budget.oversize(f.path, f.size);
-      if (big) {
-        findings.push(big);
-        continue;
-      }
-      const data = await f.read();
-      const over = budget.admit(f.path, data);
-      if (over) findings.push(over);
-      else findings.push(...scanOne({ path: f.path, data }, perms));
+      if (f.abs) await session.addFile(f.path, f.abs, f.size);
+      else await session.addBytes(f.path, await f.read());
     }
-    return { target, ...finishScan(findings, failOn, { files: files.length, bytes }, opts.baseline) };
+    return { target, ...session.finish(failOn, opts.baseline) };
+
   }
   return withTemp(async (dir) => {
     const a = await openArchive(target, { limits });
     try {
       await extractVerified(a.zip, a.pairs, dir);
-      return { target, ...(await scanDir(dir, a.envelope.index.files, failOn, new ScanBudget(limits.maxScanFileBytes, limits.maxScanTotalBytes), undefined, a.manifest.permissions ?? {}, opts.baseline)) };
+      const perms = a.manifest.permissions ?? {};
+      const paths = a.envelope.index.files.map((f) => f.path);
+      const info = await validatePackage(dirFiles(dir, paths), limits, target).catch(() => undefined);
+      return { target, ...(await scanDir(dir, a.envelope.index.files, failOn, scanSession(limits, DEFAULT_POLICY, perms), info, perms, opts.baseline)) };
     } finally {
       await a.close();
     }

@@ -105,6 +105,7 @@ export const ERROR_CODES = {
   E_PERMISSION_NOT_GRANTED: { exit: 5, summary: 'the command needs a permission the extension was not granted (e.g. a shell without permissions.shell)' },
   E_SECRET_DETECTED: { exit: 5, summary: 'pack refused to include a private key or secret (allow one exact file with --allow-secret)' },
   // --- scan (6)
+  E_REVIEW_DENIED: { exit: 6, summary: "the scan verdict is review and the policy's scan.review is deny (CI)" },
   E_SCAN_BLOCKED: { exit: 6, summary: 'scan findings at or above the blocking severity' },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { install, list, uninstall } from './install.js';
 import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from './crypto/keys.js';
 import { cli, expectAextError, leftovers, newKey, REPO, signedRawZip, skillFiles, snapshot, tmpdir, type RawEntry } from './test-helpers/index.js';
+import type { Finding } from './types.js';
 
 let key: PrivateKey;
 let pub: PublicKey;
@@ -108,16 +109,40 @@ describe('confirmation and policy (fail closed)', () => {
     ]);
     expect(existsSync(path.join(root, 'aext-lock.json'))).toBe(false);
   });
-  it('a policy can lower the package scan budget: files past it are reported (AEXT-LIMIT-002), never passed silently', async () => {
+  it('unvetted content fails closed: files past a lowered scan budget block (AEXT-LIMIT-002) unless the policy allows them by name', async () => {
     const dir = tmpdir();
     const root = path.join(dir, 'root');
     const f = archive(dir, '1.0.0', [{ name: 'notes/z.md', data: Buffer.from('z'.repeat(4000)) }]);
-    const r = await install(f, { pub: [pub], root, yes: true, policy: { policy_version: 1, limits: { maxScanTotalBytes: 1000 } } });
-    expect(r.findings.filter((x) => x.rule === 'AEXT-LIMIT-002').map((x) => x.file)).toEqual(['notes/z.md']);
+    const e = await expectAextError(install(f, { pub: [pub], root, yes: true, policy: { policy_version: 1, limits: { maxScanTotalBytes: 1000 } } }), 'E_SCAN_BLOCKED');
+    expect((e.details.findings as Finding[]).filter((x) => x.rule === 'AEXT-LIMIT-002').map((x) => `${x.file}:${x.severity}`)).toEqual(['notes/z.md:high']);
+    expect(existsSync(path.join(root, 'extensions', 'tester'))).toBe(false);
+    expect(existsSync(path.join(root, 'aext-lock.json'))).toBe(false);
+    // Allowed by name: review, confirmed by --yes, and the confirmation is recorded in the lock.
+    const policy = { policy_version: 1 as const, limits: { maxScanTotalBytes: 1000 }, scan: { allow_unvetted: ['notes/*'] } };
+    const r = await install(f, { pub: [pub], root, yes: true, policy });
+    expect(r.findings.filter((x) => x.rule === 'AEXT-LIMIT-002').map((x) => `${x.file}:${x.severity}`)).toEqual(['notes/z.md:medium']);
     expect(r.verdict).toBe('review');
-    // Without the policy the same file is scanned and nothing is reported.
+    const entry = (await list({ root })).extensions[0]!;
+    expect(entry.review?.confirmed_by).toBe('yes');
+    expect(entry.review?.findings.map((x) => x.rule)).toContain('AEXT-LIMIT-002');
+    // Without the lowered budget the same file is scanned and nothing is reported.
     const r2 = await install(archive(dir, '1.0.1', [{ name: 'notes/z.md', data: Buffer.from('z'.repeat(4000)) }]), { pub: [pub], root, yes: true });
     expect(r2.findings.filter((x) => x.rule.startsWith('AEXT-LIMIT'))).toEqual([]);
+    expect((await list({ root })).extensions[0]!.review).toBeUndefined();
+  });
+  it('a review verdict: the prompt sees its findings; policy scan.review "deny" refuses it even with --yes (E_REVIEW_DENIED)', async () => {
+    const dir = tmpdir();
+    const root = path.join(dir, 'root');
+    const f = archive(dir, '1.0.0', [{ name: 'notes/z.md', data: Buffer.from('z'.repeat(4000)) }]);
+    const policy = { policy_version: 1 as const, limits: { maxScanTotalBytes: 1000 }, scan: { allow_unvetted: ['notes/*'], review: 'deny' as const } };
+    const e = await expectAextError(install(f, { pub: [pub], root, yes: true, policy }), 'E_REVIEW_DENIED');
+    expect(e.exitCode).toBe(6);
+    expect(existsSync(path.join(root, 'aext-lock.json'))).toBe(false);
+    let shown: Finding[] = [];
+    const r = await install(f, { pub: [pub], root, policy: { ...policy, scan: { ...policy.scan, review: 'confirm' } }, confirm: async (s) => ((shown = s.review), true) });
+    expect(shown.map((x) => x.rule)).toContain('AEXT-LIMIT-002');
+    expect(r.verdict).toBe('review');
+    expect((await list({ root })).extensions[0]!.review?.confirmed_by).toBe('prompt');
   });
   it('an invalid policy file denies (exit 5) and a policy may forbid --allow-unsigned', () => {
     const dir = tmpdir();

@@ -14,7 +14,9 @@ import { openArchive, type OpenedArchive } from './archive.js';
 import { extractVerified } from './store/extract.js';
 import { dirFiles } from './source.js';
 import { validatePackage, type PackageInfo } from './manifest/validate.js';
-import { finishScan, isDependencyPath, ScanBudget, scanOne, type ScanResult } from './scan/index.js';
+import { classify, type ScanResult } from './scan/index.js';
+import { dependencyComponents, DirScanCache, scanSession, type ScanCache, type ScanSession } from './pipeline/scan-session.js';
+import { undeclaredCapabilities } from './scan/capabilities.js';
 import type { IndexFile } from './crypto/dsse.js';
 import type { Baseline } from './scan/baseline.js';
 import { checkPolicy, DEFAULT_POLICY, evaluatePolicy, type Policy } from './policy/policy.js';
@@ -37,6 +39,8 @@ export interface VetOptions {
   trusted?: TrustedKey[];
   /** Operator baseline (suppressions with reasons); never read from the archive. */
   baseline?: Baseline;
+  /** Digest-keyed cache of per-file scan findings (install uses `ROOT/cache/scan/`). */
+  scanCache?: ScanCache;
   /** Test hook: called after the archive is verified and before extraction starts. */
   onVerified?: () => void | Promise<void>;
   /** Policy (default {@link DEFAULT_POLICY}). */
@@ -89,26 +93,27 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
     if (archive.unsigned && opts.allowUnsigned) opts.onReport?.('warn', `WARNING: ${file} is UNSIGNED; installing it only because --allow-unsigned was given`);
     const archiveSha256 = archive.zip.sha256;
     // Small files are scanned from memory as they are extracted; the rest afterwards from staging.
-    const early: Finding[] = [];
-    const scanned = new Set<string>();
     const perms = archive.manifest.permissions ?? {};
-    const budget = new ScanBudget(limits.maxScanFileBytes, limits.maxScanTotalBytes);
-    await extractVerified(archive.zip, archive.pairs, staging, (name, size, data) => {
-      if (!data || isDependencyPath(name)) return;
-      const over = budget.oversize(name, size) ?? budget.admit(name, data);
-      if (over) early.push(over);
-      else early.push(...scanOne({ path: name, data }, perms));
-      scanned.add(name);
+    const session = scanSession(limits, policy, perms, opts.scanCache);
+    const sha = new Map(archive.envelope.index.files.map((f) => [f.path, f.sha256]));
+    const pending: Promise<void>[] = [];
+    await extractVerified(archive.zip, archive.pairs, staging, (name, _size, data) => {
+      if (data) pending.push(session.addBytes(name, data, sha.get(name)));
     });
+    await Promise.all(pending);
     // The digest recorded in the lock names the bytes that were verified and extracted.
     await archive.zip.assertUnchanged();
     const paths = archive.envelope.index.files.map((f) => f.path);
     const info = await validatePackage(dirFiles(staging, paths), limits, file);
     const failOn = opts.failOn ?? policy.scan?.fail_on ?? 'high';
-    const scan = await scanDir(staging, archive.envelope.index.files, failOn, budget, { findings: early, scanned }, perms, opts.baseline);
+    const scan = await scanDir(staging, archive.envelope.index.files, failOn, session, info, perms, opts.baseline);
     if (scan.verdict === 'block') {
       const top = scan.findings[0]!;
       throw new AextError('E_SCAN_BLOCKED', `${file}: ${scan.findings.filter((f) => f.severity === top.severity).length} ${top.severity} finding(s), e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message}`, { file, entry: top.file, findings: scan.findings });
+    }
+    if (scan.verdict === 'review' && policy.scan?.review === 'deny') {
+      const top = scan.findings[0]!;
+      throw new AextError('E_REVIEW_DENIED', `${file}: scan verdict review (${scan.findings.filter((f) => f.severity === 'medium').length} medium finding(s), e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message}) and the policy's scan.review is deny`, { file, entry: top.file, findings: scan.findings });
     }
     const decision = evaluatePolicy({ manifest: info.manifest, policy });
     if (!decision.allow) throw new AextError('E_POLICY_DENIED', `${file}: denied by policy: ${decision.reasons.join('; ')}`, { file, reasons: decision.reasons });
@@ -119,34 +124,31 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
 }
 
 /**
- * Scans a staged tree one file at a time (memory bounded by the per-file cap).
- * @param files INDEX entries (sizes known). @param budget per-file and per-package caps (bytes).
- * @param already findings for files scanned earlier (from memory), which are skipped here.
+ * Scans what of a staged tree the session has not seen yet (large files, in windows),
+ * then runs the capability check on dependency files named as components.
+ * @param files INDEX entries (sizes and digests known). @param info what validation found.
+ * @throws AextError E_IO when a staged file cannot be read.
  */
 export async function scanDir(
   dir: string,
   files: readonly IndexFile[],
   failOn: Severity,
-  budget: ScanBudget,
-  already: { findings: Finding[]; scanned: ReadonlySet<string> } = { findings: [], scanned: new Set() },
+  session: ScanSession,
+  info: Pick<PackageInfo, 'hooks' | 'mcpServers' | 'instructionFiles'> | undefined,
   perms?: Permissions,
   baseline?: Baseline,
 ): Promise<ScanResult> {
-  const findings: Finding[] = [...already.findings];
-  let bytes = 0;
   for (const f of files) {
-    bytes += f.size;
-    if (isDependencyPath(f.path) || already.scanned.has(f.path)) continue;
-    const big = budget.oversize(f.path, f.size);
-    if (big) {
-      findings.push(big);
-      continue;
-    }
-    const data = await fsp.readFile(path.join(dir, f.path));
-    const over = budget.admit(f.path, data);
-    findings.push(...(over ? [over] : scanOne({ path: f.path, data }, perms)));
+    if (session.has(f.path)) continue;
+    await session.addFile(f.path, path.join(dir, f.path), f.size, f.sha256);
   }
-  return finishScan(findings, failOn, { files: files.length, bytes }, baseline);
+  if (perms && info) {
+    for (const c of dependencyComponents(info, files.map((f) => f.path))) {
+      const text = await fsp.readFile(path.join(dir, c), 'utf8');
+      session.push(...undeclaredCapabilities(c, text, classify(c), perms));
+    }
+  }
+  return session.finish(failOn, baseline);
 }
 
 /** Options of {@link install}. */
@@ -156,7 +158,7 @@ export interface InstallOptions extends VetOptions {
   /** Grant the requested permissions without asking. */
   yes?: boolean;
   /** Asks the user to grant permissions (TTY); absent = non-interactive. */
-  confirm?: (summary: { manifest: Manifest; permissions: Permissions }) => Promise<boolean>;
+  confirm?: (summary: { manifest: Manifest; permissions: Permissions; review: Finding[] }) => Promise<boolean>;
   /** Accept a lower version than the installed one (still needs a trusted signature; recorded). */
   allowDowngrade?: boolean;
   /** Use the trust store of ROOT (default true). */
@@ -201,11 +203,16 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
     const staging = await makeStaging(root);
     try {
       const storeKeys = opts.useTrustStore === false ? [] : await loadStoreKeys(root);
-      const v = await vet(file, staging, { ...opts, trusted: [...(opts.trusted ?? []), ...storeKeys], policy, requireSignature: true });
+      const scanCache = opts.scanCache ?? new DirScanCache(path.join(root, 'cache', 'scan'));
+      const v = await vet(file, staging, { ...opts, trusted: [...(opts.trusted ?? []), ...storeKeys], policy, requireSignature: true, scanCache });
       const m = v.info.manifest;
       const permissions = m.permissions ?? {};
-      if (policy.require_confirmation !== false && !opts.yes) {
-        const ok = opts.confirm ? await opts.confirm({ manifest: m, permissions }) : false;
+      // A review verdict is confirmed with the permissions (issue 10, class 6): shown at the prompt, accepted by --yes
+      // (policy scan.review: confirm, the default; deny refused it in vet), and recorded in the lock.
+      const reviewFindings = v.scan.verdict === 'review' ? v.scan.findings.filter((f) => f.severity !== 'info' && f.severity !== 'low') : [];
+      const ask = policy.require_confirmation !== false && !opts.yes;
+      if (ask) {
+        const ok = opts.confirm ? await opts.confirm({ manifest: m, permissions, review: reviewFindings }) : false;
         if (!ok) {
           const why = opts.confirm ? 'were declined at the prompt; nothing was installed' : 'were not confirmed (no terminal to ask on: run on a TTY, or pass --yes)';
           throw new AextError('E_NOT_CONFIRMED', `${m.publisher}/${m.name} requests permissions that ${why}`, { file, permissions });
@@ -248,11 +255,15 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
         // The pinned MCP surface survives updates: a new version's changed tools stay hidden until `aext approve`.
         ...(previous?.surface && !previous.quarantined ? { surface: previous.surface } : {}),
         ...(v.archive.unsigned ? { unsigned: true as const } : {}),
+        ...(reviewFindings.length
+          ? { review: { confirmed_by: ask ? ('prompt' as const) : opts.yes ? ('yes' as const) : ('policy' as const), findings: reviewFindings.slice(0, 100).map((f) => ({ rule: f.rule, severity: f.severity, file: f.file, line: f.line })) } }
+          : {}),
       };
       const entry: LockEntry = { ...base, integrity: entryIntegrity(base) };
       // The signed INDEX is kept (content-addressed) so `aext audit` can re-hash installed files later.
       await storeEnvelope(root, entry.index_digest, v.archive.envelope.bytes);
       await commitInstall(root, staging, entry, opts.commitHook);
+      await scanCache.commit?.();
       return {
         root,
         publisher: m.publisher,

@@ -10,7 +10,10 @@
 export interface Limits {
   /** Size of the `.aext` file itself (bytes). Cheap first gate. */
   maxArchiveBytes: number;
-  /** Number of zip entries (Sonar RSPEC-5042 uses 10,000). */
+  /**
+   * Number of zip entries: an npm MCP server with its production dependencies has 20,000+ files
+   * (issue 9). 65,535 is the most a zip without zip64 can hold (APPNOTE §4.4.21), and aext refuses zip64.
+   */
   maxEntries: number;
   /** Size of the central directory (bytes); bounds phase-1 memory. */
   maxCentralDirectoryBytes: number;
@@ -38,10 +41,12 @@ export interface Limits {
   maxManifestBytes: number;
   /** Size of a SKILL.md frontmatter block (bytes). */
   maxFrontmatterBytes: number;
-  /** Bytes of one file the scanner reads; over it is itself a finding. */
+  /** Bytes of one file the scanner reads (large files in streamed windows); a larger file is unvetted, a blocking finding. */
   maxScanFileBytes: number;
-  /** Bytes the scanner reads for one package in all; files past it are each a finding. */
+  /** Bytes the scanner reads for one package in all; files past it are unvetted, each a blocking finding. */
   maxScanTotalBytes: number;
+  /** Wall-clock budget of one package's scan (ms); files left when it is spent are unvetted, each a blocking finding. */
+  maxScanMillis: number;
   /** Longest MCP message (one stdio line) the run-time proxy accepts, bytes; a longer one ends the session. */
   maxMcpMessageBytes: number;
 }
@@ -49,8 +54,8 @@ export interface Limits {
 /** Frozen defaults; see each field for the unit and the reason. */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxArchiveBytes: 2 * 1024 ** 3,
-  maxEntries: 10_000,
-  maxCentralDirectoryBytes: 16 * 1024 ** 2,
+  maxEntries: 65_535,
+  maxCentralDirectoryBytes: 32 * 1024 ** 2,
   maxEntryBytes: 512 * 1024 ** 2,
   maxTotalBytes: 2 * 1024 ** 3,
   maxEntryRatio: 200,
@@ -59,12 +64,15 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxPathBytes: 1024,
   maxSegmentBytes: 255,
   maxDepth: 32,
-  maxEnvelopeBytes: 4 * 1024 ** 2,
+  // 100,000 INDEX entries of ~130 bytes each, base64 in the envelope.
+  maxEnvelopeBytes: 32 * 1024 ** 2,
   maxSignatures: 16,
   maxManifestBytes: 256 * 1024,
   maxFrontmatterBytes: 64 * 1024,
-  maxScanFileBytes: 16 * 1024 ** 2,
-  maxScanTotalBytes: 256 * 1024 ** 2,
+  // Everything an archive may hold is scanned by default (maxEntryBytes, maxTotalBytes); policy may lower these.
+  maxScanFileBytes: 512 * 1024 ** 2,
+  maxScanTotalBytes: 2 * 1024 ** 3,
+  maxScanMillis: 600_000,
   // The MCP TypeScript SDK's stdio reader allows 10 MiB; screenshots as base64 image content can exceed it.
   maxMcpMessageBytes: 32 * 1024 ** 2,
 });

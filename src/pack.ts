@@ -9,7 +9,10 @@ import { resolveLimits, type Limits } from './limits.js';
 import type { Finding, Reporter, Severity, Verdict } from './types.js';
 import { bufferFile, checkSecret, collectSource, memoryFiles } from './source.js';
 import { validatePackage } from './manifest/validate.js';
-import { finishScan, isDependencyPath, ScanBudget, scanOne } from './scan/index.js';
+import { classify, type ScanResult } from './scan/index.js';
+import { undeclaredCapabilities } from './scan/capabilities.js';
+import { dependencyComponents, scanSession } from './pipeline/scan-session.js';
+import { DEFAULT_POLICY } from './policy/policy.js';
 import { createEnvelope, ENVELOPE_PATH, serializeEnvelope, serializeIndex, type IndexFile } from './crypto/dsse.js';
 import { sha256Hex } from './util/hash.js';
 import { compareUtf8 } from './util/paths.js';
@@ -82,19 +85,21 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     index.push({ path: f.path, size: data.length, sha256: sha256Hex(data), ...(f.executable ? { executable: true as const } : {}) });
   }
   // Pass 2 (scan, warnings only) runs on the main thread while yazl deflates on the thread pool.
-  const scanAll = async (): Promise<Finding[]> => {
-    const findings: Finding[] = [];
-    const budget = new ScanBudget(limits.maxScanFileBytes, limits.maxScanTotalBytes);
+  const scanAll = async (): Promise<ScanResult> => {
+    // The same session install uses (default policy): what would block install blocks the pack.
+    const perms = m.permissions ?? {};
+    const session = scanSession(limits, DEFAULT_POLICY, perms);
+    const digests = new Map(index.map((x) => [x.path, x.sha256]));
     for (const f of sorted) {
-      if (isDependencyPath(f.path)) continue;
-      const big = budget.oversize(f.path, f.size);
-      const data = big ? undefined : await f.read();
-      const over = big ?? budget.admit(f.path, data!);
-      if (over) findings.push(over);
-      else findings.push(...scanOne({ path: f.path, data: data! }, m.permissions ?? {}));
+      if (f.abs) await session.addFile(f.path, f.abs, f.size, digests.get(f.path));
+      else await session.addBytes(f.path, await f.read(), digests.get(f.path));
       await new Promise((r) => setImmediate(r)); // let the zip writer make progress between files
     }
-    return findings;
+    for (const c of dependencyComponents(info, sorted.map((f) => f.path))) {
+      const f = sorted.find((x) => x.path === c)!;
+      session.push(...undeclaredCapabilities(c, (await f.read()).toString('utf8'), classify(c), perms));
+    }
+    return session.finish(opts.failOn ?? 'high');
   };
   const indexBytes = serializeIndex({ aext_index: 1, publisher: m.publisher, name: m.name, version: m.version, files: index });
   const env = createEnvelope(indexBytes, opts.keys ?? []);
@@ -117,8 +122,7 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     await fsp.rm(out, { force: true });
     throw scanned.reason;
   }
-  const findings = scanned.value;
-  const scan = finishScan(findings, opts.failOn ?? 'high', { files: files.length, bytes });
+  const scan = scanned.value;
   for (const f of scan.findings) opts.onReport?.('warn', `scan ${f.severity} ${f.rule} ${f.file}:${f.line}: ${f.message}`);
   if (scan.verdict === 'block') {
     // An archive that install would refuse is no release: refuse it here, unless the publisher insists.

@@ -22,6 +22,8 @@ export interface SourceFile {
   /** Size in bytes. */
   size: number;
   executable: boolean;
+  /** Absolute path when the file is on disk (large files are scanned from it in windows). */
+  abs?: string;
   /** Reads the whole content. */
   read(): Promise<Buffer>;
   /** Streams the content. */
@@ -39,6 +41,7 @@ function diskFile(p: string, abs: string, size: number, executable: boolean): So
     path: p,
     size,
     executable,
+    abs,
     read: async () => {
       // Synchronous on purpose: thousands of small reads are several times faster without
       // thread-pool round trips (which compete with deflate), and pack is a batch job.

@@ -22,7 +22,12 @@ export interface Policy {
   blocked_publishers?: string[];
   blocked_names?: string[];
   permissions_ceiling?: Permissions;
-  scan?: { fail_on?: Severity };
+  /**
+   * `fail_on`: blocking severity. `review`: a review verdict is confirmed at the prompt (or by
+   * --yes) with `confirm` (default), refused with `deny`. `allow_unvetted`: path globs whose
+   * unvetted content is review instead of block.
+   */
+  scan?: { fail_on?: Severity; review?: 'confirm' | 'deny'; allow_unvetted?: string[] };
   limits?: Partial<Limits>;
   /** Distinct authorized signatures required (default 1). */
   threshold?: number;

@@ -45,7 +45,9 @@ const ENV_READ: Partial<Record<CodeLang, RegExp>> = {
   py: /\bos\.(?:environ(?:\.get)?\s*[[(]\s*["']([A-Z_][A-Z0-9_]{1,127})["']|getenv\s*\(\s*["']([A-Z_][A-Z0-9_]{1,127})["'])/g,
   ps: /\$env:([A-Za-z_][A-Za-z0-9_]{1,127})\b/g,
 };
-const SH_VAR = /\$\{([A-Za-z_][A-Za-z0-9_]{1,127})(?:[:#%/^,@!*?+=-][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]{1,127})\b/g;
+// Only the name is needed: `${NAME` then `}` or an expansion operator. (Matching up to the closing
+// brace with `[^}]*` was quadratic on a file of unclosed `${A:` runs: issue 10, class 10.)
+const SH_VAR = /\$\{([A-Za-z_][A-Za-z0-9_]{1,127})[}:#%/^,@!*?+=-]|\$([A-Za-z_][A-Za-z0-9_]{1,127})\b/g;
 const SH_ASSIGN = /(?:^|[\s;&|(!{])(?:(?:export|local|readonly|declare|typeset)\s+(?:-\w+\s+)*)?([A-Za-z_][A-Za-z0-9_]{0,127})\+?=|\bread(?:[ \t]+-[A-Za-z]+(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\d+))?)*[ \t]+([A-Za-z_][A-Za-z0-9_ \t]{0,200})|\bfor\s+([A-Za-z_][A-Za-z0-9_]{0,127})\s+in\b|\bgetopts\s+\S+\s+([A-Za-z_][A-Za-z0-9_]{0,127})|\b(?:local|declare|typeset|readonly|export)\s+(?:-\w+\s+)*([A-Za-z_][A-Za-z0-9_]{0,127})\s*(?:$|[;\n])/gm;
 /** Variables every shell sets: reading them is not an environment capability. */
 const STANDARD_ENV = new Set(['HOME', 'PATH', 'PWD', 'OLDPWD', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TEMP', 'TMP', 'LANG', 'LC_ALL', 'TERM', 'HOSTNAME', 'ARGUMENTS', 'CLAUDE_PLUGIN_ROOT', 'CLAUDE_PROJECT_DIR', 'CLAUDE_PLUGIN_DATA', 'NODE_ENV', 'CI', 'EDITOR', 'UID', 'EUID', 'PPID', 'RANDOM', 'LINENO', 'SECONDS', 'IFS', 'OSTYPE', 'BASH_SOURCE', 'BASH_VERSION', 'FUNCNAME', 'PIPESTATUS', 'REPLY', 'OPTARG', 'OPTIND']);

@@ -86,6 +86,9 @@ export function scanOne(f: ScanInput, perms?: Permissions, depth = 0): Finding[]
   return findings;
 }
 
+/** Message prefix of a nested archive that could not be opened (unvetted content). */
+const UNVETTED_NESTED = 'nested archive that cannot be vetted';
+
 /** Nested archives opened inside one another before the scanner stops and reports the innermost as unvetted. */
 export const MAX_NESTING = 3;
 
@@ -101,7 +104,7 @@ function scanNested(f: ScanInput, perms: Permissions | undefined, depth: number,
   const bin = outer.find((x) => x.rule === 'AEXT-BIN-001' && x.file === f.path && /archive/.test(x.message));
   const opened = depth < MAX_NESTING ? openNestedZip(f.data) : { error: `nested more than ${MAX_NESTING} archives deep` };
   if ('error' in opened) {
-    const msg = `nested zip archive that cannot be vetted: ${opened.error}`;
+    const msg = `${UNVETTED_NESTED}: ${opened.error}`;
     if (bin) Object.assign(bin, { severity: 'medium', message: msg });
     else extra.push({ rule: 'AEXT-BIN-001', severity: 'medium', file: f.path, line: 0, column: 0, message: msg, evidence: f.path });
     return extra;
@@ -118,12 +121,21 @@ function scanText(f: ScanInput, perms?: Permissions): Finding[] {
   const findings: Finding[] = [];
   // AppleDouble metadata (`__MACOSX/._x`, magic 0x00051607; RFC 1740) is binary whatever its name says.
   const appleDouble = f.data.length >= 4 && f.data.readUInt32BE(0) === 0x00051607;
-  const cls = appleDouble ? 'other' : classify(f.path);
+  const named = appleDouble ? 'other' : classify(f.path);
+  let cls: FileClass = named;
   let text: string;
+  // A UTF-8 file whose name says nothing (`.dat`, `.html`, `.xml`, no extension) is classified by
+  // content: a `#!` line makes code; any other text gets the instruction and code rules both
+  // (issue 10, class 1: a payload saved as `.dat` got almost no rules).
+  let byContent = false;
   try {
     text = UTF8.decode(f.data);
+    if (named === 'other' && !appleDouble) {
+      byContent = true;
+      cls = text.startsWith('#!') ? 'code' : 'instructions';
+    }
   } catch {
-    if (cls === 'other') {
+    if (named === 'other') {
       // Opaque binary data: only byte-level rules apply (text rules would match noise).
       return RULES.filter((r) => r.category === 'binary').flatMap((r) =>
         r.check({ path: f.path, text: '', cls, head: f.data.subarray(0, 16), frontmatterEnd: 0, ascii: false, views: [] }).map((hit) => ({ rule: r.id, severity: hit.severity ?? r.severity, file: f.path, line: hit.line, column: hit.column, message: hit.message, evidence: hit.evidence })),
@@ -142,7 +154,7 @@ function scanText(f: ScanInput, perms?: Permissions): Finding[] {
   const ascii = isAscii(f.data);
   const sf: ScanFile = { path: f.path, text, cls, head: f.data.subarray(0, 16), frontmatterEnd: fmEnd, ascii, views: buildViews(text, ascii ? f.data : undefined) };
   for (const r of RULES) {
-    if (!r.applies.includes(sf.cls)) continue;
+    if (!r.applies.includes(sf.cls) && !(byContent && (r.applies.includes('code') || r.applies.includes('instructions')))) continue;
     for (const hit of r.check(sf)) {
       findings.push({ rule: r.id, severity: hit.severity ?? r.severity, file: f.path, line: hit.line, column: hit.column, message: hit.message, evidence: hit.evidence });
     }
@@ -152,18 +164,38 @@ function scanText(f: ScanInput, perms?: Permissions): Finding[] {
 }
 
 /**
+ * The finding for content aext could not vet (issue 10, class 6: unscanned is never a pass):
+ * `high`, so it blocks at the default `fail_on`, or `medium` (review) where the operator's
+ * policy allows the path by name (`scan.allow_unvetted`). Paths inside nested archives
+ * (`outer!/inner`) are allowed by their outer file's name.
+ */
+export function unvettedFinding(rule: string, p: string, message: string, evidenceText: string, allow?: (p: string) => boolean): Finding {
+  const allowed = allow?.(p.split('!/')[0]!) ?? false;
+  return { rule, severity: allowed ? 'medium' : 'high', file: p, line: 0, column: 0, message: `${message}${allowed ? ' (allowed unvetted by policy scan.allow_unvetted)' : ''}`, evidence: evidenceText };
+}
+
+/** Findings with every nested archive that could not be opened made unvetted content ({@link unvettedFinding}). */
+export function failClosed(fs: Finding[], allow?: (p: string) => boolean): Finding[] {
+  return fs.map((f) => (f.rule === 'AEXT-BIN-001' && f.message.startsWith(UNVETTED_NESTED) ? unvettedFinding(f.rule, f.file, f.message, f.evidence, allow) : f));
+}
+
+/**
  * The scanner's byte caps for one package (issue 4: every file and the whole package have
- * byte caps; going over one is itself a finding, never a silent pass). Files are admitted
- * in the order they are offered (archive / INDEX order: sorted paths, so deterministic).
+ * byte caps; going over one is itself a finding, never a silent pass, and since issue 10 a
+ * blocking one: {@link unvettedFinding}). Files are admitted in the order they are offered
+ * (archive / INDEX order: sorted paths, so deterministic).
  */
 export class ScanBudget {
   /** Bytes admitted so far. */
   used = 0;
-  /** @param maxFileBytes per-file cap (bytes). @param maxTotalBytes per-package cap (bytes). */
-  constructor(readonly maxFileBytes: number, readonly maxTotalBytes: number = Infinity) {}
+  /**
+   * @param maxFileBytes per-file cap (bytes). @param maxTotalBytes per-package cap (bytes).
+   * @param allow policy `scan.allow_unvetted` as a predicate on paths.
+   */
+  constructor(readonly maxFileBytes: number, readonly maxTotalBytes: number = Infinity, readonly allow?: (p: string) => boolean) {}
   /** The AEXT-LIMIT-001 finding for a file over the per-file cap (not to be read), else undefined. */
   oversize(p: string, size: number): Finding | undefined {
-    return size > this.maxFileBytes ? oversizeFinding(p, size, this.maxFileBytes) : undefined;
+    return size > this.maxFileBytes ? unvettedFinding('AEXT-LIMIT-001', p, `file larger than the scan cap of ${this.maxFileBytes} bytes could not be vetted`, `${size} bytes`, this.allow) : undefined;
   }
   /**
    * Admits a file's bytes for scanning and charges them to the package cap, or returns the
@@ -172,15 +204,10 @@ export class ScanBudget {
    */
   admit(p: string, data: Uint8Array): Finding | undefined {
     if (classify(p) === 'other' && !isUtf8(data)) return undefined;
-    if (this.used + data.length > this.maxTotalBytes) return { rule: 'AEXT-LIMIT-002', severity: 'medium', file: p, line: 0, column: 0, message: `the package's scan budget of ${this.maxTotalBytes} bytes is spent: file not scanned`, evidence: `${data.length} bytes` };
+    if (this.used + data.length > this.maxTotalBytes) return unvettedFinding('AEXT-LIMIT-002', p, `the package's scan budget of ${this.maxTotalBytes} bytes is spent: file could not be vetted`, `${data.length} bytes`, this.allow);
     this.used += data.length;
     return undefined;
   }
-}
-
-/** The finding reported for a file over the scan cap (never a silent pass). */
-export function oversizeFinding(p: string, size: number, maxFileBytes: number): Finding {
-  return { rule: 'AEXT-LIMIT-001', severity: 'medium', file: p, line: 0, column: 0, message: `file larger than the scan cap of ${maxFileBytes} bytes was not scanned`, evidence: `${size} bytes` };
 }
 
 /** Sorts findings (most severe first) and computes the verdict. */
@@ -190,7 +217,10 @@ export function finishScan(all: Finding[], failOn: Severity, stats: { files: num
   return { findings, verdict: verdictOf(findings, failOn), failOn, stats, suppressed };
 }
 
-/** Dependency trees (node_modules/) are not text-scanned by the baseline rules. */
+/**
+ * Dependency trees (`node_modules/`): scanned with every rule; the capability check covers
+ * them only where the package names a file there as a component (scan/session.ts).
+ */
 export const isDependencyPath = (p: string): boolean => p.startsWith('node_modules/') || p.includes('/node_modules/');
 
 /**
@@ -199,16 +229,15 @@ export const isDependencyPath = (p: string): boolean => p.startsWith('node_modul
  * @param maxFileBytes files over this cap are not read and yield a `medium` finding.
  * @param maxTotalBytes once this many bytes were scanned, further files yield a `medium` finding.
  */
-export function scanFiles(files: readonly ScanInput[], failOn: Severity = 'high', maxFileBytes = 16 * 1024 * 1024, perms?: Permissions, baseline?: Baseline, maxTotalBytes = Infinity): ScanResult {
+export function scanFiles(files: readonly ScanInput[], failOn: Severity = 'high', maxFileBytes = 512 * 1024 * 1024, perms?: Permissions, baseline?: Baseline, maxTotalBytes = Infinity): ScanResult {
   const findings: Finding[] = [];
   const budget = new ScanBudget(maxFileBytes, maxTotalBytes);
   let bytes = 0;
   for (const f of files) {
     bytes += f.data.length;
-    if (isDependencyPath(f.path)) continue;
     const over = budget.oversize(f.path, f.data.length) ?? budget.admit(f.path, f.data);
     if (over) findings.push(over);
-    else findings.push(...scanOne(f, perms));
+    else findings.push(...failClosed(scanOne(f, isDependencyPath(f.path) ? undefined : perms)));
   }
   return finishScan(findings, failOn, { files: files.length, bytes }, baseline);
 }

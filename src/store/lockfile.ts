@@ -47,6 +47,11 @@ export interface LockEntry {
   quarantined?: { at: string; reason: string; path: string };
   /** Pinned MCP surface (tools, prompts, resources), set by the first `aext run`, `aext approve` or `install --pin-now`; kept across updates. */
   surface?: Surface;
+  /**
+   * The scan verdict was review: who confirmed it (the prompt, --yes, or a policy without
+   * confirmation) and the findings confirmed (at most 100).
+   */
+  review?: { confirmed_by: 'prompt' | 'yes' | 'policy'; findings: Array<{ rule: string; severity: string; file: string; line: number }> };
   /** True when installed with --allow-unsigned. */
   unsigned?: true;
   /** Hex SHA-256 of the canonical JSON of this entry without `integrity`. */

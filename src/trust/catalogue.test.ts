@@ -316,8 +316,9 @@ describe('attack catalogue (signing-anchors.md §7)', () => {
   });
   it('#39 endless data: huge envelope, thousands of signatures, 60,000 declared entries → E_LIMIT_EXCEEDED', async () => {
     await refused(arch('1.0.0', [A.key], { envelope: (e) => ({ ...e, signatures: Array.from({ length: 2000 }, () => e.signatures[0]!) }) }), 'E_LIMIT_EXCEEDED', { pub: [A.pub], root: freshRoot() });
-    await refused(arch('1.0.0', [A.key], { envelope: (e) => ({ ...e, payload: e.payload, signatures: [...e.signatures, { keyid: 'x'.repeat(5 * 1024 * 1024), sig: '' }] }) }), 'E_LIMIT_EXCEEDED', { pub: [A.pub], root: freshRoot() });
-    await refused(arch('1.0.0', [A.key], { zipOpts: { count: 60000 } }), 'E_LIMIT_EXCEEDED', { pub: [A.pub], root: freshRoot() });
+    await refused(arch('1.0.0', [A.key], { envelope: (e) => ({ ...e, payload: e.payload, signatures: [...e.signatures, { keyid: 'x'.repeat(33 * 1024 * 1024), sig: '' }] }) }), 'E_LIMIT_EXCEEDED', { pub: [A.pub], root: freshRoot() });
+    // 60,000 entries fit the default (65,535, the most a zip without zip64 holds); a policy can lower it.
+    await refused(arch('1.0.0', [A.key], { zipOpts: { count: 60000 } }), 'E_LIMIT_EXCEEDED', { pub: [A.pub], root: freshRoot(), policy: { policy_version: 1, limits: { maxEntries: 50000 } } });
   });
   it('#40 lockfile edited by hand → E_LOCK_INTEGRITY', async () => {
     const root = freshRoot();

@@ -41,15 +41,16 @@ export function register(program: Command, ctx: Ctx): void {
           allowDowngrade: o.allowDowngrade,
           onReport: (_l, m) => warn(ctx.out, m),
           confirm: interactive
-            ? async ({ manifest, permissions }) => {
+            ? async ({ manifest, permissions, review }) => {
                 const rl = createInterface({ input: process.stdin, output: process.stderr });
                 try {
                   process.stderr.write(`${safeLine(`${manifest.publisher}/${manifest.name}@${manifest.version} (${manifest.kind})`)} requests:\n${describePermissions(permissions).map((x) => `  ${safeLine(x)}`).join('\n')}\n`);
+                  if (review.length) process.stderr.write(`scan verdict: REVIEW (${review.length} finding(s) to confirm):\n${renderFindings(review)}\n`);
                   // Ctrl-C (SIGINT on the prompt) or Ctrl-D is a "no": E_NOT_CONFIRMED, exit 5, never an internal error.
                   const ac = new AbortController();
                   rl.once('SIGINT', () => ac.abort());
                   rl.once('close', () => ac.abort());
-                  const a = await rl.question('Grant these permissions and install? [y/N] ', { signal: ac.signal }).catch(() => '');
+                  const a = await rl.question(review.length ? 'Accept these findings, grant these permissions and install? [y/N] ' : 'Grant these permissions and install? [y/N] ', { signal: ac.signal }).catch(() => '');
                   return /^y(es)?$/i.test(a.trim());
                 } finally {
                   rl.close();

@@ -1,0 +1,317 @@
+/**
+ * One scan of one package: the loop every verb shares (install, check, scan, pack), so
+ * the budget, the fail-closed rule for unvetted content, streamed windows for large
+ * files and the digest-keyed cache are written once (issue 10, classes 2 and 6;
+ * issue 12: "the same scan-budget loop is written five times").
+ *
+ * Fail closed (issue 10, class 6): content aext could not vet — over the per-file cap,
+ * past the package byte budget or the time budget, a nested archive it cannot open —
+ * is a `high` finding (blocks at the default `fail_on`), unless the caller's policy
+ * allows that path by name (`scan.allow_unvetted`), which makes it `medium` (review).
+ *
+ * Dependency folders (`node_modules/`) are scanned with every rule (class 2). Only the
+ * capability check is limited to the package's own files and to dependency files the
+ * package names as components (a plugin command or hook pointing into `node_modules/`):
+ * a library's internal use of the network is enforced by the sandbox at run time, not
+ * declared by the extension.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Finding, Permissions, Severity } from '../types.js';
+import type { Baseline } from '../scan/baseline.js';
+import { failClosed, finishScan, isDependencyPath, RULES, scanOne, ScanBudget, unvettedFinding, type ScanResult } from '../scan/index.js';
+import { canonicalJson } from '../util/json.js';
+import { VERSION } from '../version.js';
+import type { Limits } from '../limits.js';
+import type { Policy } from '../policy/policy.js';
+import { globMatch } from '../policy/glob.js';
+import type { PackageInfo } from '../manifest/validate.js';
+
+/** Files up to this size are scanned whole; larger ones in windows of this size (bytes). */
+export const SCAN_WINDOW_BYTES = 8 * 1024 * 1024;
+/** Bytes each window repeats of the one before it, so a match across a window edge is seen (bytes). */
+export const SCAN_OVERLAP_BYTES = 64 * 1024;
+
+/** What a session needs. */
+export interface SessionOptions {
+  /** Files larger than this are not read: unvetted (bytes). */
+  maxFileBytes: number;
+  /** Bytes read for the whole package; files past it are unvetted (bytes). */
+  maxTotalBytes: number;
+  /** Wall-clock budget of the whole scan; files after it are unvetted (ms). */
+  maxMillis: number;
+  /** The manifest's permissions: when given, the capability check runs. */
+  perms?: Permissions;
+  /** Policy `scan.allow_unvetted`: paths whose unvetted content is `medium` instead of `high`. */
+  allowUnvetted?: (p: string) => boolean;
+  /** Dependency files the package names as components: capability-checked like its own. */
+  components?: ReadonlySet<string>;
+  /** Digest-keyed cache of per-file findings (see {@link DirScanCache}). */
+  cache?: ScanCache;
+  /** Clock (ms), for tests. */
+  now?: () => number;
+}
+
+/** A cache of per-file findings keyed by {@link cacheKey}. */
+export interface ScanCache {
+  get(key: string): Promise<Finding[] | undefined>;
+  set(key: string, findings: Finding[]): Promise<void>;
+  /** Makes entries set so far durable (after a successful install). */
+  commit?(): Promise<void>;
+}
+
+let engineId: string | undefined;
+/**
+ * Identity of the scanner: aext's version and a hash of every rule's code, so a changed
+ * rule never reuses findings cached by the old one.
+ */
+export function scannerId(): string {
+  engineId ??= createHash('sha256').update(VERSION).update(RULES.map((r) => `${r.id}:${r.severity}:${r.check.toString()}`).join('\n')).update(scanOne.toString()).digest('hex').slice(0, 32);
+  return engineId;
+}
+
+/**
+ * Cache key of one file's findings: scanner identity, path (rules read it), SHA-256 of
+ * the content (from the signed INDEX), and the permissions the capability check compared with.
+ */
+export function cacheKey(p: string, sha256: string, perms: Permissions | undefined, capabilities: boolean): string {
+  return createHash('sha256').update(`${scannerId()}\0${p}\0${sha256}\0${capabilities && perms ? canonicalJson(perms) : '-'}`).digest('hex');
+}
+
+/**
+ * A {@link ScanCache} in a directory (`ROOT/cache/scan/`): one JSON file per key. New entries
+ * are held in memory until {@link DirScanCache.commit}, so a refused install writes nothing
+ * into ROOT. A file that does not parse is a miss; writes are best effort (a full disk only
+ * loses speed).
+ */
+export class DirScanCache implements ScanCache {
+  private readonly pending = new Map<string, Finding[]>();
+  /** @param dir cache directory (created on first commit, mode 0700). */
+  constructor(readonly dir: string) {}
+  private file(key: string) {
+    return path.join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+  async get(key: string): Promise<Finding[] | undefined> {
+    const p = this.pending.get(key);
+    if (p) return p;
+    try {
+      const v = JSON.parse(await fsp.readFile(this.file(key), 'utf8')) as { findings?: Finding[] };
+      return Array.isArray(v.findings) ? v.findings : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  async set(key: string, findings: Finding[]): Promise<void> {
+    this.pending.set(key, findings);
+  }
+  /** Writes the entries set since the last commit (call after the install committed). */
+  async commit(): Promise<void> {
+    for (const [key, findings] of this.pending) {
+      const f = this.file(key);
+      try {
+        await fsp.mkdir(path.dirname(f), { recursive: true, mode: 0o700 });
+        const tmp = `${f}.${process.pid}.tmp`;
+        await fsp.writeFile(tmp, JSON.stringify({ findings }), { mode: 0o600 });
+        await fsp.rename(tmp, f);
+      } catch {
+        /* best effort */
+      }
+    }
+    this.pending.clear();
+  }
+}
+
+/** One package's scan. Offer every file once (in INDEX order), then call {@link ScanSession.finish}. */
+export class ScanSession {
+  private readonly findings: Finding[] = [];
+  private readonly seen = new Set<string>();
+  private readonly budget: ScanBudget;
+  private readonly start: number;
+  private readonly clock: () => number;
+  private files = 0;
+  private bytes = 0;
+  /** Files served from the cache (for the benchmark). */
+  cacheHits = 0;
+
+  constructor(readonly opts: SessionOptions) {
+    this.budget = new ScanBudget(opts.maxFileBytes, opts.maxTotalBytes, opts.allowUnvetted);
+    this.clock = opts.now ?? Date.now;
+    this.start = this.clock();
+  }
+
+  /** Whether `p` was already offered. */
+  has(p: string): boolean {
+    return this.seen.has(p);
+  }
+
+  private capsFor(p: string): Permissions | undefined {
+    if (!this.opts.perms) return undefined;
+    return isDependencyPath(p) && !this.opts.components?.has(p) ? undefined : this.opts.perms;
+  }
+
+  /** Accounts a file and returns a finding when it must not be read (over a cap or the time budget). */
+  private gate(p: string, size: number): Finding | undefined {
+    this.seen.add(p);
+    this.files++;
+    this.bytes += size;
+    if (this.clock() - this.start > this.opts.maxMillis) return unvettedFinding('AEXT-LIMIT-003', p, `the scan's time budget of ${this.opts.maxMillis} ms is spent: file not scanned`, `${size} bytes`, this.opts.allowUnvetted);
+    return this.budget.oversize(p, size);
+  }
+
+  /** Rules (and the capability check) over one file's bytes, through the cache when a digest is known. */
+  private async scanBytes(p: string, data: Buffer, sha256?: string): Promise<void> {
+    const over = this.budget.admit(p, data);
+    if (over) {
+      this.findings.push(over);
+      return;
+    }
+    const perms = this.capsFor(p);
+    const key = sha256 && this.opts.cache ? cacheKey(p, sha256, perms, perms !== undefined) : undefined;
+    const hit = key ? await this.opts.cache!.get(key) : undefined;
+    if (hit) {
+      this.cacheHits++;
+      this.findings.push(...hit);
+      return;
+    }
+    const found = this.harden(scanOne({ path: p, data }, perms));
+    this.findings.push(...found);
+    if (key) await this.opts.cache!.set(key, found);
+  }
+
+  private harden(fs: Finding[]): Finding[] {
+    return failClosed(fs, this.opts.allowUnvetted);
+  }
+
+  /**
+   * Offers a file held in memory. Files over {@link SCAN_WINDOW_BYTES} are scanned in windows.
+   * @param sha256 the content's hex SHA-256 when known (enables the cache).
+   */
+  async addBytes(p: string, data: Buffer, sha256?: string): Promise<void> {
+    const g = this.gate(p, data.length);
+    if (g) return void this.findings.push(g);
+    if (data.length <= SCAN_WINDOW_BYTES) return this.scanBytes(p, data, sha256);
+    await this.windows(p, data.length, async (pos, len) => data.subarray(pos, pos + len));
+  }
+
+  /**
+   * Offers a file on disk (read whole when small, in windows when large: memory stays
+   * bounded by {@link SCAN_WINDOW_BYTES} whatever the file's size).
+   * @throws AextError E_IO when the file cannot be read.
+   */
+  async addFile(p: string, abs: string, size: number, sha256?: string): Promise<void> {
+    const g = this.gate(p, size);
+    if (g) return void this.findings.push(g);
+    if (size <= SCAN_WINDOW_BYTES) return this.scanBytes(p, await fsp.readFile(abs), sha256);
+    const fh = await fsp.open(abs, 'r');
+    try {
+      await this.windows(p, size, async (pos, len) => {
+        const buf = Buffer.allocUnsafe(len);
+        const { bytesRead } = await fh.read(buf, 0, len, pos);
+        return buf.subarray(0, bytesRead);
+      });
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /**
+   * Scans a large file whole, as overlapping windows cut at line ends: each window's
+   * findings are moved to the file's own line numbers, and a finding seen in two
+   * windows (the overlap) is kept once.
+   */
+  private async windows(p: string, size: number, read: (pos: number, len: number) => Promise<Buffer>): Promise<void> {
+    const perms = this.capsFor(p);
+    const seen = new Set<string>();
+    let pos = 0;
+    let lineBase = 0; // newlines before `pos`
+    for (;;) {
+      if (this.clock() - this.start > this.opts.maxMillis) {
+        this.findings.push(unvettedFinding('AEXT-LIMIT-003', p, `the scan's time budget of ${this.opts.maxMillis} ms ran out at byte ${pos} of this file`, `${size} bytes`, this.opts.allowUnvetted));
+        return;
+      }
+      const chunk = await read(pos, Math.min(SCAN_WINDOW_BYTES, size - pos));
+      const last = pos + chunk.length >= size;
+      // Cut at the last newline (else at a UTF-8 character start) so no line or character is split.
+      let end = chunk.length;
+      if (!last) {
+        const nl = chunk.lastIndexOf(0x0a);
+        end = nl > chunk.length / 2 ? nl + 1 : utf8Start(chunk, chunk.length);
+      }
+      const part = chunk.subarray(0, end);
+      for (const f of this.harden(scanOne({ path: p, data: part }, perms))) {
+        const g = { ...f, line: f.line ? f.line + lineBase : 0 };
+        const k = `${g.rule}\0${g.line}\0${g.column}\0${g.message}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        this.findings.push(g);
+      }
+      if (last) return;
+      // Next window starts OVERLAP bytes back, at a line start.
+      let next = Math.max(1, end - SCAN_OVERLAP_BYTES);
+      const nl = part.indexOf(0x0a, next - 1);
+      next = nl >= 0 && nl + 1 < end ? nl + 1 : end;
+      lineBase += countNewlines(part.subarray(0, next));
+      pos += next;
+    }
+  }
+
+  /** Adds findings made elsewhere (e.g. validation). */
+  push(...fs: Finding[]): void {
+    this.findings.push(...fs);
+  }
+
+  /** Sorts findings and computes the verdict (baseline applied). */
+  finish(failOn: Severity, baseline?: Baseline): ScanResult {
+    return finishScan(this.findings, failOn, { files: this.files, bytes: this.bytes }, baseline);
+  }
+}
+
+/** The largest offset ≤ `at` that splits no UTF-8 character of `b` (a partial last character is left out). */
+function utf8Start(b: Buffer, at: number): number {
+  let i = at - 1;
+  while (i > 0 && i > at - 4 && (b[i]! & 0xc0) === 0x80) i--;
+  const lead = b[i]!;
+  const len = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return i + len <= at ? at : i;
+}
+
+function countNewlines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+/**
+ * A scan session for one package under `policy` (caps and time budget from `limits`;
+ * `scan.allow_unvetted` globs).
+ */
+export function scanSession(limits: Limits, policy: Pick<Policy, 'scan'>, perms: Permissions | undefined, cache?: ScanCache): ScanSession {
+  const globs = policy.scan?.allow_unvetted;
+  return new ScanSession({
+    maxFileBytes: limits.maxScanFileBytes,
+    maxTotalBytes: limits.maxScanTotalBytes,
+    maxMillis: limits.maxScanMillis,
+    perms,
+    ...(globs?.length ? { allowUnvetted: (p: string) => globs.some((g) => globMatch(g, p)) } : {}),
+    ...(cache ? { cache } : {}),
+  });
+}
+
+/**
+ * Dependency files (`node_modules/`) the package names as components: instruction files,
+ * and paths in hook and MCP server commands. They get the capability check like the
+ * package's own files (issue 10, class 2: plugin.json paths anywhere are components).
+ */
+export function dependencyComponents(info: Pick<PackageInfo, 'hooks' | 'mcpServers' | 'instructionFiles'>, paths: readonly string[]): string[] {
+  const deps = paths.filter(isDependencyPath);
+  if (!deps.length) return [];
+  const words = [
+    ...info.hooks.map((h) => h.command ?? ''),
+    ...info.mcpServers.flatMap((m) => [m.command ?? '', ...(m.args ?? [])]),
+  ].join(' ');
+  const named = new Set(info.instructionFiles.filter(isDependencyPath));
+  for (const d of deps) if (words.includes(d)) named.add(d);
+  return [...named];
+}
+
