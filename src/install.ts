@@ -14,9 +14,8 @@ import { openArchive, type OpenedArchive } from './archive.js';
 import { extractVerified } from './store/extract.js';
 import { dirFiles } from './source.js';
 import { validatePackage, type PackageInfo } from './manifest/validate.js';
-import { classify, type ScanResult } from './scan/index.js';
+import type { ScanResult } from './scan/index.js';
 import { dependencyComponents, DirScanCache, scanSession, type ScanCache, type ScanSession } from './pipeline/scan-session.js';
-import { undeclaredCapabilities } from './scan/capabilities.js';
 import type { IndexFile } from './crypto/dsse.js';
 import type { Baseline } from './scan/baseline.js';
 import { checkPolicy, DEFAULT_POLICY, evaluatePolicy, type Policy } from './policy/policy.js';
@@ -142,10 +141,9 @@ export async function scanDir(
     if (session.has(f.path)) continue;
     await session.addFile(f.path, path.join(dir, f.path), f.size, f.sha256);
   }
-  if (perms && info) {
+  if (info) {
     for (const c of dependencyComponents(info, files.map((f) => f.path))) {
-      const text = await fsp.readFile(path.join(dir, c), 'utf8');
-      session.push(...undeclaredCapabilities(c, text, classify(c), perms));
+      session.rescanAsComponent(c, await fsp.readFile(path.join(dir, c)));
     }
   }
   return session.finish(failOn, baseline);

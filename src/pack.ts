@@ -9,8 +9,7 @@ import { resolveLimits, type Limits } from './limits.js';
 import type { Finding, Reporter, Severity, Verdict } from './types.js';
 import { bufferFile, checkSecret, collectSource, memoryFiles } from './source.js';
 import { validatePackage } from './manifest/validate.js';
-import { classify, type ScanResult } from './scan/index.js';
-import { undeclaredCapabilities } from './scan/capabilities.js';
+import type { ScanResult } from './scan/index.js';
 import { dependencyComponents, scanSession } from './pipeline/scan-session.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
 import { createEnvelope, ENVELOPE_PATH, serializeEnvelope, serializeIndex, type IndexFile } from './crypto/dsse.js';
@@ -96,8 +95,7 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
       await new Promise((r) => setImmediate(r)); // let the zip writer make progress between files
     }
     for (const c of dependencyComponents(info, sorted.map((f) => f.path))) {
-      const f = sorted.find((x) => x.path === c)!;
-      session.push(...undeclaredCapabilities(c, (await f.read()).toString('utf8'), classify(c), perms));
+      session.rescanAsComponent(c, await sorted.find((x) => x.path === c)!.read());
     }
     return session.finish(opts.failOn ?? 'high');
   };

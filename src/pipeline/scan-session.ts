@@ -256,6 +256,17 @@ export class ScanSession {
     }
   }
 
+  /**
+   * Scans a dependency file the package names as a component again, as the package's own:
+   * full severities and the capability check. Its earlier findings are replaced.
+   */
+  rescanAsComponent(p: string, data: Buffer): void {
+    const mine = (f: Finding) => f.file === p || f.file.startsWith(`${p}!/`);
+    const keep = this.findings.filter((f) => !mine(f));
+    this.findings.length = 0;
+    this.findings.push(...keep, ...this.harden(scanOne({ path: p, data }, this.opts.perms, 0, false)));
+  }
+
   /** Adds findings made elsewhere (e.g. validation). */
   push(...fs: Finding[]): void {
     this.findings.push(...fs);

@@ -12,6 +12,7 @@ import { hostAllowed } from '../runtime/allowlist.js';
 import { evidence, position } from './rule.js';
 import type { FileClass } from './rule.js';
 import { codeOnly, langOf, type CodeLang } from './code-text.js';
+import { unescapeString } from './views.js';
 
 /** One derived capability. */
 export interface Capability {
@@ -73,10 +74,19 @@ function codeRegions(p: string, text: string, cls: FileClass): Array<{ start: nu
     return [{ start: 0, text: code, shell: SHELL_FILE.test(p) || /^#!.*\b(?:ba|z|da)?sh\b/.test(text), lang }];
   }
   const out: Array<{ start: number; text: string; shell: boolean; lang: CodeLang }> = [];
-  if (cls === 'config' && /(?:^|\/)(?:hooks\.json|\.mcp\.json)$/.test(p)) {
+  if (cls === 'config' && /(?:^|\/)(?:hooks\.json|\.mcp\.json|plugin\.json|settings(?:\.local)?\.json)$/.test(p)) {
+    // The host runs the decoded JSON string: `\u0063url` is `curl` (issue 10, class 3).
     const re = /"(?:command|headersHelper)"\s*:\s*"((?:[^"\\\n]|\\.){1,4000})"/g;
     let m: RegExpExecArray | null;
-    while ((m = re.exec(text)) !== null) out.push({ start: m.index, text: m[1]!, shell: true, lang: 'sh' });
+    while ((m = re.exec(text)) !== null) out.push({ start: m.index, text: unescapeString(m[1]!), shell: true, lang: 'sh' });
+  }
+  if (cls === 'instructions' && text.startsWith('---')) {
+    // Command hooks in an agent's or command's frontmatter (`hooks: … command: …`) run a shell.
+    const end = text.indexOf('\n---', 3);
+    const fm = end > 0 ? text.slice(0, end) : '';
+    const re = /^[ \t]*(?:-[ \t]+)?command:[ \t]*(\S[^\n]{0,4000})$/gm;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(fm)) !== null) out.push({ start: m.index, text: unescapeString(m[1]!.replace(/^(["'])(.*)\1$/, '$2')), shell: true, lang: 'sh' });
   }
   if (cls === 'instructions') {
     const re = /!`([^`\n]{1,500})`|^```!\s*\n([\s\S]{0,20000}?)^```/gm;

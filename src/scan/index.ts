@@ -10,6 +10,7 @@ import { beginFile, type FileClass, type Rule, type ScanFile } from './rule.js';
 import { buildViews } from './views.js';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { looksLikeZip, openNestedZip } from './nested-zip.js';
+import { codeOnly, langOf } from './code-text.js';
 import { rule as instructionOverride } from './rules/instruction-override.js';
 import { rule as concealment } from './rules/concealment.js';
 import { rule as coercion } from './rules/coercion.js';
@@ -80,8 +81,8 @@ export function verdictOf(findings: readonly Finding[], failOn: Severity): Verdi
  * `permissions` are given) reports capabilities the manifest does not declare.
  * @param f path and bytes. @param perms aext.json permissions. @returns findings (unsorted).
  */
-export function scanOne(f: ScanInput, perms?: Permissions, depth = 0): Finding[] {
-  const findings = scanText(f, perms);
+export function scanOne(f: ScanInput, perms?: Permissions, depth = 0, dependency = isDependencyPath(f.path)): Finding[] {
+  const findings = scanText(f, perms, dependency);
   if (looksLikeZip(f.data)) findings.push(...scanNested(f, perms, depth, findings));
   return findings;
 }
@@ -112,12 +113,39 @@ function scanNested(f: ScanInput, perms: Permissions | undefined, depth: number,
   const msg = `${opened.prefixBytes ? `zip archive appended to ${opened.prefixBytes} bytes of script (zipapp)` : 'nested zip archive'}: ${opened.entries.length} entries, each scanned`;
   if (bin) Object.assign(bin, { severity: 'info', message: msg });
   else extra.push({ rule: 'AEXT-BIN-001', severity: opened.prefixBytes ? 'medium' : 'info', file: f.path, line: 0, column: 0, message: msg, evidence: f.path });
-  for (const e of opened.entries) extra.push(...scanOne({ path: `${f.path}!/${e.name}`, data: e.data }, perms, depth + 1));
+  for (const e of opened.entries) extra.push(...scanOne({ path: `${f.path}!/${e.name}`, data: e.data }, perms, depth + 1, isDependencyPath(f.path)));
   return extra;
 }
 
-/** Every rule (and the capability check) on one file's own bytes. */
-function scanText(f: ScanInput, perms?: Permissions): Finding[] {
+/**
+ * Rule categories that concern what the model reads. In a dependency folder's file that the
+ * package does not name as a component, the host never shows the text to the model, so such
+ * findings are reported at `low` (seen, not blocking). In a dependency's non-code files (docs,
+ * type declarations' prose, data) the code-facing categories are capped the same way: they
+ * neither run nor reach the model. Code that runs keeps every severity.
+ */
+const MODEL_FACING = new Set(['hidden-content', 'instructions']);
+const TEXT_FACING = new Set(['hidden-content', 'instructions', 'exfiltration', 'credentials', 'secrets']);
+const CATEGORY = new Map<string, string>();
+
+function calibrateDependency(fs: Finding[], cls: FileClass): Finding[] {
+  if (!CATEGORY.size) for (const r of RULES) CATEGORY.set(r.id, r.category);
+  const capped = cls === 'code' ? MODEL_FACING : TEXT_FACING;
+  return fs.map((f) => {
+    const cat = CATEGORY.get(f.rule);
+    // The cloud metadata address in a library (URL parsers, IP tables, their tests) is data; at run time the
+    // sandbox's network proxy refuses link-local addresses whatever the code does (runtime/allowlist.ts).
+    const metadata = cat === 'exfiltration' && f.evidence === '169.254.169.254';
+    if (!cat || (!capped.has(cat) && !metadata) || severityRank(f.severity) <= severityRank('low')) return f;
+    return { ...f, severity: 'low', message: `${f.message} (in a dependency file that the host does not show the model${cls === 'code' ? '' : ' or run'})` };
+  });
+}
+
+/**
+ * Every rule (and the capability check) on one file's own bytes. Dependency code is scanned
+ * with its comments blanked: the interpreter ignores them, and the model never reads them.
+ */
+function scanText(f: ScanInput, perms: Permissions | undefined, dependency: boolean): Finding[] {
   const findings: Finding[] = [];
   // AppleDouble metadata (`__MACOSX/._x`, magic 0x00051607; RFC 1740) is binary whatever its name says.
   const appleDouble = f.data.length >= 4 && f.data.readUInt32BE(0) === 0x00051607;
@@ -150,8 +178,9 @@ function scanText(f: ScanInput, perms?: Permissions): Finding[] {
     const close = /\r?\n---[ \t]*(?:\r?\n|$)/.exec(text.slice(3));
     if (close) fmEnd = 3 + close.index;
   }
+  if (dependency && cls === 'code') text = codeOnly(langOf(f.path, text), text).code;
   beginFile(text);
-  const ascii = isAscii(f.data);
+  const ascii = isAscii(f.data) && !dependency;
   const sf: ScanFile = { path: f.path, text, cls, head: f.data.subarray(0, 16), frontmatterEnd: fmEnd, ascii, views: buildViews(text, ascii ? f.data : undefined) };
   for (const r of RULES) {
     if (!r.applies.includes(sf.cls) && !(byContent && (r.applies.includes('code') || r.applies.includes('instructions')))) continue;
@@ -160,7 +189,7 @@ function scanText(f: ScanInput, perms?: Permissions): Finding[] {
     }
   }
   if (perms) findings.push(...undeclaredCapabilities(f.path, text, cls, perms));
-  return findings;
+  return dependency ? calibrateDependency(findings, cls) : findings;
 }
 
 /**

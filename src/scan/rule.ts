@@ -356,7 +356,7 @@ export function matchViews(
   f: ScanFile,
   patterns: readonly RegExp[],
   message: string,
-  views: ReadonlyArray<View['name']> = ['raw', 'normalized', 'compact', 'tags', 'decoded'],
+  views: ReadonlyArray<View['name']> = ['raw', 'normalized', 'compact', 'tags', 'decoded', 'unescaped'],
   opts: {
     demoteQuotedExamples?: boolean;
     /** Inspects each match: undefined drops it; else its message and evidence replace the defaults. */
@@ -415,7 +415,7 @@ export function matchViews(
           out.push({
             line,
             column,
-            message: plain ? message : `${message} (found in ${v.name === 'decoded' ? 'decoded base64/hex' : v.name === 'tags' ? 'hidden Unicode tag characters' : v.name === 'compact' ? 'joined split-string' : 'Unicode-normalized'} text)`,
+            message: plain ? message : `${message} (found in ${v.name === 'decoded' ? 'decoded base64/hex' : v.name === 'unescaped' ? 'decoded escapes/entities' : v.name === 'tags' ? 'hidden Unicode tag characters' : v.name === 'compact' ? 'joined split-string' : 'Unicode-normalized'} text)`,
             evidence: evidence(m[0]),
             ...(quoted ? { severity: 'info' as const, message: `${message} (quoted as an example; demoted to info, span-local)` } : {}),
           });

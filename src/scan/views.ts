@@ -17,9 +17,14 @@
  *   present only when the text holds tag characters.
  * - `decoded`: bounded base64 and hex blobs decoded and, when mostly printable, scanned;
  *   findings point at the blob.
+ * - `unescaped`: what a host's parser decodes (issue 10, class 3): quoted strings with
+ *   backslash escapes (JSON `\uXXXX`, YAML double-quoted `\x`/`\u`/`\U`/`\N`…, JS/Python
+ *   string escapes), HTML character references (WHATWG table, through `entities`) and
+ *   URL percent-encoding; each decoded value on its own line, pointing at its raw start.
  */
 import { fileLines, lastAtMost, regionsAround } from './lines.js';
 import { isJsWhitespace } from './regex-facts.js';
+import { decodeHTML } from 'entities/decode';
 
 /**
  * One view: its text and a map from view offsets to raw offsets, stored as segments
@@ -29,7 +34,7 @@ import { isJsWhitespace } from './regex-facts.js';
  * the parent view's offsets instead of raw ones.
  */
 export interface View {
-  name: 'raw' | 'normalized' | 'compact' | 'tags' | 'decoded';
+  name: 'raw' | 'normalized' | 'compact' | 'tags' | 'decoded' | 'unescaped';
   text: string;
   vStart?: Int32Array;
   rStart?: Int32Array;
@@ -374,7 +379,140 @@ export function buildViews(raw: string, asciiBytes?: Uint8Array): View[] {
   }
   const d = decodedView(raw);
   if (d) views.push(d);
+  const u = unescapedView(raw);
+  if (u) views.push(u);
   return views;
+}
+
+/** Decoded values in one file at most (each its own line in the view); the rest stay raw. */
+const MAX_UNESCAPED = 4096;
+/** Longest quoted string decoded (UTF-16 units). */
+const MAX_QUOTED = 65536;
+
+/** YAML 1.2 §5.7 double-quoted escapes beyond JSON's, plus the C/JS/Python ones (\x, \0, \v, \a, \e). */
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0', a: '\x07', e: '\x1b', ' ': ' ', '/': '/', '\\': '\\', '"': '"', "'": "'", '`': '`',
+  N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029', '\t': '\t',
+};
+
+/**
+ * Decodes backslash escapes the way a JSON, YAML (double-quoted) or JS/Python parser would:
+ * `\xHH`, `\uHHHH` (and surrogate pairs), `\u{H…}`, `\UHHHHHHHH`, the simple escapes and
+ * escaped line breaks (YAML line folding). Unknown escapes keep the character.
+ */
+export function unescapeString(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c !== '\\' || i + 1 >= s.length) {
+      out += c;
+      continue;
+    }
+    const e = s[++i]!;
+    const hex = (n: number) => {
+      const h = s.slice(i + 1, i + 1 + n);
+      if (h.length === n && /^[0-9a-fA-F]+$/.test(h)) {
+        i += n;
+        return parseInt(h, 16);
+      }
+      return undefined;
+    };
+    let cp: number | undefined;
+    if (e === 'x') cp = hex(2);
+    else if (e === 'u' && s[i + 1] === '{') {
+      const close = s.indexOf('}', i + 2);
+      const h = close > 0 ? s.slice(i + 2, close) : '';
+      if (/^[0-9a-fA-F]{1,6}$/.test(h)) {
+        cp = parseInt(h, 16);
+        i = close;
+      }
+    } else if (e === 'u') cp = hex(4);
+    else if (e === 'U') cp = hex(8);
+    if (cp !== undefined) {
+      out += cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
+      continue;
+    }
+    if (e === '\n' || e === '\r') {
+      // Escaped line break: joined with nothing (YAML, JS line continuation).
+      if (e === '\r' && s[i + 1] === '\n') i++;
+      continue;
+    }
+    out += SIMPLE_ESCAPES[e] ?? e;
+  }
+  return out;
+}
+
+/** Decodes `%XX` runs as UTF-8 (invalid sequences as U+FFFD), leaving other text alone. */
+function percentDecode(s: string): string {
+  return s.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8'));
+}
+
+/**
+ * The `unescaped` view (see the module comment), or undefined when nothing in `raw` is escaped.
+ * Linear: one pass finds quoted strings (bounded length), one regex finds entity and percent runs.
+ */
+function unescapedView(raw: string): View | undefined {
+  const hasEsc = raw.includes('\\');
+  const hasEnt = raw.includes('&');
+  const hasPct = raw.includes('%');
+  if (!hasEsc && !hasEnt && !hasPct) return undefined;
+  const seg = new SegmentBuilder();
+  const out: string[] = [];
+  let vlen = 0;
+  let count = 0;
+  const add = (text: string, at: number) => {
+    if (count >= MAX_UNESCAPED) return;
+    seg.constant(vlen, at);
+    out.push(text, '\n');
+    vlen += text.length + 1;
+    count++;
+  };
+  if (hasEsc) {
+    // One forward pass over quoted strings: each character is visited once. A single-quoted
+    // string ends at its line's end (apostrophes in prose); double quotes and backticks may
+    // span lines (YAML double-quoted scalars, JS template literals), bounded by MAX_QUOTED.
+    const QUOTE = /["'`]/g;
+    let m: RegExpExecArray | null;
+    while ((m = QUOTE.exec(raw)) !== null && count < MAX_UNESCAPED) {
+      const q = m.index;
+      const quote = raw[q]!;
+      let k = q + 1;
+      let esc = false;
+      while (k < raw.length && k - q <= MAX_QUOTED) {
+        const ch = raw[k]!;
+        if (ch === quote || (ch === '\n' && quote === "'")) break;
+        if (ch === '\\') {
+          esc = true;
+          k += 2;
+        } else k++;
+      }
+      if (esc) {
+        const body = raw.slice(q + 1, Math.min(k, raw.length));
+        const dec = unescapeString(body);
+        if (dec !== body) add(dec, q);
+      }
+      QUOTE.lastIndex = raw[k] === quote ? k + 1 : Math.max(k, q + 1);
+    }
+  }
+  if (hasEnt || hasPct) {
+    // Each line (up to 4,000 characters around the hit) holding an entity or a %XX run is
+    // decoded whole, so words split by encoding join; the search resumes after that line.
+    const HIT = /&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};)|%[0-9a-fA-F]{2}/g;
+    let m: RegExpExecArray | null;
+    while ((m = HIT.exec(raw)) !== null && count < MAX_UNESCAPED) {
+      const nl = raw.lastIndexOf('\n', m.index);
+      const start = Math.max(nl + 1, m.index - 2000);
+      const eol = raw.indexOf('\n', m.index);
+      const end = Math.min(eol < 0 ? raw.length : eol, m.index + 2000);
+      const line = raw.slice(start, end);
+      let dec = line.includes('&') ? decodeHTML(line) : line;
+      if (/%[0-9a-fA-F]{2}/.test(dec)) dec = percentDecode(dec);
+      if (dec !== line) add(dec, start);
+      HIT.lastIndex = Math.max(end, m.index + 1);
+    }
+  }
+  if (!count) return undefined;
+  return seg.view('unescaped', out.join(''));
 }
 
 /** Raw offset of view offset `i` (clamped to the view). */

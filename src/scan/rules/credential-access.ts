@@ -11,7 +11,8 @@ const PATTERNS = definePatterns([
   /(?:Google[/\\]Chrome|BraveSoftware|Microsoft[/\\]Edge|\.mozilla[/\\]firefox|Firefox[/\\]Profiles)[^\n]{0,60}(?:Login Data|Cookies|Web Data|logins\.json|key4\.db)|\bsqlite3\b[^\n]{0,60}(?:Cookies|Login\s*Data|cookies\.sqlite)/gi,
   /\b(?:wallet\.dat|\.electrum[/\\]wallets|exodus\.wallet|Ethereum[/\\]keystore|metamask[^\n]{0,40}(?:vault|seed)|seed\s*phrase|mnemonic\.txt)\b/gi,
   /(?:~|\$HOME|%APPDATA%)[/\\](?:\.cursor[/\\]mcp\.json|\.claude[/\\]settings\.json|\.config[/\\]claude|Library[/\\]Application Support[/\\]Claude[/\\]claude_desktop_config\.json)/gi,
-  /\b(?:printenv|env)[ \t]*(?:\|[ \t]*(?:curl|wget|nc|ncat|base64|xxd|ssh|scp|tee|gzip|openssl)\b|>[ \t]*[^\s&>])|\bos\.environ\.copy\(\)[^\n]{0,80}(?:post|send|dumps)|JSON\.stringify\(\s*process\.env\s*\)/gi,
+  // Case-sensitive: the commands are lowercase, and `<E extends Env>(` in TypeScript is no dump.
+  /\b(?:printenv|env)[ \t]*(?:\|[ \t]*(?:curl|wget|nc|ncat|base64|xxd|ssh|scp|tee|gzip|openssl)\b|>[ \t]*[^\s&>(])|\bos\.environ\.copy\(\)[^\n]{0,80}(?:post|send|dumps)|JSON\.stringify\(\s*process\.env\s*\)/g,
   /\b(?:saved|stored|remembered)\s+passwords?\b[^.\n]{0,60}\b(?:browser|chrome|firefox|edge|safari|brave|keychain)\b|\b(?:browser|chrome|firefox|edge|safari|brave)(?:'s)?\s+(?:saved|stored)\s+passwords?\b|\bLogin\s+Data\s+(?:database|file|db)\b/gi,
 ]);
 /** Rule AEXT-CRED-001: credential access. */

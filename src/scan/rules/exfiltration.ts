@@ -7,7 +7,8 @@ const PATTERNS = definePatterns([
   /\bwget\b[^\n]{0,200}--post-(?:file|data)\b/gi,
   /https?:\/\/(?:[\w-]{1,63}\.){0,8}(?:webhook\.site|requestbin\.(?:com|net)|pipedream\.net|hookbin\.com|ngrok(?:-free)?\.(?:io|app|dev)|trycloudflare\.com|pastebin\.com|paste\.ee|paste\.c-net\.org|hastebin\.com|rentry\.co|glot\.io|transfer\.sh|interact\.sh|oast\.(?:fun|pro|me|live)|burpcollaborator\.net|bore\.pub|serveo\.net|localtunnel\.me)/gi,
   /https?:\/\/(?:discord(?:app)?\.com\/api\/webhooks|api\.telegram\.org\/bot|hooks\.slack\.com\/services)\//gi,
-  /(?:^|[;&|`(])[ \t]*(?:dig|nslookup|host|ping)\b[^\n]{0,40}\$[({][^\n]{0,60}\.[a-z]{2,}/gim,
+  // A command word, then arguments (not `host = …`, a variable).
+  /(?:^|[;&|`(])[ \t]*(?:dig|nslookup|host|ping)[ \t]+(?!=)[^\n]{0,40}\$[({][^\n]{0,60}\.[a-z]{2,}/gim,
   /!\[[^\]]{0,80}\]\(https?:\/\/[^)\s]{0,200}(?:\{\{|\$\{|\$[A-Za-z_])/g,
   /\b(?:append|add|include|embed|encode|put)\s+.{0,60}(?:secret|password|token|api[_-]?key|credential|conversation|history|system\s+prompt)\s+.{0,40}\b(?:to|in|into)\s+.{0,30}\b(?:url|query|parameter|image\s+link)\b/gi,
   /\b(?:requests|httpx)\.post\s*\([^\n)]{0,240}(?:os\.environ|open\(|\.read\(\))|\bfetch\([^\n)]{0,200}method\s*:\s*["']POST["'][^\n]{0,200}process\.env/gi,

@@ -17,7 +17,12 @@ export const rule: Rule = {
     let m: RegExpExecArray | null;
     while ((m = re.exec(f.text)) !== null) {
       const { line, column } = position(f.text, m.index);
-      out.push({ line, column, message: `npm ${m[1]} script runs at install time`, evidence: m[2]! });
+      // npm runs `prepare` only for git and local-folder installs, never for a registry package
+      // installed as a dependency: in a bundled dependency it is information, not a finding.
+      const dep = f.path.includes('node_modules/');
+      if (m[1] === 'prepare' || m[1]!.endsWith('uninstall')) {
+        out.push({ line, column, message: `npm ${m[1]} script (not run when the package is installed from a registry)`, evidence: m[2]!, ...(dep ? { severity: 'info' as const } : {}) });
+      } else out.push({ line, column, message: `npm ${m[1]} script runs at install time`, evidence: m[2]! });
     }
     return out;
   },
