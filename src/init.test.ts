@@ -47,3 +47,43 @@ describe('init derives the manifest', () => {
     expect(readFileSync(path.join(d, 'aext.json'), 'utf8')).toBe(before);
   });
 });
+
+describe('init of an npm MCP server (package.json), with its production dependencies', () => {
+  const make = () => {
+    const d = tmpdir();
+    writeFileSync(path.join(d, 'package.json'), JSON.stringify({ name: '@acme/weather-mcp', version: '1.2.3', description: 'Weather over MCP.', license: 'MIT', bin: { 'weather-mcp': './dist/index.js' }, dependencies: { '@modelcontextprotocol/sdk': '^1.0.0' } }));
+    mkdirSync(path.join(d, 'dist'));
+    writeFileSync(path.join(d, 'dist', 'index.js'), "#!/usr/bin/env node\n// Docs: https://docs.example.org/weather\nconst r = await fetch('https://api.openweather.io/v1/now');\nconsole.log(await r.text(), process.env.WEATHER_KEY);\n");
+    return d;
+  };
+  it('derives kind, name, publisher (npm scope), entry and permissions from package.json and code', async () => {
+    const d = make();
+    const r = await init(d);
+    expect(r.derived_from).toBe('package.json');
+    expect(r.manifest).toMatchObject({ kind: 'mcp-server', name: 'weather-mcp', publisher: 'acme', version: '1.2.3', license: 'MIT' });
+    expect(r.manifest.server).toEqual({ type: 'node', entry_point: 'dist/index.js', mcp_config: { command: 'node', args: ['${__dirname}/dist/index.js'] } });
+    expect(r.manifest.permissions).toEqual({ network: { hosts: ['api.openweather.io'] }, env: ['WEATHER_KEY'] });
+    expect(r.notes.join('\n')).toMatch(/production dependencies are not installed \(@modelcontextprotocol\/sdk\).*npm ci --omit=dev/);
+  });
+  it('pack refuses a Node server whose dependencies are missing, naming them and the fix; with them it packs and passes', async () => {
+    const d = make();
+    await init(d);
+    const e = await expectAextError(pack(d, { out: path.join(tmpdir(), 'x.aext') }), 'E_LAYOUT_INVALID');
+    expect(e.message).toMatch(/@modelcontextprotocol\/sdk.*npm ci --omit=dev/);
+    mkdirSync(path.join(d, 'node_modules', '@modelcontextprotocol', 'sdk'), { recursive: true });
+    writeFileSync(path.join(d, 'node_modules', '@modelcontextprotocol', 'sdk', 'package.json'), JSON.stringify({ name: '@modelcontextprotocol/sdk', version: '1.0.0' }));
+    const r = await pack(d, { out: path.join(tmpdir(), 'y.aext') });
+    expect(r.verdict).toBe('pass');
+    expect(r.kind).toBe('mcp-server');
+  });
+  it('--kind mcp-server on an existing package uses it (no stub server, no EEXIST)', async () => {
+    const d = tmpdir();
+    writeFileSync(path.join(d, 'package.json'), JSON.stringify({ name: 'plain-tool', version: '0.2.0', main: 'lib/main.js' }));
+    mkdirSync(path.join(d, 'lib'));
+    writeFileSync(path.join(d, 'lib', 'main.js'), 'console.log(1);\n');
+    const r = await init(d, { kind: 'mcp-server' });
+    expect(r.manifest.server?.entry_point).toBe('lib/main.js');
+    expect(r.written).toEqual(['aext.json']);
+    expect(existsSync(path.join(d, 'server'))).toBe(false);
+  });
+});

@@ -15,7 +15,7 @@ import { parseStrictJson } from './util/json.js';
 import { SKILL_NAME } from './manifest/skill.js';
 import { bufferFile, collectSource, memoryFiles, type SourceFile } from './source.js';
 import { derivePermissions } from './scan/capabilities.js';
-import { classify, isDependencyPath } from './scan/index.js';
+import { classifyContent, isDependencyPath } from './scan/index.js';
 import { validatePackage } from './manifest/validate.js';
 import { SCAFFOLD } from './templates.js';
 
@@ -31,7 +31,7 @@ export interface InitResult {
   dir: string;
   manifest: Manifest;
   /** `scaffold` for a new folder, else what the manifest was derived from. */
-  derived_from: 'scaffold' | 'SKILL.md' | '.claude-plugin/plugin.json' | 'manifest.json';
+  derived_from: 'scaffold' | 'SKILL.md' | '.claude-plugin/plugin.json' | 'manifest.json' | 'package.json';
   /** Files written (relative to dir). */
   written: string[];
   /** What the publisher should review or add by hand (e.g. network use whose hosts code does not name). */
@@ -191,7 +191,43 @@ async function deriveManifest(dir: string, opts: InitOptions): Promise<{ manifes
       }),
     };
   }
+  if (await exists(path.join(dir, 'package.json'))) {
+    const pj = await readJsonFile(path.join(dir, 'package.json'));
+    const deps = { ...(pj.dependencies as object | undefined), ...(pj.peerDependencies as object | undefined) } as Record<string, unknown>;
+    const isMcp = typeof pj.mcpName === 'string' || '@modelcontextprotocol/sdk' in deps || /(?:^|[-/@])mcp(?:$|[-/])/.test(String(pj.name ?? '')) || opts.kind === 'mcp-server';
+    const bin = typeof pj.bin === 'string' ? pj.bin : pj.bin && typeof pj.bin === 'object' ? Object.values(pj.bin as Record<string, unknown>).find((x) => typeof x === 'string') : undefined;
+    const entry = path.posix.normalize(String(bin ?? pj.main ?? 'index.js').replace(/\\/g, '/')).replace(/^\.\//, '');
+    if (isMcp && !entry.startsWith('../') && /\.(?:c|m)?js$/.test(entry) && (await exists(path.join(dir, entry)))) {
+      const full = String(pj.name ?? path.basename(dir));
+      const scope = /^@([^/]+)\//.exec(full)?.[1];
+      const name = slugify(full.replace(/^@[^/]+\//, ''));
+      const m = base(name, typeof pj.description === 'string' && pj.description ? pj.description : `${full} (MCP server)`, {
+        kind: 'mcp-server',
+        version: asVersion(pj.version),
+        author: asAuthor(pj.author),
+        license: typeof pj.license === 'string' ? pj.license : undefined,
+        server: { type: 'node', entry_point: entry, mcp_config: { command: 'node', args: [`\${__dirname}/${entry}`] } },
+      });
+      if (!opts.publisher && scope) m.publisher = slugify(scope);
+      return { from: 'package.json', manifest: m };
+    }
+  }
   return undefined;
+}
+
+/**
+ * Production dependencies named in `package.json` that are not installed in `dir/node_modules`
+ * (a registry `.tgz` or a fresh clone has none): the packed server could not start.
+ * @returns the missing package names (empty when there is no package.json).
+ */
+export async function missingDependencies(dir: string): Promise<string[]> {
+  if (!(await exists(path.join(dir, 'package.json')))) return [];
+  const pj = await readJsonFile(path.join(dir, 'package.json'));
+  const deps = Object.keys((pj.dependencies as Record<string, unknown> | undefined) ?? {});
+  const bundled = new Set(Array.isArray(pj.bundleDependencies) ? (pj.bundleDependencies as string[]) : []);
+  const out: string[] = [];
+  for (const d of deps) if (!bundled.has(d) && !(await exists(path.join(dir, 'node_modules', d, 'package.json')))) out.push(d);
+  return out;
 }
 
 
@@ -223,6 +259,8 @@ export async function init(dir: string, opts: InitOptions = {}): Promise<InitRes
     const merged = mergePermissions(manifest.permissions ?? {}, code.permissions);
     if (Object.keys(merged).length) manifest.permissions = merged;
     notes.push(...code.unnamedNetwork.map((u) => `uses the network with no host visible in code (${u}): add its hosts to permissions.network.hosts`));
+    const missing = await missingDependencies(dir);
+    if (missing.length) notes.push(`production dependencies are not installed (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}): run \`npm ci --omit=dev\` (or \`npm install --omit=dev\`) in ${dir} before \`aext pack\`, so the archive holds what the server needs to start`);
   } else {
     if (!opts.kind) throw new AextError('E_USAGE', 'init of a new extension needs --kind skill|mcp-server|plugin', { file: dir });
     const name = opts.name ?? slugify(path.basename(path.resolve(dir)));
@@ -267,11 +305,12 @@ export async function init(dir: string, opts: InitOptions = {}): Promise<InitRes
 /** Permissions the code of a source tree needs ({@link derivePermissions}); dependency trees and non-UTF-8 files are skipped. */
 async function codePermissions(files: readonly SourceFile[]): Promise<ReturnType<typeof derivePermissions>> {
   const UTF8 = new TextDecoder('utf-8', { fatal: true });
-  const texts: Array<{ path: string; text: string; cls: ReturnType<typeof classify> }> = [];
+  const texts: Array<{ path: string; text: string; cls: ReturnType<typeof classifyContent> }> = [];
   for (const f of files) {
     if (isDependencyPath(f.path) || f.size > DEFAULT_LIMITS.maxScanFileBytes) continue;
     try {
-      texts.push({ path: f.path, text: UTF8.decode(await f.read()), cls: classify(f.path) });
+      const text = UTF8.decode(await f.read());
+      texts.push({ path: f.path, text, cls: classifyContent(f.path, text) });
     } catch {
       /* binary */
     }

@@ -72,6 +72,24 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
   const files = await collectSource(src, limits);
   const info = await validatePackage(memoryFiles(files), limits, src);
   const m = info.manifest;
+  // A Node server whose production dependencies are not in the tree could not start once installed.
+  if (m.kind === 'mcp-server' && m.server?.type === 'node') {
+    const declared = files.find((f) => f.path === 'package.json');
+    if (declared) {
+      let pj: { dependencies?: Record<string, string>; bundleDependencies?: string[] } = {};
+      try {
+        pj = JSON.parse((await declared.read()).toString('utf8')) as typeof pj;
+      } catch {
+        /* not npm's package.json: nothing to check */
+      }
+      const have = new Set(files.map((f) => f.path));
+      const bundled = new Set(pj.bundleDependencies ?? []);
+      const missing = Object.keys(pj.dependencies ?? {}).filter((d) => !bundled.has(d) && !have.has(`node_modules/${d}/package.json`));
+      if (missing.length) {
+        throw new AextError('E_LAYOUT_INVALID', `${src}: package.json depends on ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}, not in node_modules/: run \`npm ci --omit=dev\` (or \`npm install --omit=dev\`) there before packing, so the server can start once installed`, { file: src, entry: 'package.json' });
+      }
+    }
+  }
   // Pass 1: hash for the INDEX and refuse secrets (both must finish before anything is written).
   const allow = new Set((opts.allowSecrets ?? []).map((a) => a.replace(/^\.\//, '')));
   const index: IndexFile[] = [];

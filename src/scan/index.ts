@@ -69,6 +69,15 @@ export function classify(p: string): FileClass {
   return 'other';
 }
 
+/**
+ * The class a file is scanned as: by name, and for a UTF-8 file whose name says nothing, by
+ * content (`#!` → code, other text → instructions; the scanner also runs the code rules on it).
+ */
+export function classifyContent(p: string, text: string): FileClass {
+  const named = classify(p);
+  return named === 'other' ? (text.startsWith('#!') ? 'code' : 'instructions') : named;
+}
+
 /** Verdict for a set of findings (issue 4): block at/above `failOn`, review at medium, else pass. */
 export function verdictOf(findings: readonly Finding[], failOn: Severity): Verdict {
   if (findings.some((f) => severityRank(f.severity) >= severityRank(failOn))) return 'block';
