@@ -87,3 +87,41 @@ describe('init of an npm MCP server (package.json), with its production dependen
     expect(existsSync(path.join(d, 'server'))).toBe(false);
   });
 });
+
+describe('init of plugins as Claude Code loads them', () => {
+  it('the default layout without .claude-plugin/plugin.json: init, pack and install take it', async () => {
+    const d = tmpdir();
+    mkdirSync(path.join(d, 'commands'));
+    writeFileSync(path.join(d, 'commands', 'status.md'), '---\ndescription: Show the repository status\n---\nStatus: !`git status --short`\n');
+    mkdirSync(path.join(d, 'hooks'));
+    writeFileSync(path.join(d, 'hooks', 'hooks.json'), JSON.stringify({ hooks: { SessionStart: [{ hooks: [{ type: 'command', command: 'echo started' }] }] } }));
+    const r = await init(d, { publisher: 'acme' });
+    expect(r.derived_from).toBe('plugin layout');
+    expect(r.manifest.plugin).toEqual({ commands: ['commands/status.md'], hooks: 'hooks/hooks.json' });
+    expect(r.manifest.permissions).toEqual({ shell: true });
+    const p = await pack(d, { out: path.join(tmpdir(), 'pl.aext') });
+    expect(p.verdict).toBe('pass');
+  });
+  it('inline hooks and mcpServers in plugin.json are validated, need shell, and pack', async () => {
+    const d = tmpdir();
+    mkdirSync(path.join(d, '.claude-plugin'));
+    writeFileSync(path.join(d, '.claude-plugin', 'plugin.json'), JSON.stringify({
+      name: 'inline-pl', version: '1.0.0', description: 'Inline components.',
+      hooks: { PostToolUse: [{ matcher: 'Write', hooks: [{ type: 'command', command: '${CLAUDE_PLUGIN_ROOT}/scripts/fmt.sh' }] }] },
+      mcpServers: { db: { command: 'node', args: ['${CLAUDE_PLUGIN_ROOT}/server.js'] } },
+    }));
+    mkdirSync(path.join(d, 'scripts'));
+    writeFileSync(path.join(d, 'scripts', 'fmt.sh'), '#!/bin/sh\necho formatted\n');
+    writeFileSync(path.join(d, 'server.js'), 'process.stdin.pipe(process.stdout);\n');
+    const r = await init(d, { publisher: 'acme' });
+    expect(r.manifest.permissions?.shell).toBe(true);
+    const p = await pack(d, { out: path.join(tmpdir(), 'in.aext') });
+    expect(p.verdict).toBe('pass');
+    // Without shell the inline hook is refused at validation, like one in hooks/hooks.json.
+    const m = JSON.parse(readFileSync(path.join(d, 'aext.json'), 'utf8'));
+    delete m.permissions;
+    writeFileSync(path.join(d, 'aext.json'), JSON.stringify(m));
+    const e = await expectAextError(pack(d, { out: path.join(tmpdir(), 'in2.aext') }), 'E_MANIFEST_INVALID');
+    expect(e.message).toMatch(/"shell": true/);
+  });
+});

@@ -31,7 +31,7 @@ export interface InitResult {
   dir: string;
   manifest: Manifest;
   /** `scaffold` for a new folder, else what the manifest was derived from. */
-  derived_from: 'scaffold' | 'SKILL.md' | '.claude-plugin/plugin.json' | 'manifest.json' | 'package.json';
+  derived_from: 'scaffold' | 'SKILL.md' | '.claude-plugin/plugin.json' | 'plugin layout' | 'manifest.json' | 'package.json';
   /** Files written (relative to dir). */
   written: string[];
   /** What the publisher should review or add by hand (e.g. network use whose hosts code does not name). */
@@ -112,8 +112,12 @@ async function deriveManifest(dir: string, opts: InitOptions): Promise<{ manifes
     ...(extra.plugin ? { plugin: extra.plugin } : {}),
     ...(extra.permissions && Object.keys(extra.permissions).length ? { permissions: extra.permissions } : {}),
   });
-  if (await exists(path.join(dir, '.claude-plugin', 'plugin.json'))) {
-    const pj = await readJsonFile(path.join(dir, '.claude-plugin', 'plugin.json'));
+  const hasPj = await exists(path.join(dir, '.claude-plugin', 'plugin.json'));
+  // Claude Code's default plugin layout needs no plugin.json: commands/, agents/ or hooks/hooks.json make a plugin
+  // (skills/ alone does not: skill collections use it too).
+  const defaultLayout = !hasPj && !(await exists(path.join(dir, 'SKILL.md'))) && ((await exists(path.join(dir, 'commands'))) || (await exists(path.join(dir, 'agents'))) || (await exists(path.join(dir, 'hooks', 'hooks.json'))));
+  if (hasPj || defaultLayout) {
+    const pj = hasPj ? await readJsonFile(path.join(dir, '.claude-plugin', 'plugin.json')) : {};
     const skills = (await listFiles(dir, 'skills', /^skills\/[^/]+\/SKILL\.md$/)).map((p) => p.replace(/\/SKILL\.md$/, ''));
     const commands = await listFiles(dir, 'commands', /\.md$/);
     const agents = await listFiles(dir, 'agents', /\.md$/);
@@ -125,21 +129,24 @@ async function deriveManifest(dir: string, opts: InitOptions): Promise<{ manifes
     for (const md of [...commands, ...agents, ...skills.map((d) => `${d}/SKILL.md`)]) {
       if (/!`[^`\n]+`|^```!\s*$/m.test(await fsp.readFile(path.join(dir, md), 'utf8'))) permissions.shell = true;
     }
-    if (mcp) {
-      const need = mcpNeeds(await readJsonFile(path.join(dir, '.mcp.json')));
+    const servers = [...(mcp ? [await readJsonFile(path.join(dir, '.mcp.json'))] : []), ...(pj.mcpServers && typeof pj.mcpServers === 'object' ? [{ mcpServers: pj.mcpServers as Record<string, unknown> }] : [])];
+    for (const cfg of servers) {
+      const need = mcpNeeds(cfg);
       if (need.shell) permissions.shell = true;
-      if (need.hosts.length) permissions.network = { hosts: [...new Set(need.hosts)] };
+      if (need.hosts.length) permissions.network = { hosts: [...new Set([...(permissions.network?.hosts ?? []), ...need.hosts])] };
     }
+    // Inline hooks in plugin.json run commands like hooks/hooks.json does.
+    if (pj.hooks && typeof pj.hooks === 'object' && /"type"\s*:\s*"command"/.test(JSON.stringify(pj.hooks))) permissions.shell = true;
     const name = typeof pj.name === 'string' ? slugify(pj.name) : slugify(path.basename(dir));
     return {
-      from: '.claude-plugin/plugin.json',
+      from: hasPj ? '.claude-plugin/plugin.json' : 'plugin layout',
       manifest: base(name, typeof pj.description === 'string' ? pj.description : name, {
         kind: 'plugin',
         version: asVersion(pj.version),
         author: asAuthor(pj.author),
         license: typeof pj.license === 'string' ? pj.license : undefined,
         plugin: {
-          manifest: '.claude-plugin/plugin.json',
+          ...(hasPj ? { manifest: '.claude-plugin/plugin.json' as const } : {}),
           ...(skills.length ? { skills } : {}),
           ...(commands.length ? { commands } : {}),
           ...(agents.length ? { agents } : {}),

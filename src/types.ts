@@ -33,7 +33,8 @@ export interface Manifest {
   skill?: { entry?: 'SKILL.md' };
   server?: { type: 'node' | 'python' | 'binary'; entry_point: string; mcp_config: McpConfig };
   plugin?: {
-    manifest: '.claude-plugin/plugin.json';
+    /** Absent for a plugin without plugin.json (Claude Code's default layout). */
+    manifest?: '.claude-plugin/plugin.json';
     skills?: string[];
     commands?: string[];
     agents?: string[];

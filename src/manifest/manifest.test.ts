@@ -137,10 +137,17 @@ describe('package layout and least privilege', () => {
     const stdio = { '.claude-plugin/plugin.json': { name: 'pl' }, '.mcp.json': { mcpServers: { local: { command: 'node', args: ['x.js'] } } } };
     await expectAextError(validatePackage(pkg({ ...stdio, 'aext.json': plugin({ mcp_servers: '.mcp.json' }) }), DEFAULT_LIMITS, 'p'), 'E_MANIFEST_INVALID');
   });
-  it('refuses unknown hook events and hooks declared inline in plugin.json', async () => {
+  it('refuses unknown hook events; hooks inline in plugin.json are validated like hooks/hooks.json (the host loads both)', async () => {
     const files = { '.claude-plugin/plugin.json': { name: 'pl' }, 'hooks/hooks.json': { hooks: { OnBoot: [] } } };
     await expectAextError(validatePackage(pkg({ ...files, 'aext.json': plugin({ hooks: 'hooks/hooks.json' }, { shell: true }) }), DEFAULT_LIMITS, 'p'), 'E_LAYOUT_INVALID');
-    await expectAextError(validatePackage(pkg({ '.claude-plugin/plugin.json': { name: 'pl', hooks: hooks.hooks }, 'aext.json': plugin({}, { shell: true }) }), DEFAULT_LIMITS, 'p'), 'E_LAYOUT_INVALID');
+    const inline = await validatePackage(pkg({ '.claude-plugin/plugin.json': { name: 'pl', hooks: hooks.hooks }, 'aext.json': plugin({}, { shell: true }) }), DEFAULT_LIMITS, 'p');
+    expect(inline.hooks.length).toBeGreaterThan(0);
+    await expectAextError(validatePackage(pkg({ '.claude-plugin/plugin.json': { name: 'pl', hooks: hooks.hooks }, 'aext.json': plugin({}, {}) }), DEFAULT_LIMITS, 'p'), 'E_MANIFEST_INVALID');
+    await expectAextError(validatePackage(pkg({ '.claude-plugin/plugin.json': { name: 'pl', hooks: { OnBoot: [] } }, 'aext.json': plugin({}, { shell: true }) }), DEFAULT_LIMITS, 'p'), 'E_LAYOUT_INVALID');
+    // A path in plugin.json names a file the host reads: it must be declared in aext.json.
+    await expectAextError(validatePackage(pkg({ '.claude-plugin/plugin.json': { name: 'pl', hooks: './other/hooks.json' }, 'other/hooks.json': hooks, 'aext.json': plugin({}, { shell: true }) }), DEFAULT_LIMITS, 'p'), 'E_LAYOUT_INVALID');
+    // Components aext cannot sandbox yet are refused by name.
+    await expectAextError(validatePackage(pkg({ '.claude-plugin/plugin.json': { name: 'pl', lspServers: { x: { command: 'x' } } }, 'aext.json': plugin({}, { shell: true }) }), DEFAULT_LIMITS, 'p'), 'E_LAYOUT_INVALID');
   });
   it('skill-scoped hooks in frontmatter also need shell', async () => {
     const md = skillMd('name: x\ndescription: d\nhooks:\n  PreToolUse:\n    - hooks:\n        - type: command\n          command: echo hi');

@@ -4,6 +4,7 @@
  * that every capability the package exercises is declared in `permissions`
  * (least privilege: a permission not declared is not granted).
  */
+import path from 'node:path';
 import { AextError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { parseStrictJson } from '../util/json.js';
@@ -217,13 +218,33 @@ export async function validatePackage(files: PackageFiles, limits: Limits, label
     for (const p of files.paths) if (p.endsWith('SKILL.md')) instructionFiles.push(p);
   } else {
     const pl = manifest.plugin!;
-    if (!has.has(pl.manifest)) throw layout('kind plugin needs .claude-plugin/plugin.json', pl.manifest);
-    const pj = await readJson(files, pl.manifest, limits);
-    if (!isMap(pj) || typeof pj.name !== 'string' || !pj.name) throw layout('.claude-plugin/plugin.json needs a "name" string', pl.manifest);
-    for (const k of ['hooks', 'mcpServers', 'lspServers', 'monitors', 'channels']) {
-      if (pj[k] !== undefined) throw layout(`.claude-plugin/plugin.json declares "${k}" inline; declare hooks in hooks/hooks.json and MCP servers in .mcp.json so aext can validate them`, pl.manifest);
+    const pjPath = pl.manifest ?? '.claude-plugin/plugin.json';
+    // Claude Code loads a plugin without plugin.json (the default layout; the name is the folder's):
+    // aext.json then names the plugin, and may omit `manifest`.
+    if (pl.manifest && !has.has(pjPath)) throw layout(`aext.json names ${pjPath}, which is missing (omit "manifest" for a plugin without one)`, pjPath);
+    const pj: unknown = has.has(pjPath) ? await readJson(files, pjPath, limits) : { name: manifest.name };
+    if (!isMap(pj) || typeof pj.name !== 'string' || !pj.name) throw layout('.claude-plugin/plugin.json needs a "name" string', pjPath);
+    // Inline components are what the host runs too: validated (and their commands scanned) like their files.
+    if (pj.hooks !== undefined) {
+      if (isMap(pj.hooks)) hooks.push(...parseHooks({ hooks: isMap(pj.hooks.hooks) ? pj.hooks.hooks : pj.hooks }, pjPath));
+      else if (typeof pj.hooks !== 'string' && !Array.isArray(pj.hooks)) throw layout('"hooks" in plugin.json must be an object or a path', pjPath);
     }
-    const declared = new Set<string>([pl.manifest]);
+    if (pj.mcpServers !== undefined) {
+      if (isMap(pj.mcpServers)) mcpServers.push(...parseMcpServers({ mcpServers: pj.mcpServers }, pjPath));
+      else if (typeof pj.mcpServers !== 'string' && !Array.isArray(pj.mcpServers)) throw layout('"mcpServers" in plugin.json must be an object or a path', pjPath);
+    }
+    // Path-valued hooks/mcpServers in plugin.json name further files the host reads: they must be declared in aext.json.
+    for (const [k, decl] of [['hooks', pl.hooks], ['mcpServers', pl.mcp_servers]] as const) {
+      const v = pj[k];
+      for (const ref of typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []) {
+        const rel = path.posix.normalize(ref.replace(/^\.\//, ''));
+        if (rel !== decl) throw layout(`plugin.json "${k}" names ${ref}; declare it in aext.json "plugin.${k === 'hooks' ? 'hooks' : 'mcp_servers'}" so aext validates it`, pjPath);
+      }
+    }
+    for (const k of ['lspServers', 'monitors', 'channels']) {
+      if (pj[k] !== undefined) throw layout(`.claude-plugin/plugin.json declares "${k}", which aext cannot validate or sandbox yet; remove it or ship it separately`, pjPath);
+    }
+    const declared = new Set<string>([pjPath]);
     for (const dir of pl.skills ?? []) {
       const p = `${dir}/SKILL.md`;
       if (!has.has(p)) throw layout(`plugin skill ${JSON.stringify(dir)} has no SKILL.md`, p);
