@@ -202,6 +202,37 @@ try {
     console.log(`malicious set in one file (dense)    ${f1(r.denseMBps)} MB/s`);
     console.log(`10 MB single line                    ${r.tenMbLineSeconds.toFixed(2)} s (target < 1 s)`);
   }
+  section('adversarial input per rule (recheck attack strings from testdata/redos-report.json, 4 vs 16 MiB; linear = 4x)');
+  {
+    // For every rule file with a pattern recheck did not prove safe, its attack strings (prefix + pump
+    // repeated) fill a file; the scanner runs on 4 MiB and 16 MiB of it as code and as instructions.
+    const { scanOne } = await import(path.join(repo, 'dist', 'scan', 'index.js'));
+    const report = JSON.parse(readFileSync(path.join(repo, 'testdata', 'redos-report.json'), 'utf8'));
+    const byFile = new Map();
+    for (const r of report.results) if (r.status === 'vulnerable' && r.attack?.pumps?.length && r.file.includes('scan/')) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
+    const build = (rs, bytes) => {
+      const unit = rs.map((r) => r.attack.pumps.map((p) => p.prefix + p.pump.repeat(Math.max(1, Math.floor(4096 / Math.max(1, p.pump.length))))).join('') + r.attack.suffix).join('\n');
+      const b = Buffer.from(unit.repeat(Math.ceil(bytes / Math.max(1, unit.length))).slice(0, bytes));
+      return b;
+    };
+    const time = (p, data) => {
+      const t = process.hrtime.bigint();
+      scanOne({ path: p, data });
+      return Number(process.hrtime.bigint() - t) / 1e9;
+    };
+    let worst = 0;
+    for (const [file, rs] of [...byFile].sort()) {
+      const small = build(rs, 4 * 1024 * 1024);
+      const big = build(rs, 16 * 1024 * 1024);
+      for (const p of ['x.sh', 'x.md']) {
+        const a = time(p, small);
+        const b = time(p, big);
+        worst = Math.max(worst, b / a);
+        console.log(`${path.basename(file).padEnd(24)} ${p}  4 MiB ${a.toFixed(2).padStart(6)} s   16 MiB ${b.toFixed(2).padStart(6)} s   ratio ${(b / a).toFixed(1)} (${rs.length} pattern(s))`);
+      }
+    }
+    console.log(`worst 16/4 MiB ratio ${worst.toFixed(1)} (linear: 4; quadratic: 16)`);
+  }
   section('CLI start-up (CPU time vs node -e 0; targets ≤ 2x for --version, ≤ 3x for validate)');
   {
     const cpu = (args) => {

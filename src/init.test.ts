@@ -32,7 +32,7 @@ describe('init derives the manifest', () => {
   it('writes nothing when the derived manifest would not validate', async () => {
     const d = path.join(tmpdir(), 'broken');
     mkdirSync(d);
-    writeFileSync(path.join(d, 'SKILL.md'), '---\nname: broken\ndescription: x\nunknown-key: 1\n---\nbody\n');
+    writeFileSync(path.join(d, 'SKILL.md'), '---\nname: broken\ndescription: x\ncompatibility: ' + 'a'.repeat(600) + '\n---\nbody\n');
     await expectAextError(init(d), 'E_FRONTMATTER_INVALID');
     expect(existsSync(path.join(d, 'aext.json'))).toBe(false);
   });

@@ -4,6 +4,7 @@
  * MCPB `manifest.json`. Derived permissions are exactly what the found
  * components need (hooks and stdio servers → shell; HTTP servers → their hosts).
  */
+import { trimEnd, trimStart } from './util/trim.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
@@ -42,7 +43,7 @@ const exists = (p: string) => fsp.lstat(p).then(() => true, () => false);
 
 /** Lowercases and hyphenates a free-form name into the manifest slug form. */
 export function slugify(s: string): string {
-  return s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '') || 'extension';
+  return trimEnd(trimEnd(trimStart(s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-'), '-'), '-').slice(0, 64), '-') || 'extension';
 }
 
 async function readJsonFile(p: string): Promise<Record<string, unknown>> {

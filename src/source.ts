@@ -60,7 +60,7 @@ export const DEFAULT_IGNORES = [
 ];
 
 /** File names that hold secrets (refused unless allowed exactly). */
-const SECRET_NAMES = /(?:^|\/)(?:\.env(?:\..+)?|id_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?|credentials\.json|\.npmrc|\.pypirc|\.netrc|\.git-credentials|[^/]*\.(?:p12|pfx|jks|keystore))$/i;
+const SECRET_NAMES = /(?:^|\/)(?:\.env(?:\.[^/]+)?|id_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?|credentials\.json|\.npmrc|\.pypirc|\.netrc|\.git-credentials|[^/]*\.(?:p12|pfx|jks|keystore))$/i;
 
 /**
  * Why a file must not be packed, if it looks like a secret: by name (`.env*`,
@@ -72,7 +72,7 @@ export function secretReason(p: string, data: Buffer): string | undefined {
   // Package-manager config is a secret only when it carries credentials (an .npmrc naming a registry is not one).
   const pmConfig = /(?:^|\/)\.(?:npmrc|pypirc)$/i.test(p);
   if (/(?:^|\/)\.npmrc$/i.test(p) && /(?:^|[\s:])_(?:authToken|auth|password)\s*=/i.test(data.toString('utf8'))) return 'it holds registry credentials (_authToken, _auth or _password)';
-  if (/(?:^|\/)\.pypirc$/i.test(p) && /^\s*password\s*[=:]/im.test(data.toString('utf8'))) return 'it holds a package-index password';
+  if (/(?:^|\/)\.pypirc$/i.test(p) && /^[ \t]*password[ \t]*[=:]/im.test(data.toString('utf8'))) return 'it holds a package-index password';
   if (!pmConfig && SECRET_NAMES.test(p) && !/\.env\.(?:example|sample|template)$/i.test(p)) return 'its name marks it as a secret';
   const head = data.subarray(0, 4 * 1024 * 1024).toString('latin1');
   for (const { re, what } of SECRET_FORMATS) {

@@ -14,6 +14,7 @@
  *   64 bytes of Ed25519 (RFC 8032) is marked malformed, never silently dropped;
  * - a cap on the envelope's bytes and on the number of signatures.
  */
+import { trimEnd } from '../util/trim.js';
 import { AextError, type ErrorCode } from '../errors.js';
 import { parseStrictJson } from '../util/json.js';
 import { verifyBytes, type PublicKey } from './keys.js';
@@ -67,7 +68,7 @@ export function decodeBase64Strict(s: string): Buffer | undefined {
   const buf = Buffer.from(std, 'base64');
   const canon = buf.toString('base64');
   // Unpadded text must equal the canonical text without its padding; padded text must equal it exactly.
-  if (std.includes('=') ? canon !== std : canon.replace(/=+$/, '') !== std) return undefined;
+  if (std.includes('=') ? canon !== std : trimEnd(canon, '=') !== std) return undefined;
   return buf;
 }
 

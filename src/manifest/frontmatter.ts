@@ -41,6 +41,36 @@ export interface Frontmatter {
   bodyLine: number;
   /** Raw YAML text between the delimiters. */
   raw: string;
+  /**
+   * True when strict YAML refused the block and it was read line by line, as the hosts read
+   * such frontmatter (an unquoted `: ` inside a description): a warning, never a refusal.
+   */
+  lenient?: boolean;
+}
+
+/**
+ * Reads frontmatter that strict YAML refuses the way Claude Code does: each top-level
+ * `key: value` line is one string (the rest of the line, outer quotes removed), and indented
+ * lines continue the value before them. Returns undefined when the block has nested structure
+ * (lists, mappings) that a line reading would misread: then the YAML error stands.
+ */
+function lenientFrontmatter(raw: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  let last: string | undefined;
+  for (const line of raw.split(/\r?\n/)) {
+    if (!line.trim() || /^\s*#/.test(line)) continue;
+    const top = /^([A-Za-z0-9_-]{1,64}):(?:[ \t]+(.*))?$/.exec(line);
+    if (top) {
+      if (Object.prototype.hasOwnProperty.call(out, top[1]!)) return undefined;
+      const v = (top[2] ?? '').trim();
+      if (v === '' || /^[[{|>&*!-]/.test(v)) return undefined;
+      last = top[1]!;
+      out[last] = v.replace(/^(["'])(.*)\1$/, '$2');
+    } else if (/^[ \t]+\S/.test(line) && last && !/^[ \t]+-[ \t]/.test(line) && !/^[ \t]+[A-Za-z0-9_-]+:[ \t]/.test(line)) {
+      out[last] += ` ${line.trim()}`;
+    } else return undefined;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /**
@@ -84,7 +114,11 @@ export function parseFrontmatter(text: string, file: string, maxBytes: number, r
     }) as unknown as { data: unknown; content: string };
   } catch (e) {
     if (e instanceof AextError) throw new AextError(e.code, `${file}: ${e.message}`, d);
-    throw new AextError('E_FRONTMATTER_INVALID', `${file}: frontmatter is not valid YAML (${(e as Error).message.split('\n')[0]})`, d);
+    const raw = src.slice(3, rawEnd).replace(/^\r?\n/, '');
+    const loose = lenientFrontmatter(raw);
+    if (!loose) throw new AextError('E_FRONTMATTER_INVALID', `${file}: frontmatter is not valid YAML (${(e as Error).message.split('\n')[0]})`, d);
+    const bodyStart = rawEnd + close[0].length;
+    return { data: loose, body: src.slice(bodyStart), bodyLine: src.slice(0, bodyStart).split('\n').length, raw, lenient: true };
   }
   const data = parsed.data;
   // YAML aliases are shared references: a few kilobytes can stand for millions of values ("billion

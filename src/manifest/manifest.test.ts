@@ -80,15 +80,24 @@ describe('Agent Skills frontmatter rules', () => {
   it('accepts the spec keys and the Claude Code keys', () => {
     checkSkillFrontmatter({ ...ok, license: 'MIT', compatibility: 'needs git', metadata: { a: 'b' }, 'allowed-tools': ['Read', 'Bash'], 'argument-hint': '<x>', 'disable-model-invocation': 'true', model: 'sonnet', context: 'fork', version: '1.0.0' }, 'SKILL.md', 'my-skill');
   });
+  // Claude Code loads these although the Agent Skills spec does not allow them: warnings, never refusals.
+  const loose: Array<[string, Record<string, unknown>, string, RegExp]> = [
+    ['an unknown key', { ...ok, tools: 'x' }, 'my-skill', /"tools" are neither/],
+    ['a name with uppercase and spaces', { ...ok, name: 'Writing Hookify Rules' }, 'my-skill', /is not an Agent Skills name/],
+    ['a leading hyphen', { ...ok, name: '-a' }, 'my-skill', /is not an Agent Skills name/],
+    ['a 65-char name', { ...ok, name: 'a'.repeat(65) }, 'my-skill', /is not an Agent Skills name/],
+    ['a name that differs from the manifest', ok, 'other', /differs from "other"/],
+    ['a 1068-char description', { ...ok, description: 'a'.repeat(1068) }, 'my-skill', /1068 characters, over the Agent Skills limit/],
+  ];
+  for (const [what, data, expected, warning] of loose) {
+    it(`takes ${what}, with a warning`, () => {
+      const f = checkSkillFrontmatter(data, 'SKILL.md', expected);
+      expect(f.warnings.join('\n')).toMatch(warning);
+    });
+  }
   const bad: Array<[string, Record<string, unknown>, string]> = [
-    ['an unknown key', { ...ok, tools: 'x' }, 'my-skill'],
-    ['a name with uppercase', { ...ok, name: 'My-skill' }, 'My-skill'],
-    ['a leading hyphen', { ...ok, name: '-a' }, '-a'],
-    ['a doubled hyphen', { ...ok, name: 'a--b' }, 'a--b'],
-    ['a 65-char name', { ...ok, name: 'a'.repeat(65) }, 'a'.repeat(65)],
-    ['a name that differs from the manifest', ok, 'other'],
     ['a missing description', { name: 'my-skill' }, 'my-skill'],
-    ['a 1025-char description', { ...ok, description: 'a'.repeat(1025) }, 'my-skill'],
+    ['a missing name', { description: 'd' }, 'my-skill'],
     ['compatibility over 500 chars', { ...ok, compatibility: 'a'.repeat(501) }, 'my-skill'],
     ['metadata with a non-string value', { ...ok, metadata: { a: ['b'] } }, 'my-skill'],
     ['a non-boolean user-invocable', { ...ok, 'user-invocable': 'maybe' }, 'my-skill'],
@@ -99,6 +108,15 @@ describe('Agent Skills frontmatter rules', () => {
       expectThrowCode(() => checkSkillFrontmatter(data, 'SKILL.md', expected), 'E_FRONTMATTER_INVALID');
     });
   }
+  it('frontmatter strict YAML refuses (an unquoted ": " in a description) is read line by line, as the host reads it', () => {
+    const fm = parseFrontmatter('---\nname: my-skill\ndescription: Use this when: the user asks about hooks\n  and more\n---\nbody\n', 'SKILL.md', 4096);
+    expect(fm.lenient).toBe(true);
+    expect(fm.data).toEqual({ name: 'my-skill', description: 'Use this when: the user asks about hooks and more' });
+    expect(fm.body).toBe('body\n');
+    // Nested structure a line reading would misread keeps the YAML error.
+    expectThrowCode(() => parseFrontmatter('---\nname: x\ndescription: a: b\nhooks:\n  - x\n---\n', 'SKILL.md', 4096), 'E_FRONTMATTER_INVALID');
+    expectThrowCode(() => parseFrontmatter('---\nname: x\nname: y: z\n---\n', 'SKILL.md', 4096), 'E_FRONTMATTER_INVALID');
+  });
 });
 
 describe('package layout and least privilege', () => {
@@ -107,9 +125,10 @@ describe('package layout and least privilege', () => {
     plugin: { manifest: '.claude-plugin/plugin.json', ...extra }, ...(perms ? { permissions: perms } : {}),
   });
   const hooks = { hooks: { SessionStart: [{ hooks: [{ type: 'command', command: 'echo hi' }] }] } };
-  it('a skill needs SKILL.md whose name equals the manifest name', async () => {
+  it('a skill needs SKILL.md (a name other than the manifest\'s is a warning: the host uses the folder)', async () => {
     await expectAextError(validatePackage(pkg({ 'aext.json': JSON.parse(String(m({}))) }), DEFAULT_LIMITS, 'p'), 'E_LAYOUT_INVALID');
-    await expectAextError(validatePackage(pkg({ 'aext.json': JSON.parse(String(m({}))), 'SKILL.md': skillMd('name: y\ndescription: d') }), DEFAULT_LIMITS, 'p'), 'E_FRONTMATTER_INVALID');
+    const named = await validatePackage(pkg({ 'aext.json': JSON.parse(String(m({}))), 'SKILL.md': skillMd('name: y\ndescription: d') }), DEFAULT_LIMITS, 'p');
+    expect(named.warnings.join('\n')).toMatch(/"name" "y" differs from "x"/);
     await validatePackage(pkg({ 'aext.json': JSON.parse(String(m({}))), 'SKILL.md': skillMd('name: x\ndescription: d') }), DEFAULT_LIMITS, 'p');
   });
   it('every path the manifest names must exist', async () => {

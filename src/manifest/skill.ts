@@ -28,6 +28,8 @@ export interface SkillFacts {
   description: string;
   /** True when the frontmatter declares skill-scoped `hooks` (they run shell commands). */
   hasHooks: boolean;
+  /** Where the skill is looser than the Agent Skills spec but Claude Code loads it: warnings, never refusals. */
+  warnings: string[];
 }
 
 /**
@@ -38,15 +40,18 @@ export interface SkillFacts {
  */
 export function checkSkillFrontmatter(data: Record<string, unknown>, file: string, expectedName: string): SkillFacts {
   const bad = (why: string) => new AextError('E_FRONTMATTER_INVALID', `${file}: ${why}`, { file });
+  const warnings: string[] = [];
+  // Hosts ignore keys they do not know, load names that are not slugs and long descriptions:
+  // aext warns (its own aext.json stays strict) and refuses only what is unsafe or unreadable.
   const unknown = Object.keys(data).filter((k) => !KNOWN.has(k));
-  if (unknown.length) throw bad(`unknown frontmatter key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')} (Agent Skills spec + Claude Code keys only)`);
+  if (unknown.length) warnings.push(`${file}: frontmatter key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')} are neither Agent Skills spec nor Claude Code keys (ignored by the host)`);
   const name = data.name;
-  if (!isStr(name) || name.length < 1 || name.length > 64 || !SKILL_NAME.test(name)) {
-    throw bad('"name" must be 1-64 characters of a-z, 0-9 and hyphens, with no leading, trailing or doubled hyphen');
-  }
-  if (name !== expectedName) throw bad(`"name" ${JSON.stringify(name)} must equal ${JSON.stringify(expectedName)}`);
+  if (!isStr(name) || name.trim().length < 1) throw bad('"name" must be a non-empty string');
+  if (name.length > 64 || !SKILL_NAME.test(name)) warnings.push(`${file}: "name" ${JSON.stringify(name)} is not an Agent Skills name (1-64 of a-z, 0-9 and hyphens); aext.json names it ${JSON.stringify(expectedName)}`);
+  else if (name !== expectedName) warnings.push(`${file}: "name" ${JSON.stringify(name)} differs from ${JSON.stringify(expectedName)} (the folder / aext.json name, which the host uses)`);
   const description = data.description;
-  if (!isStr(description) || description.trim().length < 1 || description.length > 1024) throw bad('"description" must be 1-1024 characters');
+  if (!isStr(description) || description.trim().length < 1) throw bad('"description" must be a non-empty string');
+  if (description.length > 1024) warnings.push(`${file}: "description" is ${description.length} characters, over the Agent Skills limit of 1024 (the whole text is scanned)`);
   if (data.license !== undefined && !isStr(data.license)) throw bad('"license" must be a string');
   if (data.compatibility !== undefined && (!isStr(data.compatibility) || data.compatibility.length < 1 || data.compatibility.length > 500)) {
     throw bad('"compatibility" must be 1-500 characters');
@@ -65,5 +70,5 @@ export function checkSkillFrontmatter(data: Record<string, unknown>, file: strin
   }
   if (data.shell !== undefined && data.shell !== 'bash' && data.shell !== 'powershell') throw bad('"shell" must be bash or powershell');
   if (data.hooks !== undefined && !isMap(data.hooks)) throw bad('"hooks" must be a mapping of hook events');
-  return { name, description, hasHooks: data.hooks !== undefined };
+  return { name, description, hasHooks: data.hooks !== undefined, warnings };
 }

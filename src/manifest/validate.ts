@@ -191,7 +191,9 @@ export async function validatePackage(files: PackageFiles, limits: Limits, label
   const skillAt = async (p: string, expected: string) => {
     const text = (await files.read(p)).toString('utf8');
     const fm = parseFrontmatter(text, p, limits.maxFrontmatterBytes);
+    if (fm.lenient) warnings.push(`${p}: frontmatter is not strict YAML; read line by line as Claude Code reads it`);
     const facts = checkSkillFrontmatter(fm.data, p, expected);
+    warnings.push(...facts.warnings);
     if (facts.hasHooks) {
       const hk = parseHooks({ hooks: fm.data.hooks }, p);
       hooks.push(...hk);
@@ -201,7 +203,7 @@ export async function validatePackage(files: PackageFiles, limits: Limits, label
   const mdAt = async (p: string) => {
     if (!has.has(p)) throw layout(`${p} is named in aext.json but missing`, p);
     if (!p.endsWith('.md')) throw layout(`${p} must be a Markdown (.md) file`, p);
-    parseFrontmatter((await files.read(p)).toString('utf8'), p, limits.maxFrontmatterBytes, false);
+    if (parseFrontmatter((await files.read(p)).toString('utf8'), p, limits.maxFrontmatterBytes, false).lenient) warnings.push(`${p}: frontmatter is not strict YAML; read line by line as Claude Code reads it`);
     instructionFiles.push(p);
   };
 

@@ -2,6 +2,7 @@
  * Install policy: loading (schema-validated, fail closed) and the pure
  * decision (manifest, signers, findings, policy) → allow | deny with every reason.
  */
+import { trimEnd } from '../util/trim.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { AextError } from '../errors.js';
@@ -94,7 +95,7 @@ export { globMatch };
 /** POSIX normalisation that keeps a leading `~` or `./` meaning; `..` is resolved, never compared as text. */
 const normPath = (p: string) => {
   const n = path.posix.normalize(p.replace(/\\/g, '/'));
-  return n.length > 1 ? n.replace(/\/+$/, '') : n;
+  return n.length > 1 ? trimEnd(n, '/') || '/' : n;
 };
 /** Is declared path `p` inside one of the ceiling's `roots`, after normalising both (`~/projects/../.ssh` is `~/.ssh`)? */
 const underPath = (p: string, roots: readonly string[]) => {

@@ -7,6 +7,7 @@
  * `permissions` does not declare. Undeclared shell, network and credential access
  * are `high`; undeclared file-system and environment access are `medium`.
  */
+import { trimEnd, trimStart } from '../util/trim.js';
 import type { Finding, Permissions } from '../types.js';
 import { hostAllowed } from '../runtime/allowlist.js';
 import { evidence, position } from './rule.js';
@@ -38,7 +39,7 @@ const NET_API: Record<CodeLang | 'config', RegExp> = {
 };
 const CRED = /(?:~|\$HOME|homedir\(\)|expanduser\(["']~)[/\\"', +]*\.(?:ssh|aws|gnupg|kube|docker|netrc|npmrc|pypirc|git-credentials|config[/\\]gcloud)\b|(?:^|[\s"'/(])\.env(?:\.[\w-]+)?\b|\bkeychain\b|Login Data|wallet\.dat/g;
 /** A credential path named to be left out (tar/rsync/zip --exclude, ignore lists) is not access to it. */
-const EXCLUDED = /(?:--exclude(?:-from)?|\bexclude|\bignore|-x)\s*=?\s*["']?$/i;
+const EXCLUDED = /(?:--exclude(?:-from)?|\bexclude|\bignore|-x)\s*(?:=\s*)?["']?$/i;
 const OUTSIDE = /(?:~\/|\$HOME\b|\$\{HOME\}|homedir\(\)|expanduser\(|%USERPROFILE%|%APPDATA%|(?<![\w.])\/(?:etc|home|Users|root|var|usr|opt|tmp)\/)[^\s"'`)]{0,120}/g;
 /** Environment reads per language. Shell is handled apart (a variable the script assigns is a local, not the environment). */
 const ENV_READ: Partial<Record<CodeLang, RegExp>> = {
@@ -56,7 +57,7 @@ const STANDARD_ENV = new Set(['HOME', 'PATH', 'PWD', 'OLDPWD', 'USER', 'LOGNAME'
 /** The host of a URL token (WHATWG URL parsing: userinfo, IDNA, IP literals, trailing dot), or undefined. */
 export function urlHost(token: string): string | undefined {
   try {
-    const u = new URL(token.replace(/[.,:;!?]+$/, ''));
+    const u = new URL(trimEnd(token, '.,:;!?'));
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
     const h = u.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
     if (!h || h.includes('$') || h.includes('%')) return undefined;
@@ -179,7 +180,7 @@ export function derivePermissions(files: ReadonlyArray<{ path: string; text: str
         else hosts.add(c.value);
       } else if (c.kind === 'env') env.add(c.value);
       else {
-        const v = c.value.replace(/^['"(\s]+|['",;)\s]+$/g, '').replace(/^\$\{?HOME\}?/, '~');
+        const v = trimEnd(trimStart(c.value, '\'"( \t\n\r'), '\'",;) \t\n\r').replace(/^\$\{?HOME\}?/, '~');
         if (v && v !== '~' && v !== '~/') read.add(v);
       }
     }

@@ -29,4 +29,4 @@ export const SECRET_FORMATS: readonly SecretFormat[] = [
 export const SECRET_PATTERNS: readonly RegExp[] = SECRET_FORMATS.map((f) => f.re);
 
 /** A match that is a documentation placeholder (AWS's `…EXAMPLE` keys, `XXXX`, `<your-key>`), not a secret. */
-export const SECRET_EXAMPLE = /EXAMPLE|example|XXXX|xxxx|0000000000|your[_-]?(?:key|token)|<[^>]*>|\.\.\./;
+export const SECRET_EXAMPLE = /EXAMPLE|example|XXXX|xxxx|0000000000|your[_-]?(?:key|token)|<[^<>]*>|\.\.\./;

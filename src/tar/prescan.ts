@@ -6,6 +6,7 @@
  * or base-256 sizes, a regular-typed name ending in "/" that smuggles the next
  * block, and data after the end-of-archive marker. Pure: bytes in, error out.
  */
+import { trimEnd, trimStart } from '../util/trim.js';
 import { AextError } from '../errors.js';
 
 const BLOCK = 512;
@@ -18,7 +19,7 @@ const MAX_META = 1024 * 1024;
 
 function octal(field: Buffer, what: string, file: string): number {
   if (field[0]! & 0x80) throw new AextError('E_SOURCE_UNSAFE', `${file}: base-256 ${what} field is not supported`, { file });
-  const s = field.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  const s = trimStart(trimEnd(field.toString('latin1'), '\0 '), ' ');
   if (s === '') return 0;
   if (!/^[0-7]+$/.test(s)) throw new AextError('E_SOURCE_UNSAFE', `${file}: ${what} field ${JSON.stringify(s)} is not octal`, { file });
   return parseInt(s, 8);

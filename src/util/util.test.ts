@@ -54,3 +54,17 @@ describe('entry names', () => {
     expect(a < b).toBe(false);
   });
 });
+
+describe('trimEnd / trimStart (linear replacements for /x+$/)', () => {
+  it('trims only the given characters, at one end each', async () => {
+    const { trimEnd, trimStart } = await import('./trim.js');
+    expect(trimEnd('a--b---', '-')).toBe('a--b');
+    expect(trimStart('--a-', '-')).toBe('a-');
+    expect(trimEnd('----', '-')).toBe('');
+    expect(trimEnd('x\0 \0 ', '\0 ')).toBe('x');
+    // A long run followed by another character is one pass, not one per start position.
+    const s = '-'.repeat(200_000) + 'x';
+    expect(trimEnd(s, '-')).toBe(s);
+    expect(trimStart(s, '-')).toBe('x');
+  });
+});

@@ -4,7 +4,7 @@ import { definePatterns, matchViews, type Rule } from '../rule.js';
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
 const PATTERNS = definePatterns([
   /\bsudo\s+(?:-[si]\b|su\b|(?:ba)?sh\s+-c\b|-E\s+(?:ba)?sh\b)/gi,
-  /\bsu[ \t]+-[ \t]*(?:root)?[ \t]*-c\b/gi,
+  /\bsu[ \t]+-(?:[ \t]*root)?[ \t]*-c\b/gi,
   /\bchmod\s+(?:[ug]\+s|[2467][0-7]{3})\b/gi,
   /(?:>>?|tee\s+(?:-a\s+)?)\s*\/etc\/(?:sudoers(?:\.d\/\S{0,100})?|shadow|passwd)\b|\bNOPASSWD\s*:\s*ALL\b|\bvisudo\b/gi,
   /\bsetcap\s+cap_/gi,
