@@ -59,7 +59,7 @@ function lenientFrontmatter(raw: string): Record<string, string> | undefined {
   let last: string | undefined;
   for (const line of raw.split(/\r?\n/)) {
     if (!line.trim() || /^\s*#/.test(line)) continue;
-    const top = /^([A-Za-z0-9_-]{1,64}):(?:[ \t]+(.*))?$/.exec(line);
+    const top = /^([A-Za-z0-9_-]{1,64}):(?:[ \t]+(\S.*))?$/.exec(line);
     if (top) {
       if (Object.prototype.hasOwnProperty.call(out, top[1]!)) return undefined;
       const v = (top[2] ?? '').trim();

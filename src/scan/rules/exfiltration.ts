@@ -3,7 +3,9 @@ import { definePatterns, matchViews, type Rule } from '../rule.js';
 
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
 const PATTERNS = definePatterns([
-  /\bcurl\b[^\n]{0,200}\s(?:-d|--data(?:-binary|-raw|-urlencode)?|-F|--form|-T|--upload-file)\s*[=\s]\s*["']?(?:@|-(?:\s|$)|[^\n"']{0,80}\$\(|[^\n"']{0,40}(?:~|\$HOME|\/etc\/|\.ssh|\.aws|\.env))/gim,
+  // `(?:[ \t]*=[ \t]*|[ \t]+)` between the flag and its value: the old `\s*[=\s]\s*` was three overlapping
+  // whitespace runs, cubic on a line of `\r` (recheck's attack: 15 s on 8 KiB).
+  /\bcurl\b[^\n]{0,200}[ \t](?:-d|--data(?:-binary|-raw|-urlencode)?|-F|--form|-T|--upload-file)(?:[ \t]*=[ \t]*|[ \t]+)["']?(?:@|-(?:\s|$)|[^\n"']{0,80}\$\(|[^\n"']{0,40}(?:~|\$HOME|\/etc\/|\.ssh|\.aws|\.env))/gim,
   /\bwget\b[^\n]{0,200}--post-(?:file|data)\b/gi,
   /https?:\/\/(?:[\w-]{1,63}\.){0,8}(?:webhook\.site|requestbin\.(?:com|net)|pipedream\.net|hookbin\.com|ngrok(?:-free)?\.(?:io|app|dev)|trycloudflare\.com|pastebin\.com|paste\.ee|paste\.c-net\.org|hastebin\.com|rentry\.co|glot\.io|transfer\.sh|interact\.sh|oast\.(?:fun|pro|me|live)|burpcollaborator\.net|bore\.pub|serveo\.net|localtunnel\.me)/gi,
   /https?:\/\/(?:discord(?:app)?\.com\/api\/webhooks|api\.telegram\.org\/bot|hooks\.slack\.com\/services)\//gi,
