@@ -89,10 +89,17 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
         perms = undefined; // no valid manifest: rules only (validate reports the manifest)
       }
     }
-    const session = scanSession(limits, DEFAULT_POLICY, perms);
+    // No (valid) aext.json yet — a reviewer's first look: capabilities are inferred against an empty
+    // declaration and reported as information, with one finding saying that nothing is declared.
+    const undeclared = perms === undefined;
+    const session = scanSession(limits, DEFAULT_POLICY, perms ?? {});
     for (const f of files) {
       if (f.abs) await session.addFile(f.path, f.abs, f.size);
       else await session.addBytes(f.path, await f.read());
+    }
+    if (undeclared) {
+      session.mapFindings((x) => (x.rule.startsWith('AEXT-CAP-') ? { ...x, severity: 'info', message: `${x.message.replace(/ \(not in aext\.json "permissions"\)$/, '')} (inferred; no aext.json declares it yet)` } : x));
+      session.push({ rule: 'AEXT-CAP-000', severity: 'info', file: manifestFile ? 'aext.json' : '.', line: 0, column: 0, message: manifestFile ? 'aext.json is not valid: capabilities are inferred, none is declared (run aext validate)' : 'no aext.json: capabilities are inferred from the code, none is declared (aext init writes them)', evidence: '' });
     }
     return { target, ...session.finish(failOn, opts.baseline) };
 

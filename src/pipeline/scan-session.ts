@@ -267,6 +267,13 @@ export class ScanSession {
     this.findings.push(...keep, ...this.harden(scanOne({ path: p, data }, this.opts.perms, 0, false)));
   }
 
+  /** Rewrites every finding so far (e.g. capability findings reported as information when nothing is declared). */
+  mapFindings(f: (x: Finding) => Finding): void {
+    const all = this.findings.map(f);
+    this.findings.length = 0;
+    this.findings.push(...all);
+  }
+
   /** Adds findings made elsewhere (e.g. validation). */
   push(...fs: Finding[]): void {
     this.findings.push(...fs);
