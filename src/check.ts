@@ -10,7 +10,7 @@ import path from 'node:path';
 import { AextError, toAextError, type ErrorCode } from './errors.js';
 import { resolveLimits, type Limits } from './limits.js';
 import type { Finding, Manifest, Permissions, Severity, Verdict } from './types.js';
-import { collectSource, memoryFiles } from './source.js';
+import { collectSource, diskSourceFile, memoryFiles } from './source.js';
 import { parseManifest, validatePackage } from './manifest/validate.js';
 import type { ScanResult } from './scan/index.js';
 import { openArchive } from './archive.js';
@@ -53,7 +53,12 @@ export interface ValidateResult {
 export async function validate(target: string, opts: { limits?: Partial<Limits> } = {}): Promise<ValidateResult> {
   const limits = resolveLimits(opts.limits);
   if (!isArchivePath(target)) {
-    const files = await collectSource(target, limits);
+    // One file on its own (a SKILL.md, a plugin.json, a script): scanned under its own name.
+    const st = await fsp.stat(target).catch((e) => {
+      throw toAextError(e, { file: target });
+    });
+    const single = st.isFile() && !/\.(?:tar|tgz|tar\.gz)$/i.test(target);
+    const files = single ? [diskSourceFile(path.basename(target), path.resolve(target), st.size)] : await collectSource(target, limits);
     const info = await validatePackage(memoryFiles(files), limits, target);
     return { target, manifest: info.manifest, files: files.length, hooks: info.hooks.length, mcp_servers: info.mcpServers.length, warnings: info.warnings };
   }
@@ -79,7 +84,12 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
   const limits = resolveLimits(opts.limits);
   const failOn = opts.failOn ?? 'high';
   if (!isArchivePath(target)) {
-    const files = await collectSource(target, limits);
+    // One file on its own (a SKILL.md, a plugin.json, a script): scanned under its own name.
+    const st = await fsp.stat(target).catch((e) => {
+      throw toAextError(e, { file: target });
+    });
+    const single = st.isFile() && !/\.(?:tar|tgz|tar\.gz)$/i.test(target);
+    const files = single ? [diskSourceFile(path.basename(target), path.resolve(target), st.size)] : await collectSource(target, limits);
     const manifestFile = files.find((f) => f.path === 'aext.json');
     let perms: Permissions | undefined;
     if (manifestFile) {

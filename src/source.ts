@@ -35,6 +35,11 @@ export function bufferFile(p: string, data: Buffer, executable = false): SourceF
   return { path: p, size: data.length, executable, read: async () => data, open: () => Readable.from([data]) };
 }
 
+/** A {@link SourceFile} over one file on disk (`p`: its path in the package; `abs`: where it is; `size` in bytes). */
+export function diskSourceFile(p: string, abs: string, size: number): SourceFile {
+  return diskFile(p, abs, size, false);
+}
+
 /** A {@link SourceFile} over a file on disk. */
 function diskFile(p: string, abs: string, size: number, executable: boolean): SourceFile {
   return {
