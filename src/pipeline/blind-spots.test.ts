@@ -165,12 +165,12 @@ describe('the digest-keyed scan cache', () => {
     const store = new Map<string, Finding[]>();
     let hits = 0;
     const cache: ScanCache = {
-      get: async (k) => {
+      get: (k) => {
         const v = store.get(k);
         if (v) hits++;
         return v;
       },
-      set: async (k, v) => void store.set(k, v),
+      set: (k, v) => void store.set(k, v),
     };
     const deps: RawEntry[] = Array.from({ length: 20 }, (_, i) => ({ name: `node_modules/d${i}/index.js`, data: Buffer.from(`module.exports = ${i};\n`) }));
     const root = path.join(tmpdir(), 'root');

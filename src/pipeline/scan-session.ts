@@ -16,7 +16,7 @@
  * declared by the extension.
  */
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding, Permissions, Severity } from '../types.js';
 import type { Baseline } from '../scan/baseline.js';
@@ -55,8 +55,9 @@ export interface SessionOptions {
 
 /** A cache of per-file findings keyed by {@link cacheKey}. */
 export interface ScanCache {
-  get(key: string): Promise<Finding[] | undefined>;
-  set(key: string, findings: Finding[]): Promise<void>;
+  /** Synchronous on purpose: install scans small files inside the extraction callback, and an await there would hold every file's bytes until its lookup returned. */
+  get(key: string): Finding[] | undefined;
+  set(key: string, findings: Finding[]): void;
   /** Makes entries set so far durable (after a successful install). */
   commit?(): Promise<void>;
 }
@@ -92,17 +93,17 @@ export class DirScanCache implements ScanCache {
   private file(key: string) {
     return path.join(this.dir, key.slice(0, 2), `${key}.json`);
   }
-  async get(key: string): Promise<Finding[] | undefined> {
+  get(key: string): Finding[] | undefined {
     const p = this.pending.get(key);
     if (p) return p;
     try {
-      const v = JSON.parse(await fsp.readFile(this.file(key), 'utf8')) as { findings?: Finding[] };
+      const v = JSON.parse(readFileSync(this.file(key), 'utf8')) as { findings?: Finding[] };
       return Array.isArray(v.findings) ? v.findings : undefined;
     } catch {
       return undefined;
     }
   }
-  async set(key: string, findings: Finding[]): Promise<void> {
+  set(key: string, findings: Finding[]): void {
     this.pending.set(key, findings);
   }
   /** Writes the entries set since the last commit (call after the install committed). */
@@ -160,7 +161,7 @@ export class ScanSession {
   }
 
   /** Rules (and the capability check) over one file's bytes, through the cache when a digest is known. */
-  private async scanBytes(p: string, data: Buffer, sha256?: string): Promise<void> {
+  private scanBytes(p: string, data: Buffer, sha256?: string): void {
     const over = this.budget.admit(p, data);
     if (over) {
       this.findings.push(over);
@@ -168,7 +169,7 @@ export class ScanSession {
     }
     const perms = this.capsFor(p);
     const key = sha256 && this.opts.cache ? cacheKey(p, sha256, perms, perms !== undefined) : undefined;
-    const hit = key ? await this.opts.cache!.get(key) : undefined;
+    const hit = key ? this.opts.cache!.get(key) : undefined;
     if (hit) {
       this.cacheHits++;
       this.findings.push(...hit);
@@ -176,7 +177,7 @@ export class ScanSession {
     }
     const found = this.harden(scanOne({ path: p, data }, perms));
     this.findings.push(...found);
-    if (key) await this.opts.cache!.set(key, found);
+    if (key) this.opts.cache!.set(key, found);
   }
 
   private harden(fs: Finding[]): Finding[] {
