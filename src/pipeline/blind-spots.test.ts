@@ -103,6 +103,15 @@ describe('class 2: dependency folders are scanned with every rule', () => {
     const fs = await refused(archive(files, '1.0.0', undefined, m), 'E_SCAN_BLOCKED');
     expect(fs.find((f) => f.file === 'node_modules/tool/cmd.md' && f.rule === 'AEXT-INS-001')?.severity).not.toBe('low');
   });
+  it('a shell start-up file named in a dependency\'s code is review (the sandbox gives the extension its own HOME); in the package\'s own code it blocks', async () => {
+    const line = "const t = `# add this to your shell:\\n#   app completion >> ~/.bashrc`;\n";
+    const root = path.join(tmpdir(), 'root');
+    const r = await install(archive([{ name: 'node_modules/cli/completion.js', data: Buffer.from(line) }]), { pub: [pub], root, yes: true, useTrustStore: false });
+    expect(r.findings.find((f) => f.rule === 'AEXT-CODE-004')).toMatchObject({ file: 'node_modules/cli/completion.js', severity: 'medium' });
+    expect(r.verdict).toBe('review');
+    const fs = await refused(archive([{ name: 'scripts/completion.js', data: Buffer.from(line) }]), 'E_SCAN_BLOCKED');
+    expect(fs.find((f) => f.rule === 'AEXT-CODE-004')?.severity).toBe('high');
+  });
   it('a library\'s own network code in node_modules/ is scanned but not a capability the extension must declare', async () => {
     const root = path.join(tmpdir(), 'root');
     const r = await install(archive([{ name: 'node_modules/lib/get.js', data: Buffer.from("module.exports = () => fetch('https://registry.npmjs.org/x');\n") }]), { pub: [pub], root, yes: true, useTrustStore: false });
