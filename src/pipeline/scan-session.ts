@@ -20,7 +20,8 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding, Permissions, Severity } from '../types.js';
 import type { Baseline } from '../scan/baseline.js';
-import { failClosed, finishScan, isDependencyPath, RULES, scanOne, ScanBudget, unvettedFinding, type ScanResult } from '../scan/index.js';
+import { failClosed, finishScan, isDependencyPath, looksLikeArchive, RULES, scanOne, ScanBudget, unvettedFinding, type ScanResult } from '../scan/index.js';
+import { NESTED_CAPS } from '../scan/nested-zip.js';
 import { canonicalJson } from '../util/json.js';
 import { VERSION } from '../version.js';
 import type { Limits } from '../limits.js';
@@ -191,7 +192,7 @@ export class ScanSession {
   async addBytes(p: string, data: Buffer, sha256?: string): Promise<void> {
     const g = this.gate(p, data.length);
     if (g) return void this.findings.push(g);
-    if (data.length <= SCAN_WINDOW_BYTES) return this.scanBytes(p, data, sha256);
+    if (data.length <= SCAN_WINDOW_BYTES || (data.length <= NESTED_CAPS.maxTotalBytes && looksLikeArchive(data))) return this.scanBytes(p, data, sha256);
     await this.windows(p, data.length, async (pos, len) => data.subarray(pos, pos + len));
   }
 
@@ -206,6 +207,10 @@ export class ScanSession {
     if (size <= SCAN_WINDOW_BYTES) return this.scanBytes(p, await fsp.readFile(abs), sha256);
     const fh = await fsp.open(abs, 'r');
     try {
+      // A nested archive is opened whole (up to the nested caps): a window of it could not be.
+      const head = Buffer.alloc(512);
+      await fh.read(head, 0, 512, 0);
+      if (size <= NESTED_CAPS.maxTotalBytes && looksLikeArchive(head)) return this.scanBytes(p, await fsp.readFile(abs), sha256);
       await this.windows(p, size, async (pos, len) => {
         const buf = Buffer.allocUnsafe(len);
         const { bytesRead } = await fh.read(buf, 0, len, pos);

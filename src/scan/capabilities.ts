@@ -49,8 +49,10 @@ const ENV_READ: Partial<Record<CodeLang, RegExp>> = {
 };
 // Only the name is needed: `${NAME` then `}` or an expansion operator. (Matching up to the closing
 // brace with `[^}]*` was quadratic on a file of unclosed `${A:` runs: issue 10, class 10.)
+// Option lists (`declare -a -x`, `read -r -p "…"`) are bounded at 6: an unbounded `(?:-\w+\s+)*`
+// re-read `-declare -declare …` from every start (quadratic, found by recheck).
 const SH_VAR = /\$\{([A-Za-z_][A-Za-z0-9_]{1,127})[}:#%/^,@!*?+=-]|\$([A-Za-z_][A-Za-z0-9_]{1,127})\b/g;
-const SH_ASSIGN = /(?:^|[\s;&|(!{])(?:(?:export|local|readonly|declare|typeset)\s+(?:-\w+\s+)*)?([A-Za-z_][A-Za-z0-9_]{0,127})\+?=|\bread(?:[ \t]+-[A-Za-z]+(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\d+))?)*[ \t]+([A-Za-z_][A-Za-z0-9_ \t]{0,200})|\bfor\s+([A-Za-z_][A-Za-z0-9_]{0,127})\s+in\b|\bgetopts\s+\S+\s+([A-Za-z_][A-Za-z0-9_]{0,127})|\b(?:local|declare|typeset|readonly|export)\s+(?:-\w+\s+)*([A-Za-z_][A-Za-z0-9_]{0,127})\s*(?:$|[;\n])/gm;
+const SH_ASSIGN = /(?:^|[\s;&|(!{])(?:(?:export|local|readonly|declare|typeset)\s+(?:-\w+\s+){0,6})?([A-Za-z_][A-Za-z0-9_]{0,127})\+?=|\bread(?:[ \t]+-[A-Za-z]+(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\d+))?){0,6}[ \t]+([A-Za-z_][A-Za-z0-9_ \t]{0,200})|\bfor\s+([A-Za-z_][A-Za-z0-9_]{0,127})\s+in\b|\bgetopts\s+\S+\s+([A-Za-z_][A-Za-z0-9_]{0,127})|\b(?:local|declare|typeset|readonly|export)\s+(?:-\w+\s+){0,6}([A-Za-z_][A-Za-z0-9_]{0,127})\s*(?:$|[;\n])/gm;
 /** Variables every shell sets: reading them is not an environment capability. */
 const STANDARD_ENV = new Set(['HOME', 'PATH', 'PWD', 'OLDPWD', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TEMP', 'TMP', 'LANG', 'LC_ALL', 'TERM', 'HOSTNAME', 'ARGUMENTS', 'CLAUDE_PLUGIN_ROOT', 'CLAUDE_PROJECT_DIR', 'CLAUDE_PLUGIN_DATA', 'NODE_ENV', 'CI', 'EDITOR', 'UID', 'EUID', 'PPID', 'RANDOM', 'LINENO', 'SECONDS', 'IFS', 'OSTYPE', 'BASH_SOURCE', 'BASH_VERSION', 'FUNCNAME', 'PIPESTATUS', 'REPLY', 'OPTARG', 'OPTIND']);
 
@@ -90,7 +92,7 @@ function codeRegions(p: string, text: string, cls: FileClass): Array<{ start: nu
     while ((m = re.exec(fm)) !== null) out.push({ start: m.index, text: unescapeString(m[1]!.replace(/^(["'])(.*)\1$/, '$2')), shell: true, lang: 'sh' });
   }
   if (cls === 'instructions') {
-    const re = /!`([^`\n]{1,500})`|^```!\s*\n([\s\S]{0,20000}?)^```/gm;
+    const re = /!`([^`\n]{1,500})`|^```![ \t]*\r?\n((?:(?!^```)[\s\S]){0,20000})^```/gm;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) out.push({ start: m.index, text: m[1] ?? m[2] ?? '', shell: true, lang: 'sh' });
   }
@@ -195,7 +197,7 @@ export function derivePermissions(files: ReadonlyArray<{ path: string; text: str
     const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/') + 1) : '';
     const targets: string[] = [];
     const { code } = codeOnly(lang, f.text);
-    if (lang === 'py') for (const m of code.matchAll(/^\s*(?:from\s+\.?([A-Za-z_][\w]*)\s+import|import\s+([A-Za-z_][\w]*))/gm)) targets.push(`${dir}${m[1] ?? m[2]}.py`);
+    if (lang === 'py') for (const m of code.matchAll(/^[ \t]*(?:from[ \t]+\.?([A-Za-z_]\w*)[ \t]+import|import[ \t]+([A-Za-z_]\w*))/gm)) targets.push(`${dir}${m[1] ?? m[2]}.py`);
     if (lang === 'js') for (const m of code.matchAll(/(?:require\(\s*|from\s+|import\s*\(\s*)["'](\.\.?\/[^"']+)["']/g)) {
       const rel = new URL(m[1]!, `file:///${dir}`).pathname.slice(1);
       targets.push(rel, `${rel}.js`, `${rel}.mjs`, `${rel}.cjs`, `${rel}.ts`, `${rel}/index.js`);

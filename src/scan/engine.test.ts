@@ -23,8 +23,9 @@ function rulePatterns(): Array<{ file: string; re: RegExp }> {
   const out: Array<{ file: string; re: RegExp }> = [];
   for (const f of readdirSync(dir)) {
     const src = readFileSync(path.join(dir, f), 'utf8');
-    for (const block of src.matchAll(/definePatterns\(\[\n?([\s\S]*?)\n?\]\)/g)) {
-      for (const line of block[1]!.split('\n')) {
+    // A block ends at a line that starts with `])` (patterns themselves contain `])`), or is one line.
+    for (const block of src.matchAll(/definePatterns\(\[(?:\n([\s\S]*?)\n\]\)|(.*)\]\);$)/gm)) {
+      for (const line of (block[1] ?? block[2]!).split('\n')) {
         const m = /^\s*\/(.+)\/([a-z]*),?\s*$/.exec(line);
         if (m) out.push({ file: f, re: new RegExp(m[1]!, m[2]) });
       }

@@ -10,6 +10,8 @@ import { beginFile, type FileClass, type Rule, type ScanFile } from './rule.js';
 import { buildViews } from './views.js';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { looksLikeZip, openNestedZip } from './nested-zip.js';
+import type { NestedEntry } from './nested-zip.js';
+import { looksLikeGzip, looksLikeTar, openNestedTar, unreadableArchive } from './nested-tar.js';
 import { codeOnly, langOf } from './code-text.js';
 import { rule as instructionOverride } from './rules/instruction-override.js';
 import { rule as concealment } from './rules/concealment.js';
@@ -92,8 +94,22 @@ export function verdictOf(findings: readonly Finding[], failOn: Severity): Verdi
  */
 export function scanOne(f: ScanInput, perms?: Permissions, depth = 0, dependency = isDependencyPath(f.path)): Finding[] {
   const findings = scanText(f, perms, dependency);
-  if (looksLikeZip(f.data)) findings.push(...scanNested(f, perms, depth, findings));
+  if (looksLikeZip(f.data)) findings.push(...scanNested(f, perms, depth, findings, () => openNestedZip(f.data)));
+  else if (looksLikeGzip(f.data) || looksLikeTar(f.data)) findings.push(...scanNested(f, perms, depth, findings, () => openNestedTar(f.data, f.path)));
+  else {
+    const other = unreadableArchive(f.data);
+    if (other) findings.push(...scanNested(f, perms, depth, findings, () => ({ error: `${other} data cannot be opened by aext` })));
+  }
   return findings;
+}
+
+/**
+ * True when a file's first bytes say it is an archive or compressed data the scanner opens or
+ * must report as unvetted: a zip local header, gzip, ustar tar, xz, bzip2, zstd, 7z or rar.
+ * @param head at least the first 512 bytes (fewer for a shorter file).
+ */
+export function looksLikeArchive(head: Uint8Array): boolean {
+  return (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) || looksLikeGzip(head) || looksLikeTar(head) || unreadableArchive(head) !== undefined;
 }
 
 /** Message prefix of a nested archive that could not be opened (unvetted content). */
@@ -102,24 +118,27 @@ const UNVETTED_NESTED = 'nested archive that cannot be vetted';
 /** Nested archives opened inside one another before the scanner stops and reports the innermost as unvetted. */
 export const MAX_NESTING = 3;
 
+/** What a nested-archive opener returns: the entries (and what was opened), or why it cannot be vetted. */
+type Opened = { entries: NestedEntry[]; prefixBytes?: number; kind?: string } | { error: string };
+
 /**
- * Scans what a nested zip holds, each entry as `outer!/inner` with every rule and
- * the capability check. The outer file's AEXT-BIN-001 finding becomes `info` when
- * every entry was read and scanned; an archive that cannot be read unambiguously,
- * or nests too deep, stays unvetted (`medium`), and a zip appended to a script
- * (zipapp) is reported as such.
+ * Scans what a nested archive holds (zip, tar, gzip), each entry as `outer!/inner` with every
+ * rule and the capability check. The outer file's AEXT-BIN-001 finding becomes `info` when
+ * every entry was read and scanned; an archive that cannot be read unambiguously, is in a
+ * format aext does not open (xz, bzip2, zstd, 7z, rar), or nests too deep, is unvetted
+ * (made `high` by {@link failClosed}), and a zip appended to a script (zipapp) is reported as such.
  */
-function scanNested(f: ScanInput, perms: Permissions | undefined, depth: number, outer: Finding[]): Finding[] {
+function scanNested(f: ScanInput, perms: Permissions | undefined, depth: number, outer: Finding[], open: () => Opened): Finding[] {
   const extra: Finding[] = [];
   const bin = outer.find((x) => x.rule === 'AEXT-BIN-001' && x.file === f.path && /archive/.test(x.message));
-  const opened = depth < MAX_NESTING ? openNestedZip(f.data) : { error: `nested more than ${MAX_NESTING} archives deep` };
+  const opened: Opened = depth < MAX_NESTING ? open() : { error: `nested more than ${MAX_NESTING} archives deep` };
   if ('error' in opened) {
     const msg = `${UNVETTED_NESTED}: ${opened.error}`;
     if (bin) Object.assign(bin, { severity: 'medium', message: msg });
     else extra.push({ rule: 'AEXT-BIN-001', severity: 'medium', file: f.path, line: 0, column: 0, message: msg, evidence: f.path });
     return extra;
   }
-  const msg = `${opened.prefixBytes ? `zip archive appended to ${opened.prefixBytes} bytes of script (zipapp)` : 'nested zip archive'}: ${opened.entries.length} entries, each scanned`;
+  const msg = `${opened.prefixBytes ? `zip archive appended to ${opened.prefixBytes} bytes of script (zipapp)` : `nested ${opened.kind ?? 'zip archive'}`}: ${opened.entries.length} entries, each scanned`;
   if (bin) Object.assign(bin, { severity: 'info', message: msg });
   else extra.push({ rule: 'AEXT-BIN-001', severity: opened.prefixBytes ? 'medium' : 'info', file: f.path, line: 0, column: 0, message: msg, evidence: f.path });
   for (const e of opened.entries) extra.push(...scanOne({ path: `${f.path}!/${e.name}`, data: e.data }, perms, depth + 1, isDependencyPath(f.path)));

@@ -451,7 +451,9 @@ export function isQuotedExample(text: string, start: number, end: number): boole
   const close = open[1] === '\u201c' ? '\u201d' : open[1]!;
   const after = text.slice(end, end + 40);
   if (!new RegExp(`^[^\\n]*?${close === '`' ? '`' : close}`).test(after)) return false;
-  return /\b(?:e\.g\.|for example|such as|example|examples|like|phrases?|attack|attacks|attackers?|detect|detects|flags?|payloads?|injections?)\b[^\n]*$/i.test(before.slice(0, before.length - open[0].length + 1));
+  // The naming word must be on the match's own line (the text after the last newline).
+  const lead = before.slice(0, before.length - open[0].length + 1);
+  return /\b(?:e\.g\.|for example|such as|example|examples|like|phrases?|attack|attacks|attackers?|detect|detects|flags?|payloads?|injections?)\b/i.test(lead.slice(lead.lastIndexOf('\n') + 1));
 }
 
 /**

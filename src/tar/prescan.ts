@@ -28,10 +28,13 @@ function octal(field: Buffer, what: string, file: string): number {
 /**
  * Checks the structure of an uncompressed tar.
  * @param tar the whole tar (bytes). @param file name for messages.
+ * @returns the raw ustar name (prefix + '/' + name, before any pax or GNU long-name override) of
+ *   each regular file, in archive order: what an extractor that ignores the overrides would write.
  * @throws AextError E_SOURCE_UNSAFE (checksum, typeflag, size field, pax record,
  *   directory with data, trailing data), E_ENTRY_TYPE (links, devices, FIFOs).
  */
-export function prescanTar(tar: Buffer, file: string): void {
+export function prescanTar(tar: Buffer, file: string): string[] {
+  const rawNames: string[] = [];
   const unsafe = (why: string, entry?: string) => new AextError('E_SOURCE_UNSAFE', `${file}: ${entry !== undefined ? `entry ${JSON.stringify(entry)}: ` : ''}${why}`, { file, ...(entry !== undefined ? { entry } : {}) });
   if (tar.length % BLOCK !== 0) throw unsafe(`size ${tar.length} is not a multiple of ${BLOCK} (truncated?)`);
   let off = 0;
@@ -42,7 +45,7 @@ export function prescanTar(tar: Buffer, file: string): void {
       // End of archive: two zero blocks, then only zeros.
       if (pendingMeta) throw unsafe('pax or long-name header without a following entry');
       for (let i = off; i < tar.length; i++) if (tar[i] !== 0) throw unsafe(`data after the end-of-archive marker at offset ${off}`);
-      return;
+      return rawNames;
     }
     const name = h.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
     const stored = octal(h.subarray(148, 156), 'checksum', file);
@@ -86,6 +89,11 @@ export function prescanTar(tar: Buffer, file: string): void {
       pendingMeta = true;
     } else {
       pendingMeta = false;
+      if ((type === '0' || type === '\0') && !name.endsWith('/')) {
+        const ustar = h.subarray(257, 262).toString('latin1') === 'ustar';
+        const prefix = ustar ? h.subarray(345, 500).toString('utf8').replace(/\0.*$/s, '') : '';
+        rawNames.push(prefix ? `${prefix}/${name}` : name);
+      }
     }
     off = bodyStart + Math.ceil(size / BLOCK) * BLOCK;
   }

@@ -11,7 +11,7 @@ const PATTERNS = definePatterns([
   /\b(?:you\s+are\s+now\s+(?:in\s+)?(?:DAN|unrestricted|developer|debug|admin|god|jailbreak)(?:\s+mode)?|you\s+are\s+DAN\b|DAN\s+(?:mode|has\s+no\s+(?:rules|restrictions|limits))|pretend\s+(?:to\s+be|you\s+are)\s+an?\s+(?:unrestricted|unfiltered|evil))\b/gi,
   /\b(?:always\s+(?:use|call|run|invoke)\s+this\s+(?:tool|function)\s+(?:first|before)|highest\s+priority\s+over\s+(?:all\s+)?other\s+tools)\b/gi,
   /\[\[\[\s*(?:SYSTEM|ADMIN|HIDDEN|INTERNAL)[\s_]?(?:OVERRIDE|INSTRUCTIONS?|COMMANDS?)\s*\]\]\]|\|\|\|\s*(?:SYSTEM|ADMIN|HIDDEN|INTERNAL)[\s_]?(?:OVERRIDE|INSTRUCTIONS?|COMMANDS?)\s*\|\|\||\[(?:HIDDEN|INTERNAL|SECRET|PRIVATE)\s+(?:INSTRUCTIONS?|DIRECTIVES?|COMMANDS?)\]/gi,
-  /\b(?:read|parse|cat|dump)\s+(?:and\s+pass\s+)?(?:the\s+)?contents?\s+of\s+[^\n.]{0,80}\.(?:key|pem|ssh|aws)\b/gi,
+  /\b(?:read|parse|cat|dump)\s+(?:and\s+pass\s+)?(?:the\s+)?contents?\s+of\s(?:(?!\b(?:read|parse|cat|dump)\s|\bcontents?\s+of\s)[^\n.]){0,80}\.(?:key|pem|ssh|aws)\b/gi,
   /\bsidenote\W{1,5}(?:required|otherwise)\b|\bshadows?\s+(?:the\s+)?trusted\s+[\w-]{1,40}\s+tool\b/gi,
   /^[ \t>*_#-]*(?:SYSTEM|ADMIN|DEVELOPER|OPERATOR)\s+(?:NOTICE|MESSAGE|ALERT|UPDATE|OVERRIDE|DIRECTIVE)\s*:/gm,
   /\b(?:safety|compliance|content|moderation|ethics?)\s+(?:mode|filters?|policy|policies|checks?)\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+)?(?:now\s+)?(?:disabled|deactivated|turned\s+off|switched\s+off|suspended|lifted)\b/gi,

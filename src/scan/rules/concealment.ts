@@ -8,8 +8,8 @@ const PATTERNS = definePatterns([
   /\b(?:hide|conceal|keep)\s+(?:this|it|these|that)\s+(?:step\s+|action\s+)?(?:from\s+the\s+user|secret|hidden)\b/gi,
   /\bthe\s+user\s+(?:must|should)\s+(?:not|never)\s+(?:know|see|find\s+out|notice)\b/gi,
   /\b(?:silently|quietly|secretly|covertly|invisibly)\s+(?:send|upload|transmit|post|copy|forward|exfiltrate|collect|run|execute|install)\b/gi,
-  /\btell\s+(?:the\s+)?user\s+only\s+about\b|\b(?:hide|conceal)\s+(?:this|that|it|the\s+(?:truth|real|actual)\b[^\n]{0,30}?)\s*from\s+(?:the\s+)?user\b/gi,
-  /\b(?:without\s+(?:the\s+)?(?:user'?s?\s+)?knowledge|behind\s+the\s+scenes)\s*,?\s+(?:send|upload|transmit|transfer|forward|post|exfiltrate|copy)\b/gi,
+  /\btell\s+(?:the\s+)?user\s+only\s+about\b|\b(?:hide|conceal)\s+(?:this|that|it|the\s+(?:truth|real|actual)\b[^\n]{0,30}?)\s{0,4}from\s+(?:the\s+)?user\b/gi,
+  /\b(?:without\s+(?:the\s+)?(?:user'?s?\s+)?knowledge|behind\s+the\s+scenes)(?:\s*,)?\s+(?:send|upload|transmit|transfer|forward|post|exfiltrate|copy)\b/gi,
 ]);
 /** Rule AEXT-INS-002: concealment from the user. */
 export const rule: Rule = {

@@ -6,7 +6,7 @@ import { fileLines } from '../lines.js';
 const PATTERNS = definePatterns([
   /(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%|homedir\(\)|expanduser\(["']~)[/\\"', +]*\.ssh(?:[/\\](?:id_[a-z0-9]+|authorized_keys|known_hosts|config))?/gi,
   /(?:~|\$HOME|%USERPROFILE%|homedir\(\))[/\\"', +]*\.(?:aws[/\\]credentials|config[/\\]gcloud|azure[/\\]|kube[/\\]config|docker[/\\]config\.json|npmrc|pypirc|netrc|git-credentials|gnupg|pgpass)/gi,
-  /\b(?:cat|less|more|head|tail|type|open|read_text|readFile(?:Sync)?|get-content)\b[^\n]{0,40}(?:^|[\s"'/(])\.env(?:\.[\w-]{1,40})?\b/gim,
+  /\b(?:cat|less|more|head|tail|type|open|read_text|readFile(?:Sync)?|get-content)\b(?:(?!\b(?:cat|less|more|head|tail|type|open|read_text|readFile|get-content)\b)[^\n]){0,40}(?:^|[\s"'/(])\.env(?:\.[\w-]{1,40})?\b/gim,
   /\bsecurity\s+(?:find|dump)-(?:generic|internet)-password\b|\bdump-keychain\b|login\.keychain/gi,
   /(?:Google[/\\]Chrome|BraveSoftware|Microsoft[/\\]Edge|\.mozilla[/\\]firefox|Firefox[/\\]Profiles)[^\n]{0,60}(?:Login Data|Cookies|Web Data|logins\.json|key4\.db)|\bsqlite3\b[^\n]{0,60}(?:Cookies|Login\s*Data|cookies\.sqlite)/gi,
   /\b(?:wallet\.dat|\.electrum[/\\]wallets|exodus\.wallet|Ethereum[/\\]keystore|metamask[^\n]{0,40}(?:vault|seed)|seed\s*phrase|mnemonic\.txt)\b/gi,

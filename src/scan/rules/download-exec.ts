@@ -3,12 +3,12 @@ import { definePatterns, matchViews, type Hit, type Rule } from '../rule.js';
 
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
 const PATTERNS = definePatterns([
-  /\b(?:curl|wget|fetch)\b[^\n|;]{0,300}\|\s*(?:sudo\s+)?(?:env\s+)?(?:ba|z|da|k|c)?sh\b/gi,
-  /\b(?:curl|wget)\b[^\n|;]{0,300}\|\s*(?:sudo\s+)?(?:python[23]?|perl|ruby|node|php)\b/gi,
-  /\b(?:iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b[^\n]{0,300}\|\s*(?:iex|invoke-expression)\b|\biex\s*\(\s*(?:new-object\s+net\.webclient|iwr|irm)/gi,
+  /\b(?:curl|wget|fetch)\b(?:(?!\b(?:curl|wget|fetch)\b)[^\n|;]){0,300}\|\s*(?:sudo\s+)?(?:env\s+)?(?:ba|z|da|k|c)?sh\b/gi,
+  /\b(?:curl|wget)\b(?:(?!\b(?:curl|wget)\b)[^\n|;]){0,300}\|\s*(?:sudo\s+)?(?:python[23]?|perl|ruby|node|php)\b/gi,
+  /\b(?:iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b(?:(?!\b(?:iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b)[^\n]){0,300}\|\s*(?:iex|invoke-expression)\b|\biex\s*\(\s*(?:new-object\s+net\.webclient|iwr|irm)/gi,
   /\b(?:ba|z)?sh\s+(?:-c\s+["']?)?(?:\$\(|<\()\s*(?:curl|wget)\b/gi,
   /\b(?:exec|eval)\s*\(\s*(?:urllib\.request\.)?urlopen\s*\(|\beval\s*\(\s*(?:await\s+)?fetch\s*\(|new\s+Function\s*\([^)]{0,80}fetch\s*\(/gi,
-  /\b(?:curl|wget)\b[^\n;&]{0,200}-o\s+(\S{1,300})\s*&&\s*(?:sudo\s+)?(?:chmod\s+\+x\s+\S{1,300}\s*&&\s*)?(?:ba|z)?(?:sh|\.\/)\S{0,300}/gi,
+  /\b(?:curl|wget)\b(?:(?!\b(?:curl|wget)\b|-o\s)[^\n;&]){0,200}-o\s+([^\s&]{1,300})\s*&&\s*(?:sudo\s+)?(?:chmod\s+\+x\s+[^\s&]{1,300}\s*&&\s*)?(?:ba|z)?(?:sh|\.\/)/gi,
 ]);
 /** Rule AEXT-CODE-001: download and execute. */
 export const rule: Rule = {

@@ -20,7 +20,10 @@ export const rule: Rule = {
       hex === '504b0304' ? 'nested zip archive' :
       hex.startsWith('1f8b') ? 'nested gzip archive' :
       h.subarray(0, 6).toString('hex') === '377abcaf271c' ? 'nested 7z archive' :
-      h.subarray(0, 4).toString('latin1') === 'Rar!' ? 'nested rar archive' : undefined;
+      h.subarray(0, 4).toString('latin1') === 'Rar!' ? 'nested rar archive' :
+      hex.startsWith('fd377a58') ? 'nested xz archive' :
+      hex.startsWith('425a68') ? 'nested bzip2 archive' :
+      hex === '28b52ffd' ? 'nested zstd archive' : undefined;
     if (!magic) return [];
     // Executables and bytecode cannot be reviewed and run as the user: high. Archives: review.
     const severity = /archive/.test(magic) ? ('medium' as const) : ('high' as const);

@@ -16,7 +16,7 @@ const PATTERNS = definePatterns([
   /\b(?:act|operate|respond|answer|behave|proceed)\s+without\s+(?:any\s+(?:of\s+)?)?(?:the\s+|your\s+)?(?:usual\s+|normal\s+)?(?:limitations|restrictions|safeguards|guardrails|filters)\b|\b(?:answer|respond\s+to|fulfil+)\s+(?:every|all|any)\s+(?:requests?|questions?|prompts?)\s+without\s+(?:restriction|limitation|refusal|filtering)s?\b/gi,
   /\b(?:override|bypass|ignore|skip)\s+(?:all\s+|the\s+|any\s+)?(?:system\s+)?(?:safety|security)\s+(?:checks?|filters?|guardrails?|guidelines|restrictions|policies|measures)\b/gi,
   /\bignorier(?:e|en\s+sie)\s+(?:alle\s+)?(?:vorherigen|bisherigen|obigen)\s+(?:anweisungen|instruktionen|regeln)\b|\bignore[zr]?\s+(?:toutes\s+)?les\s+instructions\s+pr[ée]c[ée]dentes\b|\bignora\s+(?:todas\s+)?las\s+instrucciones\s+anteriores\b/gi,
-  /\b(?:told|instructed|given|configured\s+with)\b[^.\n]{0,60}\b(?:is|are|has\s+been|have\s+been)\s+(?:now\s+)?(?:cancell?ed|void|voided|revoked|withdrawn|superseded|obsolete|replaced|lifted)\b/gi,
+  /\b(?:told|instructed|given|configured\s+with)\b(?:(?!\b(?:told|instructed|given|configured|is|are|has|have)\b)[^.\n]){0,60}\b(?:is|are|has\s+been|have\s+been)\s+(?:now\s+)?(?:cancell?ed|void|voided|revoked|withdrawn|superseded|obsolete|replaced|lifted)\b/gi,
   /\b(?:my|these|this\s+file'?s?|the\s+following)\s+(?:instructions|wishes|commands|rules|orders)\s+(?:now\s+)?(?:take|takes|have|has)\s+(?:precedence|priority)\b/gi,
 ]);
 /** Rule AEXT-INS-001: instruction override and anti-refusal. */

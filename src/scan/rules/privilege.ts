@@ -6,7 +6,7 @@ const PATTERNS = definePatterns([
   /\bsudo\s+(?:-[si]\b|su\b|(?:ba)?sh\s+-c\b|-E\s+(?:ba)?sh\b)/gi,
   /\bsu[ \t]+-(?:[ \t]*root)?[ \t]*-c\b/gi,
   /\bchmod\s+(?:[ug]\+s|[2467][0-7]{3})\b/gi,
-  /(?:>>?|tee\s+(?:-a\s+)?)\s*\/etc\/(?:sudoers(?:\.d\/\S{0,100})?|shadow|passwd)\b|\bNOPASSWD\s*:\s*ALL\b|\bvisudo\b/gi,
+  /(?:>>?|\btee(?:[ \t]+-a)?[ \t])[ \t]*\/etc\/(?:sudoers(?:\.d\/\S{0,100})?|shadow|passwd)\b|\bNOPASSWD\s*:\s*ALL\b|\bvisudo\b/gi,
   /\bsetcap\s+cap_/gi,
 ]);
 /** Rule AEXT-CODE-005: privilege escalation. */

@@ -4,7 +4,7 @@ import { definePatterns, matchViews, type Rule } from '../rule.js';
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
 const PATTERNS = definePatterns([
   /\b(?:fetch|download|retrieve|load|get|read|visit)\s+(?:the\s+)?(?:latest\s+)?(?:instructions?|prompt|rules|commands?|script|content)\s+(?:from|at)\s+(?:https?:\/\/|the\s+url)[^\n]{0,160}\b(?:follow|execute|run|obey|apply|do\s+what)/gi,
-  /\b(?:download|fetch|curl|wget)\b[^\n]{0,120}\band\s+(?:then\s+)?(?:run|execute|source|eval|install)\s+(?:it|the\s+(?:script|file|binary|installer))\b/gi,
+  /\b(?:download|fetch|curl|wget)\b(?:(?!\b(?:download|fetch|curl|wget|and)\b)[^\n]){0,120}\band\s+(?:then\s+)?(?:run|execute|source|eval|install)\s+(?:it|the\s+(?:script|file|binary|installer))\b/gi,
   /\b(?:decode|reverse|unscramble|reassemble|concatenate|join|interleave|combine)\s+(?:the\s+)?(?:following|these|above|below|three|two|four)\s+(?:parts?|pieces|fragments|segments|chunks|strings|blocks|base64)\b[^\n]{0,160}\b(?:run|execute|follow|eval|paste\s+into|then\s+do)/gi,
   /\b(?:decode|base64\s*-d(?:ecode)?)\b[^\n]{0,60}\b(?:and|then)\s+(?:run|execute|follow|eval)\b/gi,
   /\bcopy\s+.{0,30}(?:script|command|code).{0,30}paste.{0,30}(?:terminal|shell|console|cmd)\b/gi,
