@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   E_LAYOUT_INVALID: { exit: 2, summary: 'a path the manifest names is missing, or the extension layout is wrong for its kind' },
   E_KEY_UNKNOWN: { exit: 2, summary: 'no such key id in the trust store' },
   E_NOT_INSTALLED: { exit: 2, summary: 'no such extension in the lockfile' },
+  E_CONFIG_INVALID: { exit: 2, summary: 'a user_config value (--config KEY=VALUE, the prompt, or the stored config file) has the wrong type or names an undeclared key' },
+  E_CONFIG_REQUIRED: { exit: 2, summary: 'a required user_config value was not given (use --config KEY=VALUE, or answer the prompt on a TTY)' },
 
   // --- verification (3)
   E_UNSIGNED: { exit: 3, summary: 'the archive carries no signature (META-AEXT/index.dsse.json missing or has no signatures)' },

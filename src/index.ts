@@ -4,7 +4,7 @@
  */
 export { AextError, ERROR_CODES, EXIT, isAextError, type ErrorCode, type ExitCode } from './errors.js';
 export { DEFAULT_LIMITS, resolveLimits, type Limits } from './limits.js';
-export type { Finding, Manifest, Permissions, Severity, Verdict, Reporter } from './types.js';
+export type { Finding, Manifest, Permissions, Severity, Verdict, Reporter, UserConfigOption } from './types.js';
 export { pack, type PackOptions, type PackResult } from './pack.js';
 export { verify, inspect, sign, type VerifyResult, type InspectResult, type SignResult } from './verify.js';
 export { install, list, uninstall, vet, type InstallOptions, type InstallResult } from './install.js';
@@ -28,5 +28,6 @@ export { planSandbox, type SandboxPlan, type SandboxInput } from './runtime/sand
 export type { Surface, SurfaceDiff } from './runtime/surface.js';
 export { safeText, safeLine } from './util/terminal.js';
 export { connect, disconnect, connections, type Connection, type ConnectOptions } from './connect.js';
+export { configure, type ConfigureResult } from './configure.js';
 export { CLIENTS, type ClientName, type Scope } from './hosts/clients.js';
 export { listSurface, stopChild, type ListedSurface } from './runtime/mcp-client.js';

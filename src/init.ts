@@ -4,6 +4,7 @@
  * MCPB `manifest.json`. Derived permissions are exactly what the found
  * components need (hooks and stdio servers → shell; HTTP servers → their hosts).
  */
+import { normaliseUserConfig } from './manifest/user-config.js';
 import { trimEnd, trimStart } from './util/trim.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -98,7 +99,7 @@ function mcpNeeds(cfg: Record<string, unknown>): { shell: boolean; hosts: string
   return { shell, hosts };
 }
 
-async function deriveManifest(dir: string, opts: InitOptions): Promise<{ manifest: Manifest; from: InitResult['derived_from'] } | undefined> {
+async function deriveManifest(dir: string, opts: InitOptions): Promise<{ manifest: Manifest; from: InitResult['derived_from']; notes?: string[] } | undefined> {
   const base = (name: string, description: string, extra: Partial<Manifest>): Manifest => ({
     aext_version: 1,
     name: opts.name ?? name,
@@ -112,6 +113,7 @@ async function deriveManifest(dir: string, opts: InitOptions): Promise<{ manifes
     ...(extra.server ? { server: extra.server } : {}),
     ...(extra.plugin ? { plugin: extra.plugin } : {}),
     ...(extra.permissions && Object.keys(extra.permissions).length ? { permissions: extra.permissions } : {}),
+    ...(extra.user_config ? { user_config: extra.user_config } : {}),
   });
   const hasPj = await exists(path.join(dir, '.claude-plugin', 'plugin.json'));
   // Claude Code's default plugin layout needs no plugin.json: commands/, agents/ or hooks/hooks.json make a plugin
@@ -163,8 +165,12 @@ async function deriveManifest(dir: string, opts: InitOptions): Promise<{ manifes
     const server = mj.server as { type?: string; entry_point?: string; mcp_config?: { command?: string; args?: string[]; env?: Record<string, string> } } | undefined;
     if (server && typeof server === 'object' && server.mcp_config) {
       const name = typeof mj.name === 'string' ? slugify(mj.name) : slugify(path.basename(dir));
+      // MCPB user_config: kept (normalised to aext.json's strict schema), so the server gets the user's values, not
+      // the literal `${user_config.KEY}` (issue 9).
+      const uc = normaliseUserConfig(mj.user_config);
       return {
         from: 'manifest.json',
+        notes: uc.notes,
         manifest: base(name, typeof mj.description === 'string' ? mj.description : name, {
           kind: 'mcp-server',
           version: asVersion(mj.version),
@@ -179,6 +185,7 @@ async function deriveManifest(dir: string, opts: InitOptions): Promise<{ manifes
               ...(server.mcp_config.env ? { env: server.mcp_config.env } : {}),
             },
           },
+          ...(uc.options ? { user_config: uc.options } : {}),
         }),
       };
     }
@@ -262,6 +269,7 @@ export async function init(dir: string, opts: InitOptions = {}): Promise<InitRes
     }
     manifest = derived.manifest;
     from = derived.from;
+    notes.push(...(derived.notes ?? []));
     // Permissions from the code itself, by the extractor install's capability check uses: what init writes, install accepts.
     const code = await codePermissions(await collectSource(dir, DEFAULT_LIMITS));
     const merged = mergePermissions(manifest.permissions ?? {}, code.permissions);

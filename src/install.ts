@@ -7,9 +7,12 @@
 import { promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import os from 'node:os';
 import { AextError, toAextError } from './errors.js';
 import { resolveLimits } from './limits.js';
-import type { Finding, Manifest, Permissions, Reporter, Severity, Verdict } from './types.js';
+import type { Finding, Manifest, Permissions, Reporter, Severity, UserConfigOption, Verdict } from './types.js';
+import { redactConfig, resolveConfig, type ConfigValues } from './manifest/user-config.js';
+import { configFileOf, readConfig, writeConfig } from './store/user-config.js';
 import { openArchive, type OpenedArchive } from './archive.js';
 import { extractVerified } from './store/extract.js';
 import { dirFiles } from './source.js';
@@ -163,6 +166,10 @@ export interface InstallOptions extends VetOptions {
   useTrustStore?: boolean;
   /** Test hook called between commit steps (crash-safety harness). */
   commitHook?: (step: string) => void;
+  /** user_config values given as text (`--config KEY=VALUE`), by key; checked against the manifest's options. */
+  config?: Record<string, string>;
+  /** Asks for a required user_config value that was not given (TTY); undefined or '' leaves it unset. */
+  askConfig?: (key: string, option: UserConfigOption) => Promise<string | undefined>;
 }
 
 /** Result of {@link install}. */
@@ -182,12 +189,15 @@ export interface InstallResult {
   index_digest: string;
   findings: Finding[];
   verdict: Verdict;
+  /** The stored user_config values, sensitive ones shown as "(set)"; absent when the manifest declares none. */
+  config?: ConfigValues;
 }
 
 /**
  * Installs an archive into ROOT atomically.
  * @throws AextError every vetting code; E_NOT_CONFIRMED (exit 5) when permissions
- *   are not confirmed; E_ROOT_LOCKED; E_IO / E_NO_SPACE. On any error ROOT is unchanged.
+ *   are not confirmed; E_CONFIG_INVALID / E_CONFIG_REQUIRED (user_config values); E_ROOT_LOCKED;
+ *   E_IO / E_NO_SPACE. On any error ROOT is unchanged.
  */
 export async function install(file: string, opts: InstallOptions = {}): Promise<InstallResult> {
   const root = resolveRoot(opts.root);
@@ -219,6 +229,12 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
       const lock = await readLock(root);
       const key = lockKey(m.publisher, m.name);
       const previous = lock.extensions[key];
+      // user_config: given values, else those kept from the installed version, else asked (TTY), else defaults.
+      const kept = previous ? await readConfig(root, m.publisher, m.name) : {};
+      const config = await resolveConfig(m, opts.config ?? {}, kept, os.homedir(), opts.askConfig);
+      if (config.missing.length) {
+        throw new AextError('E_CONFIG_REQUIRED', `${m.publisher}/${m.name} needs ${config.missing.map((k) => `user_config.${k}${m.user_config![k]!.title ? ` (${m.user_config![k]!.title})` : ''}`).join(', ')}: pass --config ${config.missing[0]}=VALUE${opts.askConfig ? '' : ', or install on a TTY to be asked'}; nothing was installed`, { file, entry: config.missing[0] });
+      }
       if (opts.allowDowngrade && policy.allow_downgrade === false) throw new AextError('E_POLICY_DENIED', 'the policy forbids --allow-downgrade', { file, reasons: ['allow_downgrade is false'] });
       const storeRotations = await loadStoreRotations(root);
       const roots = policy.revocation ? rootsFromPolicy(policy.revocation) : undefined;
@@ -262,6 +278,14 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
       await storeEnvelope(root, entry.index_digest, v.archive.envelope.bytes);
       await commitInstall(root, staging, entry, opts.commitHook);
       await scanCache.commit?.();
+      if (m.user_config || Object.keys(kept).length) {
+        try {
+          await writeConfig(root, m.publisher, m.name, config.values);
+        } catch (e) {
+          const err = toAextError(e, {});
+          throw new AextError(err.code, `${m.publisher}/${m.name}@${m.version} is installed, but its user_config could not be saved (${err.message}); set it with aext config ${m.publisher}/${m.name}`, err.details);
+        }
+      }
       return {
         root,
         publisher: m.publisher,
@@ -277,6 +301,7 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
         index_digest: entry.index_digest,
         findings: v.scan.findings,
         verdict: v.scan.verdict,
+        ...(m.user_config ? { config: redactConfig(m, config.values) } : {}),
       };
     } finally {
       await fsp.rm(staging, { recursive: true, force: true }).catch(() => undefined);
@@ -311,6 +336,9 @@ export async function uninstall(name: string, opts: { root?: string; purge?: boo
     const key = resolveKey(await readLock(root), name);
     const removed = await commitUninstall(root, key, opts.commitHook);
     let purged = false;
+    // The user's config (tokens among it) does not outlive the extension; its data does, unless --purge.
+    await fsp.rm(path.join(root, configFileOf(removed.publisher, removed.name)), { force: true });
+    await fsp.rmdir(path.join(root, 'config', removed.publisher)).catch(() => undefined);
     const dataDir = path.join(root, dataDirOf(removed.publisher, removed.name));
     const hasData = await fsp.stat(dataDir).then(() => true, () => false);
     if (opts.purge) {

@@ -42,6 +42,25 @@ export interface Manifest {
     mcp_servers?: string;
   };
   permissions?: Permissions;
+  /** kind mcp-server: values the user supplies at install, by key (MCPB `user_config`). */
+  user_config?: Record<string, UserConfigOption>;
+}
+
+/**
+ * One user-supplied setting (MCPB manifest `user_config`, https://github.com/modelcontextprotocol/mcpb/blob/main/MANIFEST.md):
+ * `directory`/`file` values are absolute paths; `multiple` makes the value a list (one argument each
+ * where it stands alone in `args`); `sensitive` values are stored 0600 and never printed or locked.
+ */
+export interface UserConfigOption {
+  type: 'string' | 'number' | 'boolean' | 'directory' | 'file';
+  title?: string;
+  description?: string;
+  required?: boolean;
+  sensitive?: boolean;
+  multiple?: boolean;
+  min?: number;
+  max?: number;
+  default?: string | number | boolean | string[];
 }
 
 /** Scan severities, lowest first. */

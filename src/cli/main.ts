@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<{ register: (program: Command, ctx:
   run: () => import('./commands/runtime.js'),
   exec: () => import('./commands/runtime.js'),
   approve: () => import('./commands/runtime.js'),
+  config: () => import('./commands/config.js'),
   connect: () => import('./commands/connect.js'),
   disconnect: () => import('./commands/connect.js'),
 };

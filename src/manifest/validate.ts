@@ -11,6 +11,7 @@ import { parseStrictJson } from '../util/json.js';
 import { formatSchemaErrors, validator } from './ajv.js';
 import { parseFrontmatter } from './frontmatter.js';
 import { checkSkillFrontmatter } from './skill.js';
+import { configRefs } from './user-config.js';
 import type { Manifest, Permissions } from '../types.js';
 import { hostAllowed } from '../runtime/allowlist.js';
 
@@ -160,6 +161,34 @@ async function readJson(files: PackageFiles, p: string, limits: Limits): Promise
   }
 }
 
+/**
+ * Cross-field rules of `user_config` (MCPB MANIFEST.md, user configuration): every
+ * `${user_config.KEY}` in `server.mcp_config` names a declared option; a default has the
+ * option's type; min ≤ max. A sensitive value in `command` or `args` is legal in MCPB but is
+ * visible in the process list: a warning.
+ * @returns warnings. @throws AextError E_MANIFEST_INVALID.
+ */
+function checkUserConfig(manifest: Manifest, label: string): string[] {
+  const c = manifest.server!.mcp_config;
+  const opts = manifest.user_config ?? {};
+  const bad = (why: string) => new AextError('E_MANIFEST_INVALID', `${label}: ${why}`, { file: label, entry: 'aext.json' });
+  const argRefs = configRefs([c.command, ...(c.args ?? [])]);
+  for (const k of [...argRefs, ...configRefs(Object.values(c.env ?? {}))]) {
+    if (!Object.hasOwn(opts, k)) throw bad(`mcp_config uses \${user_config.${k}}, but user_config declares no option ${JSON.stringify(k)}`);
+  }
+  const warnings: string[] = [];
+  for (const [k, o] of Object.entries(opts)) {
+    if (o.min !== undefined && o.max !== undefined && o.min > o.max) throw bad(`user_config.${k}: min ${o.min} is above max ${o.max}`);
+    const d = o.default;
+    if (d !== undefined) {
+      const ok = o.multiple ? Array.isArray(d) : o.type === 'number' ? typeof d === 'number' : o.type === 'boolean' ? typeof d === 'boolean' : typeof d === 'string';
+      if (!ok) throw bad(`user_config.${k}: default ${JSON.stringify(d)} is not a ${o.multiple ? 'list' : o.type}`);
+    }
+    if (o.sensitive && argRefs.includes(k)) warnings.push(`user_config.${k} is sensitive but passed on the command line, where other local users can read it (ps); pass it in env instead`);
+  }
+  return warnings;
+}
+
 /** Paths referenced as `${__dirname}/rel` in an mcp_config value. */
 function dirnameRefs(values: readonly string[]): string[] {
   const out: string[] = [];
@@ -217,6 +246,7 @@ export async function validatePackage(files: PackageFiles, limits: Limits, label
       if (!has.has(ref) && !files.paths.some((x) => x.startsWith(ref + '/'))) throw layout(`mcp_config refers to \${__dirname}/${ref}, which does not exist in the package`, ref);
     }
     mcpServers.push({ name: manifest.name, transport: 'stdio', command: s.mcp_config.command, args: s.mcp_config.args, env: s.mcp_config.env });
+    warnings.push(...checkUserConfig(manifest, label));
     for (const p of files.paths) if (p.endsWith('SKILL.md')) instructionFiles.push(p);
   } else {
     const pl = manifest.plugin!;

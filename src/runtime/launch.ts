@@ -13,6 +13,8 @@
  *   4. for `run`, the MCP proxy ({@link startMcpProxy}) between the caller's
  *      stdio and the server, with the pinned surface from the lock.
  */
+import { substituteArgs, substituteConfig, type ConfigValues } from '../manifest/user-config.js';
+import { readConfig } from '../store/user-config.js';
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { readHead } from './sandbox.js';
@@ -68,6 +70,8 @@ export interface Prepared {
   nativeAddons: boolean;
   /** Files hashed by the integrity check (the rest matched the verified cache). */
   hashed: number;
+  /** Stored user_config values (`ROOT/config/…`), substituted as `${user_config.KEY}`. */
+  config: ConfigValues;
 }
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -117,7 +121,8 @@ export async function prepareInstalled(name: string, opts: LaunchOptions = {}): 
     throw new AextError('E_ARCHIVE_CHANGED', `${key}: installed aext.json names ${manifest.publisher}/${manifest.name}@${manifest.version}, the lock ${entry.version}`, { entry: 'aext.json' });
   }
   const dataDir = await ensureDataDir(root, entry.publisher, entry.name);
-  return { root, key, entry, manifest, installDir, dataDir, permissions: entry.permissions ?? {}, nativeAddons: check.index!.files.some((f) => f.path.endsWith('.node')), hashed: check.hashed };
+  const config = await readConfig(root, entry.publisher, entry.name);
+  return { root, key, entry, manifest, installDir, dataDir, permissions: entry.permissions ?? {}, nativeAddons: check.index!.files.some((f) => f.path.endsWith('.node')), hashed: check.hashed, config };
 }
 
 /**
@@ -274,12 +279,18 @@ export async function startSandboxed(
   }
 }
 
-/** The launch of an installed MCP server from its signed `mcp_config`. */
+/**
+ * The launch of an installed MCP server from its signed `mcp_config`, with the user's config substituted.
+ * @throws AextError E_USAGE (not a server), E_CONFIG_REQUIRED, E_MANIFEST_INVALID (a path escaping its directory).
+ */
 function serverLaunch(p: Prepared, callerPath: string | undefined): { launch: ReturnType<typeof resolveLaunch>; env: Record<string, string> } {
   if (p.manifest.kind !== 'mcp-server' || !p.manifest.server) throw new AextError('E_USAGE', `${p.key} is a ${p.manifest.kind}, not an mcp-server (use aext exec for hooks and scripts)`, { entry: p.key });
   const c = p.manifest.server.mcp_config;
-  const env = Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, substitute(v, p)]));
-  return { launch: resolveLaunch(substitute(c.command, p), (c.args ?? []).map((a) => substitute(a, p)), p, callerPath), env };
+  // user_config first, so a path check below sees the final value (`${__dirname}/${user_config.sub}`).
+  const u = (v: string) => substituteConfig(v, p.manifest, p.config, p.key);
+  const env = Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, substitute(u(v), p)]));
+  const args = substituteArgs(c.args ?? [], p.manifest, p.config, p.key).map((a) => substitute(a, p));
+  return { launch: resolveLaunch(substitute(u(c.command), p), args, p, callerPath), env };
 }
 
 /**
@@ -316,10 +327,15 @@ export async function describeRun(name: string, opts: LaunchOptions = {}): Promi
     ...(hosts.length ? { network: { socketDir: '<private egress socket directory>', port: 3128 } } : {}),
     assets: sandboxAssets(), nativeAddons: p.nativeAddons,
   });
+  // Sensitive user_config values are the user's secrets: shown as their token.
+  const secrets = Object.entries(p.manifest.user_config ?? {}).filter(([k, o]) => o.sensitive && typeof p.config[k] === 'string' && p.config[k] !== '').map(([k]) => [String(p.config[k]), `<user_config.${k}>`] as const);
+  const hide = (s: string) => secrets.reduce((acc, [v, tok]) => acc.split(v).join(tok), s);
+  for (const k of Object.keys(plan.env)) plan.env[k] = hide(plan.env[k]!);
+  plan.argv = plan.argv.map(hide);
   // Declared variable values are the caller's secrets: show names only.
   for (const k of p.permissions.env ?? []) if (k in plan.env) plan.env[k] = '<from the caller>';
   plan.argv = plan.argv.map((a, i) => (plan.argv[i - 2] === '--setenv' && (p.permissions.env ?? []).includes(plan.argv[i - 1]!) ? '<from the caller>' : a));
-  return { key: p.key, plan, program: launch.program, args: launch.args };
+  return { key: p.key, plan, program: launch.program, args: launch.args.map(hide) };
 }
 
 /** Options of {@link run}. */

@@ -40,7 +40,7 @@ interface Journal {
 const JOURNAL = '.journal.json';
 
 /** aext's own folders directly under ROOT: each must be a real directory aext's user owns. */
-const OWN_DIRS = ['.staging', '.trash', 'extensions', 'data', 'envelopes', 'trust', 'cache', 'hosts', 'quarantine'];
+const OWN_DIRS = ['.staging', '.trash', 'extensions', 'data', 'config', 'envelopes', 'trust', 'cache', 'hosts', 'quarantine'];
 
 /**
  * Refuses a root that someone else could change under aext, the way ssh refuses such key

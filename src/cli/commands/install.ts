@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
+import { AextError } from '../../errors.js';
+import type { UserConfigOption } from '../../types.js';
 import { install } from '../../install.js';
 import { approve } from '../../runtime/launch.js';
 import { safeLine } from '../../util/terminal.js';
@@ -24,7 +27,8 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--allow-unsigned', 'accept an archive with NO signatures (never bad ones); loud')
     .option('--allow-downgrade', 'accept a lower version than the installed one (still needs a trusted signature; recorded)')
     .option('--pin-now', 'MCP servers: start the server in its sandbox now and pin its tools, prompts and resources')
-    .action((file: string, o: { pub: string[]; baseline?: string; policy?: string; root?: string; yes?: boolean; allowUnsigned?: boolean; allowDowngrade?: boolean; pinNow?: boolean }) =>
+    .option('--config <KEY=VALUE>', 'a user_config value the server declares (repeatable); required ones not given are asked on a TTY', collect, [])
+    .action((file: string, o: { pub: string[]; baseline?: string; policy?: string; root?: string; yes?: boolean; allowUnsigned?: boolean; allowDowngrade?: boolean; pinNow?: boolean; config: string[] }) =>
       ctx.run('install', async () => {
         const policy = o.policy ? await loadPolicy(o.policy) : undefined;
         const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
@@ -40,6 +44,8 @@ export function register(program: Command, ctx: Ctx): void {
           allowUnsigned: o.allowUnsigned,
           allowDowngrade: o.allowDowngrade,
           onReport: (_l, m) => warn(ctx.out, m),
+          config: configPairs(o.config),
+          ...(interactive ? { askConfig: askValue } : {}),
           confirm: interactive
             ? async ({ manifest, permissions, review }) => {
                 const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -65,8 +71,47 @@ export function register(program: Command, ctx: Ctx): void {
         }
         return {
           result: { ...r, ...(pinned ? { pinned } : {}) },
-          human: `installed ${r.publisher}/${r.name}@${r.version} (${r.kind})${r.previous_version ? ` replacing ${r.previous_version}` : ''} -> ${r.path}\n  signed by ${r.signers.join(', ') || '(UNSIGNED)'}\n  permissions: ${safeLine(describePermissions(r.permissions).join('; '))}${r.findings.length ? `\n  scan: ${r.verdict}\n${renderFindings(r.findings)}` : ''}${pinned ? `\n  pinned ${pinned.tools} tool(s)${pinned.blocked.length ? `; HIDDEN by the scanner: ${pinned.blocked.join(', ')}` : ''}` : ''}`,
+          human: `installed ${r.publisher}/${r.name}@${r.version} (${r.kind})${r.previous_version ? ` replacing ${r.previous_version}` : ''} -> ${r.path}\n  signed by ${r.signers.join(', ') || '(UNSIGNED)'}\n  permissions: ${safeLine(describePermissions(r.permissions).join('; '))}${r.config && Object.keys(r.config).length ? `\n  config: ${safeLine(Object.entries(r.config).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', '))}` : ''}${r.findings.length ? `\n  scan: ${r.verdict}\n${renderFindings(r.findings)}` : ''}${pinned ? `\n  pinned ${pinned.tools} tool(s)${pinned.blocked.length ? `; HIDDEN by the scanner: ${pinned.blocked.join(', ')}` : ''}` : ''}`,
         };
       }),
     );
+}
+
+/**
+ * `--config KEY=VALUE` pairs as a record (the first `=` splits; a later pair for the same key wins).
+ * @throws AextError E_USAGE for a pair without `=` or with an empty key.
+ */
+export function configPairs(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new AextError('E_USAGE', `--config ${JSON.stringify(p.length > 40 ? `${p.slice(0, 40)}…` : p.slice(0, i < 0 ? undefined : i))}: expected KEY=VALUE`, {});
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+/** Asks for one user_config value on the terminal; a sensitive one is read without echo. Ctrl-C / Ctrl-D leave it unset. */
+async function askValue(key: string, opt: UserConfigOption): Promise<string | undefined> {
+  let muted = false;
+  const output = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (!muted) process.stderr.write(chunk);
+      cb();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  try {
+    const label = safeLine(`${opt.title ?? key}${opt.description ? ` — ${opt.description}` : ''}`);
+    const ac = new AbortController();
+    rl.once('SIGINT', () => ac.abort());
+    rl.once('close', () => ac.abort());
+    const q = rl.question(`${label}\n  user_config.${safeLine(key)} (${opt.type}${opt.multiple ? ', comma-separated' : ''}${opt.sensitive ? ', hidden' : ''}): `, { signal: ac.signal });
+    muted = opt.sensitive === true;
+    const a = await q.catch(() => undefined);
+    if (muted) process.stderr.write('\n');
+    return a;
+  } finally {
+    rl.close();
+  }
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { validate } from '../../check.js';
 import type { Ctx } from '../main.js';
+import { warn } from '../output.js';
 
 /** Registers `aext validate` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
@@ -11,6 +12,7 @@ export function register(program: Command, ctx: Ctx): void {
     .action((target: string) =>
       ctx.run('validate', async () => {
         const r = await validate(target);
+        for (const w of r.warnings ?? []) warn(ctx.out, w);
         return { result: { ...r, valid: true }, human: `valid: ${r.manifest.publisher}/${r.manifest.name}@${r.manifest.version} (${r.manifest.kind}), ${r.files} files` };
       }),
     );
