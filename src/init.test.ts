@@ -76,6 +76,13 @@ describe('init of an npm MCP server (package.json), with its production dependen
     expect(r.verdict).toBe('pass');
     expect(r.kind).toBe('mcp-server');
   });
+  it('variables aext sets in the sandbox (NO_PROXY…) or refuses (LD_PRELOAD) are not derived into permissions.env, with a note', async () => {
+    const d = make();
+    writeFileSync(path.join(d, 'dist', 'index.js'), "const p = process.env.NO_PROXY ?? process.env.HTTPS_PROXY; const k = process.env.WEATHER_KEY; const l = process.env.LD_PRELOAD;\n");
+    const r = await init(d);
+    expect(r.manifest.permissions?.env).toEqual(['WEATHER_KEY']);
+    expect(r.notes.join('\n')).toMatch(/reads HTTPS_PROXY, LD_PRELOAD, NO_PROXY: not declared in permissions.env/);
+  });
   it('--kind mcp-server on an existing package uses it (no stub server, no EEXIST)', async () => {
     const d = tmpdir();
     writeFileSync(path.join(d, 'package.json'), JSON.stringify({ name: 'plain-tool', version: '0.2.0', main: 'lib/main.js' }));

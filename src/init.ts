@@ -5,6 +5,7 @@
  * components need (hooks and stdio servers → shell; HTTP servers → their hosts).
  */
 import { normaliseUserConfig } from './manifest/user-config.js';
+import { forbiddenEnv } from './runtime/env.js';
 import { trimEnd, trimStart } from './util/trim.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -273,6 +274,14 @@ export async function init(dir: string, opts: InitOptions = {}): Promise<InitRes
     // Permissions from the code itself, by the extractor install's capability check uses: what init writes, install accepts.
     const code = await codePermissions(await collectSource(dir, DEFAULT_LIMITS));
     const merged = mergePermissions(manifest.permissions ?? {}, code.permissions);
+    // Variables aext sets inside the sandbox (proxy, CA, HOME…) or refuses (loader variables) are never passed from
+    // the caller: the code still reads them, so no declaration is needed, and one would make `aext run` refuse.
+    if (merged.env) {
+      const dropped = merged.env.filter((k) => forbiddenEnv(k));
+      merged.env = merged.env.filter((k) => !forbiddenEnv(k));
+      if (!merged.env.length) delete merged.env;
+      if (dropped.length) notes.push(`reads ${dropped.join(', ')}: not declared in permissions.env (${dropped.map((k) => `${k}: ${forbiddenEnv(k)}`).join('; ')})`);
+    }
     if (Object.keys(merged).length) manifest.permissions = merged;
     notes.push(...code.unnamedNetwork.map((u) => `uses the network with no host visible in code (${u}): add its hosts to permissions.network.hosts`));
     const missing = await missingDependencies(dir);

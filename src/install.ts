@@ -10,7 +10,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { AextError, toAextError } from './errors.js';
 import { resolveLimits } from './limits.js';
-import type { Finding, Manifest, Permissions, Reporter, Severity, UserConfigOption, Verdict } from './types.js';
+import type { Finding, Manifest, Permissions, Progress, Reporter, Severity, UserConfigOption, Verdict } from './types.js';
 import { redactConfig, resolveConfig, type ConfigValues } from './manifest/user-config.js';
 import { configFileOf, readConfig, writeConfig } from './store/user-config.js';
 import { openArchive, type OpenedArchive } from './archive.js';
@@ -54,6 +54,8 @@ export interface VetOptions {
   /** Require a valid signature (install: true; check: only when keys are given). */
   requireSignature?: boolean;
   onReport?: Reporter;
+  /** Files extracted so far (see {@link Progress}). */
+  onProgress?: Progress;
 }
 
 /** What vetting learned about a staged archive. */
@@ -99,8 +101,10 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
     const session = scanSession(limits, policy, perms, opts.scanCache);
     const sha = new Map(archive.envelope.index.files.map((f) => [f.path, f.sha256]));
     const pending: Promise<void>[] = [];
+    let extracted = 0;
     await extractVerified(archive.zip, archive.pairs, staging, (name, _size, data) => {
       if (data) pending.push(session.addBytes(name, data, sha.get(name)));
+      opts.onProgress?.({ phase: 'extract', done: ++extracted, total: archive.pairs.length });
     });
     await Promise.all(pending);
     // The digest recorded in the lock names the bytes that were verified and extracted.

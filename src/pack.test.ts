@@ -244,3 +244,33 @@ describe('package-manager config is a secret only with credentials', () => {
     }
   });
 });
+
+describe('pack --max-files', () => {
+  it('lowers the file limit (E_LIMIT_EXCEEDED, exit 4, no archive) and refuses a value a zip without zip64 cannot hold', () => {
+    const dir = tmpdir();
+    const out = path.join(dir, 'x.aext');
+    const low = cli(['pack', path.join(SAMPLES, 'hello-skill'), '-o', out, '--max-files', '1', '--json']);
+    expect(low.code).toBe(4);
+    expect(low.json.error.code).toBe('E_LIMIT_EXCEEDED');
+    expect(existsSync(out)).toBe(false);
+    for (const bad of ['70000', '0', 'many']) {
+      const r = cli(['pack', path.join(SAMPLES, 'hello-skill'), '-o', out, '--max-files', bad, '--json']);
+      expect(r.code, bad).toBe(2);
+      expect(r.json.error.code).toBe('E_USAGE');
+    }
+    expect(cli(['pack', path.join(SAMPLES, 'hello-skill'), '-o', out, '--max-files', '100']).code).toBe(0);
+  });
+});
+
+describe('client keys', () => {
+  it('a Google API key (shipped in apps by design) packs, as a review finding; an npm token beside it is refused', async () => {
+    const d = copySample('hello-skill');
+    writeFileSync(path.join(d, 'perf.txt'), `key AIzaSy${'B'.repeat(33)}\n`);
+    const out = path.join(tmpdir(), 'x.aext');
+    const r = await pack(d, { out });
+    expect(r.findings.find((f) => f.rule === 'AEXT-SECRET-001')).toMatchObject({ severity: 'medium', file: 'perf.txt' });
+    writeFileSync(path.join(d, 'npm.txt'), `npm_${'a1'.repeat(18)}\n`);
+    const e = await expectAextError(pack(d, { out: path.join(tmpdir(), 'y.aext') }), 'E_SECRET_DETECTED');
+    expect(e.details.entry).toBe('npm.txt');
+  });
+});

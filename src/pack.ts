@@ -6,8 +6,9 @@ import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { AextError } from './errors.js';
 import { resolveLimits, type Limits } from './limits.js';
-import type { Finding, Reporter, Severity, Verdict } from './types.js';
-import { bufferFile, checkSecret, collectSource, memoryFiles } from './source.js';
+import type { Finding, Manifest, Progress, Reporter, Severity, Verdict } from './types.js';
+import { bufferFile, checkSecret, collectSource, memoryFiles, type SourceFile } from './source.js';
+import { pythonPathInside } from './runtime/env.js';
 import { validatePackage } from './manifest/validate.js';
 import type { ScanResult } from './scan/index.js';
 import { dependencyComponents, scanSession } from './pipeline/scan-session.js';
@@ -40,6 +41,8 @@ export interface PackOptions {
   rotations?: Buffer[];
   /** Warnings and progress. */
   onReport?: Reporter;
+  /** Files hashed, then files scanned (see {@link Progress}). */
+  onProgress?: Progress;
 }
 
 /** Result of {@link pack}. */
@@ -90,6 +93,7 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
       }
     }
   }
+  if (m.kind === 'mcp-server' && m.server?.type === 'python') await checkPythonDependencies(files, m, src);
   // Pass 1: hash for the INDEX and refuse secrets (both must finish before anything is written).
   const allow = new Set((opts.allowSecrets ?? []).map((a) => a.replace(/^\.\//, '')));
   const index: IndexFile[] = [];
@@ -100,6 +104,7 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     bytes += data.length;
     checkSecret(f.path, data, allow, src);
     index.push({ path: f.path, size: data.length, sha256: sha256Hex(data), ...(f.executable ? { executable: true as const } : {}) });
+    opts.onProgress?.({ phase: 'hash', done: index.length, total: sorted.length });
   }
   // Pass 2 (scan, warnings only) runs on the main thread while yazl deflates on the thread pool.
   const scanAll = async (): Promise<ScanResult> => {
@@ -107,9 +112,11 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     const perms = m.permissions ?? {};
     const session = scanSession(limits, DEFAULT_POLICY, perms);
     const digests = new Map(index.map((x) => [x.path, x.sha256]));
+    let scannedFiles = 0;
     for (const f of sorted) {
       if (f.abs) await session.addFile(f.path, f.abs, f.size, digests.get(f.path));
       else await session.addBytes(f.path, await f.read(), digests.get(f.path));
+      opts.onProgress?.({ phase: 'scan', done: ++scannedFiles, total: sorted.length });
       await new Promise((r) => setImmediate(r)); // let the zip writer make progress between files
     }
     for (const c of dependencyComponents(info, sorted.map((f) => f.path))) {
@@ -139,7 +146,10 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     throw scanned.reason;
   }
   const scan = scanned.value;
-  for (const f of scan.findings) opts.onReport?.('warn', `scan ${f.severity} ${f.rule} ${f.file}:${f.line}: ${f.message}`);
+  // Review-level findings one by one; the low/info ones (thousands in a real node_modules/) as a count.
+  const quiet = scan.findings.filter((f) => f.severity === 'low' || f.severity === 'info');
+  for (const f of scan.findings) if (!quiet.includes(f)) opts.onReport?.('warn', `scan ${f.severity} ${f.rule} ${f.file}:${f.line}: ${f.message}`);
+  if (quiet.length) opts.onReport?.('warn', `scan: ${quiet.length} low/info finding(s) not shown (aext scan ${out} lists them)`);
   if (scan.verdict === 'block') {
     // An archive that install would refuse is no release: refuse it here, unless the publisher insists.
     if (!opts.allowBlocked) {
@@ -163,4 +173,31 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     findings: scan.findings,
     verdict: scan.verdict,
   };
+}
+
+/**
+ * A Python server that declares dependencies (requirements.txt, or `dependencies` in pyproject.toml) must
+ * ship them: aext runs no pip or uv at install or start (that would run unsigned code). Shipped means a
+ * `site-packages/` tree in the archive, or an `mcp_config.env.PYTHONPATH` inside `${__dirname}` naming a
+ * folder that holds files (MCPB's `server/lib` layout).
+ * @throws AextError E_LAYOUT_INVALID saying what to ship and how.
+ */
+async function checkPythonDependencies(files: readonly SourceFile[], m: Manifest, src: string): Promise<void> {
+  const text = async (p: string) => {
+    const f = files.find((x) => x.path === p);
+    return f ? (await f.read()).toString('utf8') : undefined;
+  };
+  const req = await text('requirements.txt');
+  const pyproject = await text('pyproject.toml');
+  const reqDeps = (req ?? '').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter((l) => l && !l.startsWith('-'));
+  const pyDeps = /^\s*dependencies\s*=\s*\[\s*["']/m.test(pyproject ?? '');
+  if (!reqDeps.length && !pyDeps) return;
+  if (files.some((f) => /(?:^|\/)site-packages\//.test(f.path))) return;
+  const pp = m.server!.mcp_config.env?.PYTHONPATH;
+  if (pp && pythonPathInside(pp, '${__dirname}')) {
+    const dirs = pp.split(':').map((e) => e.slice('${__dirname}'.length).replace(/^\/+/, ''));
+    if (dirs.every((d) => files.some((f) => d === '' || f.path.startsWith(`${d}/`)))) return;
+  }
+  const from = reqDeps.length ? 'requirements.txt' : 'pyproject.toml';
+  throw new AextError('E_LAYOUT_INVALID', `${src}: a python server whose ${from} declares dependencies must ship them in the archive (aext runs no pip or uv): \`pip install --target server/lib ${reqDeps.length ? '-r requirements.txt' : '.'}\` (or \`uv pip install --target server/lib …\`), then set "env": {"PYTHONPATH": "\${__dirname}/server/lib"} in mcp_config, as MCPB bundles do`, { file: src, entry: from });
 }

@@ -90,3 +90,9 @@ export type Verdict = 'pass' | 'review' | 'block';
 
 /** Progress/warning callback used by library functions instead of the console. */
 export type Reporter = (level: 'info' | 'warn', message: string) => void;
+
+/**
+ * Progress of a long step: `phase` (`hash`, `scan`, `extract`), files done and the total (counts, not bytes).
+ * Called often; the caller throttles what it prints.
+ */
+export type Progress = (p: { phase: 'hash' | 'scan' | 'extract'; done: number; total: number }) => void;

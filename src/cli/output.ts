@@ -32,7 +32,32 @@ const noColor = () => 'NO_COLOR' in process.env || !process.stderr.isTTY;
 
 /** Writes a warning/progress line to stderr (suppressed by --quiet, never on stdout). */
 export function warn(out: Out, msg: string): void {
-  if (!out.quiet) process.stderr.write(`${noColor() ? '' : '\u001b[33m'}aext: ${safeText(msg)}${noColor() ? '' : '\u001b[0m'}\n`);
+  // On a terminal, first erase a progress line that may be showing (progressLine).
+  if (!out.quiet) process.stderr.write(`${process.stderr.isTTY ? '\r\u001b[2K' : ''}${noColor() ? '' : '\u001b[33m'}aext: ${safeText(msg)}${noColor() ? '' : '\u001b[0m'}\n`);
+}
+
+/**
+ * A progress line on stderr for steps that take more than a second: a TTY only, not with --quiet,
+ * redrawn at most every 100 ms with `\r`, erased by `done()`. Returns undefined where nothing would show.
+ * @param now clock in ms (tests pass their own).
+ */
+export function progressLine(out: Out, label: string, now: () => number = Date.now): { update: (p: { phase: string; done: number; total: number }) => void; done: () => void } | undefined {
+  if (out.quiet || !process.stderr.isTTY) return undefined;
+  const start = now();
+  let last = 0;
+  let shown = false;
+  return {
+    update: (p) => {
+      const t = now();
+      if (t - start < 1000 || (t - last < 100 && p.done !== p.total)) return;
+      last = t;
+      shown = true;
+      process.stderr.write(`\r\u001b[2Kaext: ${label}: ${p.phase} ${p.done}/${p.total} files (${Math.floor((100 * p.done) / Math.max(1, p.total))}%)`);
+    },
+    done: () => {
+      if (shown) process.stderr.write('\r\u001b[2K');
+    },
+  };
 }
 
 function errorJson(e: AextError): Record<string, unknown> {

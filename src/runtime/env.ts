@@ -27,6 +27,20 @@ export const RESERVED_ENV: readonly RegExp[] = [
   /^(?:PATH|HOME|TMPDIR)$/, /^(?:HTTPS?|ALL|NO)_PROXY$/i, /^(?:NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE)$/, /^AEXT_/,
 ];
 
+/**
+ * True when a PYTHONPATH value names only directories inside `dir` (the signed install directory, or the
+ * literal `${__dirname}` before substitution): the layout MCPB Python bundles use (`server/lib`), which adds
+ * only signed, scanned code to the import path. Empty entries (which mean the working directory) are not inside.
+ */
+export function pythonPathInside(value: string, dir: string): boolean {
+  const parts = value.split(':');
+  return parts.length > 0 && parts.every((e) => {
+    if (dir === '${__dirname}') return (e === dir || e.startsWith(`${dir}/`)) && escapingPaths(e, dir).length === 0;
+    const abs = path.resolve(e);
+    return path.isAbsolute(e) && (abs === dir || abs.startsWith(dir + path.sep));
+  });
+}
+
 /** Why `name` may not be set by an extension, or undefined. */
 export function forbiddenEnv(name: string): string | undefined {
   if (LOADER_ENV.some((re) => re.test(name))) return 'it changes what the runtime loads';
@@ -38,15 +52,16 @@ export function forbiddenEnv(name: string): string | undefined {
  * Builds the extension's environment.
  * @param perms granted permissions (`env` lists the caller variables that pass).
  * @param fixed `mcp_config.env` after substitution (signed values).
- * @param caller the caller's environment.
+ * @param caller the caller's environment. @param installDir the install directory: a signed PYTHONPATH
+ *   inside it is allowed ({@link pythonPathInside}).
  * @returns `{ env, missing }` (`missing` = declared variables the caller did not set).
  * @throws AextError E_ENV_FORBIDDEN naming the variable and where it came from.
  */
-export function extensionEnv(perms: Permissions, fixed: Record<string, string>, caller: NodeJS.ProcessEnv, label: string): { env: Record<string, string>; missing: string[] } {
+export function extensionEnv(perms: Permissions, fixed: Record<string, string>, caller: NodeJS.ProcessEnv, label: string, installDir?: string): { env: Record<string, string>; missing: string[] } {
   const env: Record<string, string> = {};
   const missing: string[] = [];
   for (const [k, v] of Object.entries(fixed)) {
-    const why = forbiddenEnv(k);
+    const why = k === 'PYTHONPATH' && installDir && pythonPathInside(v, installDir) ? undefined : forbiddenEnv(k);
     if (why) throw new AextError('E_ENV_FORBIDDEN', `${label}: mcp_config.env sets ${k}, which is refused: ${why}`, { entry: k });
     env[k] = v;
   }

@@ -228,7 +228,7 @@ export async function startSandboxed(
 ): Promise<Started> {
   const report = opts.onReport ?? (() => undefined);
   const callerEnv = opts.callerEnv ?? process.env;
-  const { env, missing } = extensionEnv(p.permissions, fixedEnv, callerEnv, p.key);
+  const { env, missing } = extensionEnv(p.permissions, fixedEnv, callerEnv, p.key, p.installDir);
   Object.assign(env, opts.extraEnv ?? {});
   for (const m of missing) report('warn', `${p.key} declares env ${m}, which is not set: it is not passed`);
   const hosts = p.permissions.network?.hosts ?? [];
@@ -319,7 +319,7 @@ export async function describeRun(name: string, opts: LaunchOptions = {}): Promi
   const p = await prepareInstalled(name, opts);
   const callerEnv = opts.callerEnv ?? process.env;
   const { launch, env: fixed } = serverLaunch(p, callerEnv.PATH);
-  const { env } = extensionEnv(p.permissions, fixed, callerEnv, p.key);
+  const { env } = extensionEnv(p.permissions, fixed, callerEnv, p.key, p.installDir);
   const hosts = p.permissions.network?.hosts ?? [];
   const plan = planSandbox({
     root: p.root, installDir: p.installDir, dataDir: p.dataDir, workDir: opts.workDir ?? process.cwd(), home: opts.home ?? os.homedir(),

@@ -155,6 +155,8 @@ function scanNested(f: ScanInput, perms: Permissions | undefined, depth: number,
 const MODEL_FACING = new Set(['hidden-content', 'instructions']);
 const TEXT_FACING = new Set(['hidden-content', 'instructions', 'exfiltration', 'credentials', 'secrets']);
 const CATEGORY = new Map<string, string>();
+/** Rules that keep their severity in a dependency's non-code files (they read package.json's meaning, not prose). */
+const KEEP_IN_DEPENDENCY_DATA = new Set(['AEXT-CODE-007']);
 
 function calibrateDependency(fs: Finding[], cls: FileClass): Finding[] {
   if (!CATEGORY.size) for (const r of RULES) CATEGORY.set(r.id, r.category);
@@ -170,7 +172,11 @@ function calibrateDependency(fs: Finding[], cls: FileClass): Finding[] {
     if (f.rule === 'AEXT-CODE-004' && cls === 'code' && /~\/\.(?:bashrc|zshrc|profile|bash_profile|zprofile|zshenv)\b/.test(f.evidence) && severityRank(f.severity) > severityRank('medium')) {
       return { ...f, severity: 'medium', message: `${f.message} (in a dependency: the sandbox gives the extension its own HOME)` };
     }
-    if (!cat || (!capped.has(cat) && !metadata) || severityRank(f.severity) <= severityRank('low')) return f;
+    // A dependency's non-code file (README, docs, source maps, data) is neither run nor shown to the model: a
+    // `curl … | sh` in dotenv's README is documentation. Only what still matters there keeps its severity:
+    // binaries (a native addon is loaded whatever its name) and npm lifecycle scripts (AEXT-CODE-007).
+    const docOnly = cls !== 'code' && cat !== 'binary' && !KEEP_IN_DEPENDENCY_DATA.has(f.rule);
+    if (!cat || (!capped.has(cat) && !metadata && !docOnly) || severityRank(f.severity) <= severityRank('low')) return f;
     return { ...f, severity: 'low', message: `${f.message} (in a dependency file that the host does not show the model${cls === 'code' ? '' : ' or run'})` };
   });
 }
@@ -284,7 +290,13 @@ export function finishScan(all: Finding[], failOn: Severity, stats: { files: num
  * Dependency trees (`node_modules/`): scanned with every rule; the capability check covers
  * them only where the package names a file there as a component (scan/session.ts).
  */
-export const isDependencyPath = (p: string): boolean => p.startsWith('node_modules/') || p.includes('/node_modules/');
+export const isDependencyPath = (p: string): boolean => DEPENDENCY_DIR.test(p);
+/**
+ * Folders that hold other projects' code as their authors ship it: npm's `node_modules/`, Python's
+ * `site-packages/` and `dist-packages/` (a shipped venv), and vendored trees (`third_party/`, `vendor/`:
+ * chrome-devtools-mcp bundles Lighthouse there). Matched as whole path segments, at any depth.
+ */
+const DEPENDENCY_DIR = /(?:^|\/)(?:node_modules|site-packages|dist-packages|third_party|vendor)\//;
 
 /**
  * Scans in-memory files with every rule.

@@ -12,6 +12,12 @@
 export interface SecretFormat {
   re: RegExp;
   what: string;
+  /**
+   * A client key meant to ship inside published apps (Google API keys, `AIza…`: restricted by API and
+   * referrer, "API keys … are not secret" for browser and client use — Google Cloud, "Manage API keys").
+   * pack does not refuse it and the scanner reports it at `medium` (review); the proxy still redacts it.
+   */
+  client?: true;
 }
 
 /** Every secret format, most specific first. */
@@ -22,7 +28,8 @@ export const SECRET_FORMATS: readonly SecretFormat[] = [
   { re: /\bxox[abposr]-[0-9A-Za-z-]{10,}\b|https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{8,}\/B[A-Z0-9]{8,}\/[A-Za-z0-9]{20,}/g, what: 'a Slack token or webhook' },
   { re: /\b(?:sk|rk)_live_[A-Za-z0-9]{20,}\b/g, what: 'a Stripe live key' },
   { re: /\bsk-(?:proj-|svcacct-|ant-api\d\d-)?[A-Za-z0-9_-]{32,}\b/g, what: 'an OpenAI/Anthropic API key' },
-  { re: /\b(?:npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{34}|AIza[A-Za-z0-9_-]{35}|glpat-[A-Za-z0-9_-]{20})\b/g, what: 'an npm/Hugging Face/Google/GitLab token' },
+  { re: /\b(?:npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{34}|glpat-[A-Za-z0-9_-]{20})\b/g, what: 'an npm/Hugging Face/GitLab token' },
+  { re: /\bAIza[A-Za-z0-9_-]{35}\b/g, what: 'a Google API key (a client key)', client: true },
 ];
 
 /** The patterns alone, in table order (for the scanner's pattern planner). */

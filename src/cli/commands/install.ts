@@ -9,7 +9,7 @@ import { safeLine } from '../../util/terminal.js';
 import { loadPolicy } from '../../policy/policy.js';
 import { describePermissions } from '../../policy/policy.js';
 import { collect, pubKeys, renderFindings } from './common.js';
-import { warn } from '../output.js';
+import { progressLine, warn } from '../output.js';
 import type { Ctx } from '../main.js';
 import { loadBaseline } from '../../baseline-file.js';
 
@@ -35,7 +35,8 @@ export function register(program: Command, ctx: Ctx): void {
         const pub = await pubKeys(o.pub);
         if (o.allowUnsigned) warn(ctx.out, '--allow-unsigned: the signature requirement is BYPASSED for unsigned archives');
         const interactive = !ctx.out.json && process.stdin.isTTY === true && process.stderr.isTTY === true;
-        const r = await install(file, {
+        const progress = progressLine(ctx.out, `installing ${file}`);
+        const r = await install(file, { onProgress: progress?.update,
           pub,
           policy,
           baseline,
@@ -45,9 +46,10 @@ export function register(program: Command, ctx: Ctx): void {
           allowDowngrade: o.allowDowngrade,
           onReport: (_l, m) => warn(ctx.out, m),
           config: configPairs(o.config),
-          ...(interactive ? { askConfig: askValue } : {}),
+          ...(interactive ? { askConfig: (k: string, opt: UserConfigOption) => (progress?.done(), askValue(k, opt)) } : {}),
           confirm: interactive
             ? async ({ manifest, permissions, review }) => {
+                progress?.done();
                 const rl = createInterface({ input: process.stdin, output: process.stderr });
                 try {
                   process.stderr.write(`${safeLine(`${manifest.publisher}/${manifest.name}@${manifest.version} (${manifest.kind})`)} requests:\n${describePermissions(permissions).map((x) => `  ${safeLine(x)}`).join('\n')}\n`);
@@ -63,7 +65,7 @@ export function register(program: Command, ctx: Ctx): void {
                 }
               }
             : undefined,
-        });
+        }).finally(() => progress?.done());
         let pinned: { tools: number; blocked: string[] } | undefined;
         if (o.pinNow && r.kind === 'mcp-server') {
           const a = await approve(`${r.publisher}/${r.name}`, { root: o.root, policy, yes: true, source: 'install', onReport: (_l, m) => warn(ctx.out, m) });

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { pack } from '../../pack.js';
+import { AextError } from '../../errors.js';
 import { collect, privKeys, renderFindings } from './common.js';
-import { warn } from '../output.js';
+import { progressLine, warn } from '../output.js';
 import type { Ctx } from '../main.js';
 
 /** Registers `aext pack` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
@@ -16,16 +17,22 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--rotation <file>', 'key-rotation statement to ship in META-AEXT/rotation/ (repeatable)', collect, [])
     .option('--allow-secret <path>', 'allow this exact package file even though it looks like a secret (repeatable)', collect, [])
     .option('--allow-blocked', 'write the archive even though its scan would block install (loud)')
-    .action((src: string, o: { out?: string; sign: string[]; allowSecret: string[]; rotation: string[]; allowBlocked?: boolean }) =>
+    .option('--max-files <n>', 'most files the archive may hold (default and ceiling 65,535: a zip without zip64)')
+    .action((src: string, o: { out?: string; sign: string[]; allowSecret: string[]; rotation: string[]; allowBlocked?: boolean; maxFiles?: string }) =>
       ctx.run('pack', async () => {
         const keys = await privKeys(o.sign);
         for (const s of o.allowSecret) warn(ctx.out, `--allow-secret ${s}: this file may hold a secret and WILL be packed`);
         if (keys.length === 0) warn(ctx.out, 'packing UNSIGNED (no --sign key given)');
         const rotations = o.rotation.map((f) => readFileSync(f));
-        const r = await pack(src, { out: o.out, keys, allowSecrets: o.allowSecret, rotations, allowBlocked: o.allowBlocked === true, onReport: (_l, m) => warn(ctx.out, m) });
+        const maxFiles = o.maxFiles === undefined ? undefined : Number(o.maxFiles);
+        if (maxFiles !== undefined && (!Number.isInteger(maxFiles) || maxFiles < 1 || maxFiles > 65_535)) {
+          throw new AextError('E_USAGE', `--max-files ${o.maxFiles}: expected a whole number from 1 to 65,535 (aext writes no zip64 archives, whose extra readings extractors disagree on)`, {});
+        }
+        const progress = progressLine(ctx.out, `packing ${src}`);
+        const r = await pack(src, { onProgress: progress?.update, ...(maxFiles ? { limits: { maxEntries: maxFiles } } : {}), out: o.out, keys, allowSecrets: o.allowSecret, rotations, allowBlocked: o.allowBlocked === true, onReport: (_l, m) => warn(ctx.out, m) }).finally(() => progress?.done());
         return {
           result: { ...r },
-          human: `packed ${r.publisher}/${r.name}@${r.version} (${r.kind}) -> ${r.file}\n  ${r.files} files, ${r.size} bytes, sha256 ${r.sha256}\n  signed by ${r.signers.join(', ') || '(unsigned)'}${r.findings.length ? `\n  scan: ${r.verdict}\n${renderFindings(r.findings)}` : ''}`,
+          human: `packed ${r.publisher}/${r.name}@${r.version} (${r.kind}) -> ${r.file}\n  ${r.files} files, ${r.size} bytes, sha256 ${r.sha256}\n  signed by ${r.signers.join(', ') || '(unsigned)'}${r.findings.length ? `\n  scan: ${r.verdict}${r.findings.some((f) => f.severity !== 'low' && f.severity !== 'info') ? `\n${renderFindings(r.findings.filter((f) => f.severity !== 'low' && f.severity !== 'info'))}` : ''}` : ''}`,
         };
       }),
     );

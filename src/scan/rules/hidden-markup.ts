@@ -7,7 +7,15 @@ const BLANK = charTable(' \t');
 const ASCII_SPACE = charTable(' \t\n\r');
 
 /** Words that make a collapsed block high: overriding instructions, secrets, exfiltration. */
-const STRONG = /ignore|disregard|system\s+prompt|secret|token|password|credential|api[_-]?key|\.ssh|\.env\b|exfiltrat|do\s+not\s+(?:tell|mention)|read\s+~\//i;
+const OVERRIDE = /\bignore\s+(?:all\s+|any\s+)?(?:previous|prior|earlier|above|the\s+(?:previous|above))\b|\bdisregard\b|system\s+prompt|exfiltrat|do\s+not\s+(?:tell|mention)|read\s+~\//i;
+const SECRET_WORD = /\b(?:secrets?|tokens?|passwords?|credentials?|api[_-]?keys?)\b|\.ssh\b|\.aws\b|\.env\b/i;
+const SEND_WORD = /\b(?:send|post|upload|transmit|forward|paste|share)\b/i;
+/**
+ * A collapsed block is high when it speaks of overriding instructions, or when one of its lines
+ * joins a secret with sending it; otherwise review. (Configuration docs fold schemas that mention
+ * tokens and "is ignored": seen in @playwright/mcp's README.)
+ */
+const strong = (body: string) => OVERRIDE.test(body) || body.split('\n').some((l) => SECRET_WORD.test(l) && SEND_WORD.test(l));
 const SUSPECT = /ignore|disregard|system|instruction|secret|token|password|credential|api[_-]?key|\.ssh|\.env\b|curl|wget|\bsend\b|upload|post\s+to|exfiltrat|base64|execute|run\s+this|do\s+not\s+(?:tell|mention)|read\s+~\//i;
 
 /**
@@ -103,7 +111,7 @@ export const rule: Rule = {
         detailsEnd = details[di]![1];
         // A collapsed block is one click away from the reader (READMEs fold examples in
         // them): review (medium), unless it speaks of overriding instructions or secrets.
-        if (SUSPECT.test(body)) push(i, 'instructions hidden in a collapsed block', body, STRONG.test(body) ? undefined : 'medium');
+        if (SUSPECT.test(body)) push(i, 'instructions hidden in a collapsed block', body, strong(body) ? undefined : 'medium');
       }
       if ((c === 0x73 /* s */ || c === 0x64 || c === 0x70 /* p */) && i >= invisibleEnd) {
         invisible.lastIndex = i;

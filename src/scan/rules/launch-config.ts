@@ -11,13 +11,14 @@
  */
 import path from 'node:path';
 import type { Hit, Rule } from '../rule.js';
-import { escapingPaths, forbiddenEnv } from '../../runtime/env.js';
+import { escapingPaths, forbiddenEnv, pythonPathInside } from '../../runtime/env.js';
 
 const FETCHERS: Array<[RegExp, string]> = [
   [/^(?:npx|bunx)$/, 'downloads and runs an npm package at start-up'],
   [/^(?:pnpm|yarn)$/, 'downloads and runs a package at start-up (dlx)'],
   [/^npm$/, 'runs npm at start-up (exec / install fetch packages)'],
   [/^uvx$/, 'downloads and runs a Python package at start-up'],
+  [/^uv$/, "resolves and downloads the project's dependencies at start-up (uv run / uv tool run)"],
   [/^pipx$/, 'downloads and runs a Python package at start-up (pipx run)'],
   [/^deno$/, 'runs Deno, which can fetch remote modules'],
   [/^(?:docker|podman)$/, 'runs a container image pulled from a registry'],
@@ -31,6 +32,7 @@ export function runtimeFetch(command: string, args: readonly string[]): string |
     if (base === 'pnpm' || base === 'yarn') return args.includes('dlx') ? why : undefined;
     if (base === 'npm') return args.some((a) => a === 'exec' || a === 'x' || a === 'install' || a === 'i') ? why : undefined;
     if (base === 'pipx') return args.includes('run') ? why : undefined;
+    if (base === 'uv') return args.includes('run') || args.includes('tool') ? why : undefined;
     if (base === 'deno') return args.some((a) => /^(?:https?|npm|jsr):/.test(a)) ? why : undefined;
     if (base === 'docker' || base === 'podman') return args.includes('run') ? why : undefined;
     return why;
@@ -90,7 +92,7 @@ export const rule: Rule = {
       const fetch = runtimeFetch(l.command, l.args);
       if (fetch) hits.push({ ...at(`"${l.command}"`), message: `${l.where}: ${l.command} ${fetch}: that code is not in the signed archive and was never vetted`, evidence: [l.command, ...l.args].join(' ').slice(0, 200) });
       for (const k of Object.keys(l.env)) {
-        const why = forbiddenEnv(k);
+        const why = k === 'PYTHONPATH' && pythonPathInside(l.env[k]!, '${__dirname}') ? undefined : forbiddenEnv(k);
         if (why) hits.push({ ...at(`"${k}"`), severity: 'critical', message: `${l.where}.env sets ${k}: ${why} (aext run refuses it)`, evidence: `${k}=${l.env[k]!.slice(0, 120)}` });
       }
       for (const value of [l.command, ...l.args, ...Object.values(l.env)]) {

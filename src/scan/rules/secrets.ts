@@ -1,6 +1,9 @@
 /** Bundled secrets: private keys and well-known token formats, with an entropy check for generic keys. */
 import { definePatterns, matchViews, type Hit, type Rule } from '../rule.js';
-import { SECRET_EXAMPLE, SECRET_PATTERNS } from '../secret-table.js';
+import { SECRET_EXAMPLE, SECRET_FORMATS, SECRET_PATTERNS } from '../secret-table.js';
+
+/** A value in a client-key format (shipped in apps by design): review, not block. */
+const isClientKey = (s: string) => SECRET_FORMATS.some((f) => f.client && new RegExp(`^(?:${f.re.source})$`).test(s));
 
 const entropy = (s: string) => {
   const c = new Map<string, number>();
@@ -30,10 +33,12 @@ export const rule: Rule = {
       'bundled secret',
       ['raw', 'normalized', 'decoded'],
       {},
-    ).filter((h) => !EXAMPLE.test(h.evidence));
+    )
+      .filter((h) => !EXAMPLE.test(h.evidence))
+      .map((h) => (isClientKey(h.evidence) ? { ...h, severity: 'medium' as const, message: 'bundled client API key (shipped in apps by design; check it is restricted)' } : h));
     // Generic: secret-named assignment of a long high-entropy literal.
     const generic = matchViews(f, GENERIC, 'high-entropy value assigned to a secret-named variable', ['raw', 'normalized'], {
-      refine: (m) => (EXAMPLE.test(m[1]!) || entropy(m[1]!) < 4.2 ? undefined : { message: 'high-entropy value assigned to a secret-named variable', evidence: m[1]!.slice(0, 8) + '…' }),
+      refine: (m) => (EXAMPLE.test(m[1]!) || entropy(m[1]!) < 4.2 || isClientKey(m[1]!) ? undefined : { message: 'high-entropy value assigned to a secret-named variable', evidence: m[1]!.slice(0, 8) + '…' }),
     });
     const out: Hit[] = [...hits, ...generic.slice(0, Math.max(0, 50 - hits.length))];
     return out;
