@@ -6,6 +6,8 @@
  */
 import { normaliseUserConfig } from './manifest/user-config.js';
 import { forbiddenEnv } from './runtime/env.js';
+import { openNestedZip } from './scan/nested-zip.js';
+import { checkEntryName, NameSet } from './util/paths.js';
 import { trimEnd, trimStart } from './util/trim.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -27,6 +29,8 @@ export interface InitOptions {
   kind?: Manifest['kind'];
   name?: string;
   publisher?: string;
+  /** For a `.mcpb` bundle: the folder to unpack it into (default: the bundle's path without `.mcpb`). */
+  out?: string;
 }
 
 /** Result of {@link init}. */
@@ -253,6 +257,11 @@ export async function missingDependencies(dir: string): Promise<string[]> {
  *   conflicting), E_LAYOUT_INVALID, E_IO; the written manifest is validated.
  */
 export async function init(dir: string, opts: InitOptions = {}): Promise<InitResult> {
+  if (/\.mcpb$/i.test(dir) && (await fsp.stat(dir).then((s) => s.isFile(), () => false))) {
+    const target = await unpackMcpb(dir, opts.out ?? dir.replace(/\.mcpb$/i, ''));
+    const r = await init(target, { ...opts, out: undefined });
+    return { ...r, notes: [`unpacked ${dir} into ${target} (an MCPB bundle is a zip; pack that folder)`, ...r.notes] };
+  }
   const manifestPath = path.join(dir, 'aext.json');
   if (await exists(manifestPath)) throw new AextError('E_EXISTS', `${manifestPath} already exists`, { file: manifestPath });
   for (const [k, v] of [['--name', opts.name], ['--publisher', opts.publisher]] as const) {
@@ -356,4 +365,46 @@ function mergePermissions(a: Permissions, b: Permissions): Permissions {
   const env = u(a.env, b.env);
   if (env.length) out.env = env;
   return out;
+}
+
+/** Largest `.mcpb` bundle `init` unpacks (bytes): it is read into memory to be checked before anything is written. */
+export const MAX_MCPB_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Unpacks an MCPB bundle (`.mcpb`, a zip with `manifest.json` at its root; https://github.com/modelcontextprotocol/mcpb)
+ * into a new folder, so `init` derives aext.json from it and `pack` signs it. The zip is read by the scanner's
+ * strict in-memory reader (central directory and local headers must agree; no encryption, zip64 or overlaps),
+ * every name passes the entry-name rules (ZipSlip, reserved names, collisions), and files are written into a
+ * staging folder renamed into place only when all of them were written.
+ * @param file the bundle. @param target the folder to create (must not exist, or be empty).
+ * @returns the folder. @throws AextError E_EXISTS, E_LIMIT_EXCEEDED, E_ZIP_MALFORMED, E_PATH_*, E_DUPLICATE_ENTRY, E_LAYOUT_INVALID (no manifest.json), E_IO.
+ */
+async function unpackMcpb(file: string, target: string): Promise<string> {
+  const st = await fsp.stat(file);
+  if (st.size > MAX_MCPB_BYTES) throw new AextError('E_LIMIT_EXCEEDED', `${file} is ${st.size} bytes, over ${MAX_MCPB_BYTES}`, { file, limit: 'maxArchiveBytes' });
+  const present = await fsp.readdir(target).catch(() => undefined);
+  if (present && present.length) throw new AextError('E_EXISTS', `${target} already exists and is not empty; pass --out DIR to unpack ${file} elsewhere`, { file: target });
+  const opened = openNestedZip(await fsp.readFile(file), { maxEntries: DEFAULT_LIMITS.maxEntries, maxEntryBytes: DEFAULT_LIMITS.maxEntryBytes, maxTotalBytes: DEFAULT_LIMITS.maxTotalBytes, maxRatio: DEFAULT_LIMITS.maxEntryRatio });
+  if ('error' in opened) throw new AextError('E_ZIP_MALFORMED', `${file}: ${opened.error}`, { file });
+  const names = new NameSet(file);
+  for (const e of opened.entries) {
+    checkEntryName(e.name, DEFAULT_LIMITS, { file });
+    names.add(e.name);
+  }
+  if (!opened.entries.some((e) => e.name === 'manifest.json')) throw new AextError('E_LAYOUT_INVALID', `${file}: no manifest.json at the bundle's root (not an MCPB bundle)`, { file, entry: 'manifest.json' });
+  const staging = `${target}.aext-unpack-${process.pid}`;
+  try {
+    for (const e of opened.entries) {
+      const p = path.join(staging, ...e.name.split('/'));
+      await fsp.mkdir(path.dirname(p), { recursive: true });
+      await fsp.writeFile(p, e.data, { flag: 'wx', mode: 0o644 });
+    }
+    await fsp.mkdir(path.dirname(path.resolve(target)), { recursive: true });
+    if (present) await fsp.rmdir(target);
+    await fsp.rename(staging, target);
+  } catch (e) {
+    await fsp.rm(staging, { recursive: true, force: true });
+    throw toAextError(e, { file: target });
+  }
+  return target;
 }

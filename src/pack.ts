@@ -190,7 +190,7 @@ async function checkPythonDependencies(files: readonly SourceFile[], m: Manifest
   const req = await text('requirements.txt');
   const pyproject = await text('pyproject.toml');
   const reqDeps = (req ?? '').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter((l) => l && !l.startsWith('-'));
-  const pyDeps = /^\s*dependencies\s*=\s*\[\s*["']/m.test(pyproject ?? '');
+  const pyDeps = /^[ \t]*dependencies[ \t]*=[ \t]*\[\s*["']/m.test(pyproject ?? '');
   if (!reqDeps.length && !pyDeps) return;
   if (files.some((f) => /(?:^|\/)site-packages\//.test(f.path))) return;
   const pp = m.server!.mcp_config.env?.PYTHONPATH;

@@ -3,7 +3,9 @@
 // substituted into mcp_config when the server starts, never in the lockfile or printed when
 // sensitive; every refusal leaves ROOT as it was.
 import { describe, expect, it } from 'vitest';
-import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// @ts-expect-error plain ESM helper
+import { buildZip } from '../scripts/lib/rawzip.mjs';
 import path from 'node:path';
 import { pack } from './pack.js';
 import { install, uninstall } from './install.js';
@@ -174,5 +176,48 @@ describe('init from an MCPB manifest.json keeps user_config', () => {
     expect(r.notes.join('\n')).toMatch(/"bad key": not a valid key/);
     expect(r.notes.join('\n')).toMatch(/weird: type "colour"/);
     expect(JSON.parse(readFileSync(path.join(dir, 'aext.json'), 'utf8')).user_config.memory_file.type).toBe('file');
+  });
+});
+
+describe('init of a .mcpb bundle', () => {
+  const bundle = (extra: Array<{ name: string; data?: Buffer }> = []) => {
+    const server = readFileSync(path.join(SAMPLES, 'echo-mcp', 'server', 'index.js'));
+    const manifest = {
+      manifest_version: '0.3', name: 'echo-bundle', version: '1.0.0', description: 'Echo as an MCPB bundle', author: { name: 'Bundle Author' },
+      server: { type: 'node', entry_point: 'server/index.js', mcp_config: { command: 'node', args: ['${__dirname}/server/index.js'], env: { GREETING: '${user_config.greeting}' } } },
+      user_config: { greeting: { type: 'string', title: 'Greeting', default: 'hi' } },
+    };
+    return buildZip([{ name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest)) }, { name: 'server/index.js', data: server }, ...extra]) as Buffer;
+  };
+  it('unpacks it beside itself, derives aext.json with its user_config, and the folder packs, installs and starts', async () => {
+    const dir = tmpdir();
+    const file = path.join(dir, 'echo.mcpb');
+    writeFileSync(file, bundle());
+    const r = cli(['init', file, '--publisher', 'tester', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.dir).toBe(path.join(dir, 'echo'));
+    expect(r.json.manifest.user_config).toEqual({ greeting: { type: 'string', title: 'Greeting', default: 'hi' } });
+    const out = path.join(dir, 'echo.aext');
+    expect(cli(['pack', path.join(dir, 'echo'), '-o', out, '--sign', `${DEV_KEY}.pem`]).code).toBe(0);
+    const root = path.join(dir, 'root');
+    const i = cli(['install', out, '--pub', `${DEV_KEY}.pub.pem`, '--root', root, '--yes', '--json']);
+    expect(i.code, i.stderr).toBe(0);
+    const d = await describeRun('tester/echo-bundle', { root, workDir: tmpdir(), home: tmpdir() });
+    expect(d.plan.env.GREETING).toBe('hi');
+  });
+  it('a bundle with a ZipSlip name, no manifest.json, or an existing target is refused and writes nothing', async () => {
+    for (const [zip, code] of [[bundle([{ name: '../evil.js', data: Buffer.from('x') }]), 'E_PATH_TRAVERSAL'], [buildZip([{ name: 'server/index.js', data: Buffer.from('x') }]) as Buffer, 'E_LAYOUT_INVALID']] as const) {
+      const dir = tmpdir();
+      const file = path.join(dir, 'b.mcpb');
+      writeFileSync(file, zip);
+      await expectAextError(init(file), code);
+      expect(readdirSync(dir)).toEqual(['b.mcpb']);
+    }
+    const dir = tmpdir();
+    writeFileSync(path.join(dir, 'b.mcpb'), bundle());
+    mkdirSync(path.join(dir, 'b'));
+    writeFileSync(path.join(dir, 'b', 'mine.txt'), 'user data');
+    await expectAextError(init(path.join(dir, 'b.mcpb')), 'E_EXISTS');
+    expect(readdirSync(path.join(dir, 'b'))).toEqual(['mine.txt']);
   });
 });
