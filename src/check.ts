@@ -21,59 +21,8 @@ import { scanSession } from './pipeline/scan-session.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
 import type { Baseline } from './scan/baseline.js';
 
-/** True when `target` names an archive rather than a source directory. */
-export const isArchivePath = (target: string) => /\.aext$/i.test(target);
-
-async function withTemp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'aext-'));
-  try {
-    const staging = path.join(dir, 'pkg');
-    await fsp.mkdir(staging, { mode: 0o700 });
-    return await fn(staging);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Result of {@link validate}. */
-export interface ValidateResult {
-  target: string;
-  manifest: Manifest;
-  files: number;
-  hooks: number;
-  mcp_servers: number;
-  warnings: string[];
-}
-
-/**
- * Validates a source directory or an archive (manifest schema, frontmatter,
- * layout, cross-field rules; for archives also structure and INDEX integrity).
- * @throws AextError E_MANIFEST_INVALID, E_FRONTMATTER_INVALID, E_LAYOUT_INVALID, and archive codes.
- */
-export async function validate(target: string, opts: { limits?: Partial<Limits> } = {}): Promise<ValidateResult> {
-  const limits = resolveLimits(opts.limits);
-  if (!isArchivePath(target)) {
-    // One file on its own (a SKILL.md, a plugin.json, a script): scanned under its own name.
-    const st = await fsp.stat(target).catch((e) => {
-      throw toAextError(e, { file: target });
-    });
-    const single = st.isFile() && !/\.(?:tar|tgz|tar\.gz)$/i.test(target);
-    const files = single ? [diskSourceFile(path.basename(target), path.resolve(target), st.size)] : await collectSource(target, limits);
-    const info = await validatePackage(memoryFiles(files), limits, target);
-    return { target, manifest: info.manifest, files: files.length, hooks: info.hooks.length, mcp_servers: info.mcpServers.length, warnings: info.warnings };
-  }
-  return withTemp(async (dir) => {
-    const a = await openArchive(target, { limits });
-    try {
-      await extractVerified(a.zip, a.pairs, dir);
-      const paths = a.envelope.index.files.map((f) => f.path);
-      const info = await validatePackage(dirFiles(dir, paths), limits, target);
-      return { target, manifest: info.manifest, files: paths.length, hooks: info.hooks.length, mcp_servers: info.mcpServers.length, warnings: info.warnings };
-    } finally {
-      await a.close();
-    }
-  });
-}
+export { isArchivePath, validate, withTemp, type ValidateResult } from './validate.js';
+import { isArchivePath, withTemp } from './validate.js';
 
 /**
  * Scans a source directory or an archive (archives are integrity-checked first).

@@ -70,6 +70,11 @@ describe('class 2: dependency folders are scanned with every rule', () => {
     const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(200)]);
     const fs = await refused(archive([{ name: 'node_modules/helper/build/Release/helper.dat', data: elf }]), 'E_SCAN_BLOCKED');
     expect(fs.find((f) => f.file.endsWith('helper.dat'))).toMatchObject({ rule: 'AEXT-BIN-001', severity: 'high' });
+    // The policy may allow such native code by path (scan.allow_unvetted): then it is review, confirmed and recorded.
+    const f = archive([{ name: 'node_modules/helper/build/Release/helper.dat', data: elf }]);
+    const r = await install(f, { pub: [pub], root: path.join(tmpdir(), 'root'), yes: true, useTrustStore: false, policy: { policy_version: 1, scan: { allow_unvetted: ['node_modules/helper/build/Release/*'] } } });
+    expect(r.verdict).toBe('review');
+    expect(r.findings.find((x) => x.file.endsWith('helper.dat'))).toMatchObject({ severity: 'medium', message: expect.stringMatching(/allowed unvetted by policy/) });
   });
   it('a postinstall script in a bundled package.json is a review finding; scan.review "deny" refuses it', async () => {
     const pkg = { name: 'helper', version: '1.0.0', scripts: { postinstall: 'node setup.js' } };

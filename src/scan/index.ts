@@ -245,7 +245,14 @@ export function unvettedFinding(rule: string, p: string, message: string, eviden
 
 /** Findings with every nested archive that could not be opened made unvetted content ({@link unvettedFinding}). */
 export function failClosed(fs: Finding[], allow?: (p: string) => boolean): Finding[] {
-  return fs.map((f) => (f.rule === 'AEXT-BIN-001' && f.message.startsWith(UNVETTED_NESTED) ? unvettedFinding(f.rule, f.file, f.message, f.evidence, allow) : f));
+  return fs.map((f) => {
+    if (f.rule !== 'AEXT-BIN-001') return f;
+    if (f.message.startsWith(UNVETTED_NESTED)) return unvettedFinding(f.rule, f.file, f.message, f.evidence, allow);
+    // An executable or compiled module is content aext cannot read either: high, unless the policy allows the path
+    // by name (`scan.allow_unvetted`, e.g. a dependency's prebuilds), which makes it review.
+    if (f.severity === 'high' && allow?.(f.file.split('!/')[0]!)) return unvettedFinding(f.rule, f.file, `${f.message} (native code aext cannot vet)`, f.evidence, allow);
+    return f;
+  });
 }
 
 /**

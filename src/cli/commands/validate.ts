@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { validate } from '../../check.js';
+import { validate } from '../../validate.js';
 import type { Ctx } from '../main.js';
 import { warn } from '../output.js';
 

@@ -133,9 +133,15 @@ export const rule: Rule = {
       for (const [bs, be] of runsOf(run, BLANK, 80)) {
         const at = s + be;
         if (at >= t.length || isJsWhitespace(t.charCodeAt(at))) continue;
-        // Markdown table alignment: the padding only leads to a cell border (`|`).
+        // Markdown table alignment: the padding only leads to a cell border (`|`), or, in a table row (a line that
+        // starts with `|`), to the next cell's border; a box-drawing border (an ASCII diagram in a code block).
+        // Text hidden after such a border is still read by every other rule.
         const nl = t.indexOf('\n', at);
         if (!/[^|\s]/.test(t.slice(at, nl === -1 ? t.length : nl))) continue;
+        const c = t.charCodeAt(at);
+        const lineStart = t.lastIndexOf('\n', at) + 1;
+        if (c === 0x7c && /^[ \t]*\|/.test(t.slice(lineStart, lineStart + 200))) continue;
+        if (c >= 0x2500 && c <= 0x257f) continue;
         push(at, 'text pushed off-screen by whitespace padding', `${be - bs} whitespace characters`);
       }
     }
