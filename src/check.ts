@@ -17,7 +17,7 @@ import { openArchive } from './archive.js';
 import { extractVerified } from './store/extract.js';
 import { dirFiles } from './source.js';
 import { scanDir, vet, type VetOptions } from './install.js';
-import { SCAN_WINDOW_BYTES, scanSession } from './pipeline/scan-session.js';
+import { scanSession } from './pipeline/scan-session.js';
 import { readAhead } from './util/read-ahead.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
 import type { Baseline } from './scan/baseline.js';
@@ -53,10 +53,11 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
     // declaration and reported as information, with one finding saying that nothing is declared.
     const undeclared = perms === undefined;
     const session = scanSession(limits, DEFAULT_POLICY, perms ?? {});
-    // Small files are read ahead (the thread pool reads while this thread scans); large ones in windows.
-    for await (const [f, data] of readAhead(files, 8, (x) => (!x.abs || x.size <= SCAN_WINDOW_BYTES ? x.read() : Promise.resolve(undefined)))) {
+    // Files up to 1 MiB are read ahead (the thread pool reads while this thread scans); large ones in windows.
+    for await (const [f, data] of readAhead(files, 8, (x) => (x.size <= 1024 * 1024 ? x.read() : Promise.resolve(undefined)))) {
       if (data) await session.addBytes(f.path, data);
-      else await session.addFile(f.path, f.abs!, f.size);
+      else if (f.abs) await session.addFile(f.path, f.abs, f.size);
+      else await session.addBytes(f.path, await f.read());
     }
     if (undeclared) {
       session.mapFindings((x) => (x.rule.startsWith('AEXT-CAP-') ? { ...x, severity: 'info', message: `${x.message.replace(/ \(not in aext\.json "permissions"\)$/, '')} (inferred; no aext.json declares it yet)` } : x));

@@ -11,7 +11,7 @@ import { bufferFile, checkSecret, collectSource, memoryFiles, type SourceFile } 
 import { pythonPathInside } from './runtime/env.js';
 import { validatePackage } from './manifest/validate.js';
 import type { ScanResult } from './scan/index.js';
-import { dependencyComponents, SCAN_WINDOW_BYTES, scanSession } from './pipeline/scan-session.js';
+import { dependencyComponents, scanSession } from './pipeline/scan-session.js';
 import { readAhead } from './util/read-ahead.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
 import { createEnvelope, ENVELOPE_PATH, serializeEnvelope, serializeIndex, type IndexFile } from './crypto/dsse.js';
@@ -24,6 +24,8 @@ import { parseRotation } from './trust/rotation.js';
 
 /** Files read concurrently by pack's hashing and scanning loops. */
 const READ_AHEAD = 8;
+/** Largest file pack reads ahead (bytes). */
+const READ_AHEAD_MAX_BYTES = 1024 * 1024;
 
 /** Options of {@link pack}. */
 export interface PackOptions {
@@ -103,7 +105,9 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
   const index: IndexFile[] = [];
   let bytes = 0;
   const sorted = [...files].sort((a, b) => compareUtf8(a.path, b.path));
-  for await (const [f, data] of readAhead(sorted, READ_AHEAD, (x) => x.read())) {
+  // Only small files are read ahead (memory stays at most READ_AHEAD × READ_AHEAD_MAX_BYTES beyond one large file).
+  for await (const [f, ahead] of readAhead(sorted, READ_AHEAD, (x) => (x.size <= READ_AHEAD_MAX_BYTES ? x.read() : Promise.resolve(undefined)))) {
+    const data = ahead ?? (await f.read());
     bytes += data.length;
     checkSecret(f.path, data, allow, src);
     index.push({ path: f.path, size: data.length, sha256: sha256Hex(data), ...(f.executable ? { executable: true as const } : {}) });
@@ -116,11 +120,12 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     const session = scanSession(limits, DEFAULT_POLICY, perms);
     const digests = new Map(index.map((x) => [x.path, x.sha256]));
     let scannedFiles = 0;
-    // Small files are read ahead (the thread pool reads while this thread scans); large ones in windows.
-    const small = (f: SourceFile) => !f.abs || f.size <= SCAN_WINDOW_BYTES;
+    // Files up to 1 MiB are read ahead (the thread pool reads while this thread scans); large ones in windows.
+    const small = (f: SourceFile) => f.size <= READ_AHEAD_MAX_BYTES;
     for await (const [f, data] of readAhead(sorted, READ_AHEAD, (x) => (small(x) ? x.read() : Promise.resolve(undefined)))) {
       if (data) await session.addBytes(f.path, data, digests.get(f.path));
-      else await session.addFile(f.path, f.abs!, f.size, digests.get(f.path));
+      else if (f.abs) await session.addFile(f.path, f.abs, f.size, digests.get(f.path));
+      else await session.addBytes(f.path, await f.read(), digests.get(f.path));
       opts.onProgress?.({ phase: 'scan', done: ++scannedFiles, total: sorted.length });
       await new Promise((r) => setImmediate(r)); // let the zip writer make progress between files
     }
