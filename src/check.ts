@@ -18,7 +18,6 @@ import { extractVerified } from './store/extract.js';
 import { dirFiles } from './source.js';
 import { scanDir, vet, type VetOptions } from './install.js';
 import { scanSession } from './pipeline/scan-session.js';
-import { readAhead } from './util/read-ahead.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
 import type { Baseline } from './scan/baseline.js';
 
@@ -53,12 +52,7 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
     // declaration and reported as information, with one finding saying that nothing is declared.
     const undeclared = perms === undefined;
     const session = scanSession(limits, DEFAULT_POLICY, perms ?? {});
-    // Files up to 1 MiB are read ahead (the thread pool reads while this thread scans); large ones in windows.
-    for await (const [f, data] of readAhead(files, 8, (x) => (x.size <= 1024 * 1024 ? x.read() : Promise.resolve(undefined)))) {
-      if (data) await session.addBytes(f.path, data);
-      else if (f.abs) await session.addFile(f.path, f.abs, f.size);
-      else await session.addBytes(f.path, await f.read());
-    }
+    await session.addSources(files);
     if (undeclared) {
       session.mapFindings((x) => (x.rule.startsWith('AEXT-CAP-') ? { ...x, severity: 'info', message: `${x.message.replace(/ \(not in aext\.json "permissions"\)$/, '')} (inferred; no aext.json declares it yet)` } : x));
       session.push({ rule: 'AEXT-CAP-000', severity: 'info', file: manifestFile ? 'aext.json' : '.', line: 0, column: 0, message: manifestFile ? 'aext.json is not valid: capabilities are inferred, none is declared (run aext validate)' : 'no aext.json: capabilities are inferred from the code, none is declared (aext init writes them)', evidence: '' });

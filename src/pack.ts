@@ -11,7 +11,7 @@ import { bufferFile, checkSecret, collectSource, memoryFiles, type SourceFile } 
 import { pythonPathInside } from './runtime/env.js';
 import { validatePackage } from './manifest/validate.js';
 import type { ScanResult } from './scan/index.js';
-import { dependencyComponents, scanSession } from './pipeline/scan-session.js';
+import { dependencyComponents, READ_AHEAD, READ_AHEAD_MAX_BYTES, scanSession } from './pipeline/scan-session.js';
 import { readAhead } from './util/read-ahead.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
 import { createEnvelope, ENVELOPE_PATH, serializeEnvelope, serializeIndex, type IndexFile } from './crypto/dsse.js';
@@ -22,10 +22,6 @@ import type { PrivateKey } from './crypto/keys.js';
 import { fileSha256 } from './archive.js';
 import { parseRotation } from './trust/rotation.js';
 
-/** Files read concurrently by pack's hashing and scanning loops. */
-const READ_AHEAD = 8;
-/** Largest file pack reads ahead (bytes). */
-const READ_AHEAD_MAX_BYTES = 1024 * 1024;
 
 /** Options of {@link pack}. */
 export interface PackOptions {
@@ -120,15 +116,10 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     const session = scanSession(limits, DEFAULT_POLICY, perms);
     const digests = new Map(index.map((x) => [x.path, x.sha256]));
     let scannedFiles = 0;
-    // Files up to 1 MiB are read ahead (the thread pool reads while this thread scans); large ones in windows.
-    const small = (f: SourceFile) => f.size <= READ_AHEAD_MAX_BYTES;
-    for await (const [f, data] of readAhead(sorted, READ_AHEAD, (x) => (small(x) ? x.read() : Promise.resolve(undefined)))) {
-      if (data) await session.addBytes(f.path, data, digests.get(f.path));
-      else if (f.abs) await session.addFile(f.path, f.abs, f.size, digests.get(f.path));
-      else await session.addBytes(f.path, await f.read(), digests.get(f.path));
+    await session.addSources(sorted, digests, async () => {
       opts.onProgress?.({ phase: 'scan', done: ++scannedFiles, total: sorted.length });
       await new Promise((r) => setImmediate(r)); // let the zip writer make progress between files
-    }
+    });
     for (const c of dependencyComponents(info, sorted.map((f) => f.path))) {
       session.rescanAsComponent(c, await sorted.find((x) => x.path === c)!.read());
     }

@@ -28,6 +28,13 @@ import type { Limits } from '../limits.js';
 import type { Policy } from '../policy/policy.js';
 import { globMatch } from '../policy/glob.js';
 import type { PackageInfo } from '../manifest/validate.js';
+import type { SourceFile } from '../source.js';
+import { readAhead } from '../util/read-ahead.js';
+
+/** Reads {@link ScanSession.addSources} keeps in flight. */
+export const READ_AHEAD = 8;
+/** Largest file {@link ScanSession.addSources} (and pack's hashing pass) reads ahead (bytes). */
+export const READ_AHEAD_MAX_BYTES = 1024 * 1024;
 
 /** Files up to this size are scanned whole; larger ones in windows of this size (bytes). */
 export const SCAN_WINDOW_BYTES = 8 * 1024 * 1024;
@@ -194,6 +201,23 @@ export class ScanSession {
     if (g) return void this.findings.push(g);
     if (data.length <= SCAN_WINDOW_BYTES || (data.length <= NESTED_CAPS.maxTotalBytes && looksLikeArchive(data))) return this.scanBytes(p, data, sha256);
     await this.windows(p, data.length, async (pos, len) => data.subarray(pos, pos + len));
+  }
+
+  /**
+   * Offers pack-source files in order: files up to {@link READ_AHEAD_MAX_BYTES} are read ahead (up to
+   * {@link READ_AHEAD} reads in flight, so the thread pool reads while this thread scans); larger ones are
+   * read in windows from disk, or whole when held in memory.
+   * @param sha256 content digests by path, when known (enables the cache). @param onEach called after each file.
+   * @throws AextError E_IO when a file cannot be read.
+   */
+  async addSources(files: readonly SourceFile[], sha256?: ReadonlyMap<string, string>, onEach?: () => void | Promise<void>): Promise<void> {
+    for await (const [f, data] of readAhead(files, READ_AHEAD, (x) => (x.size <= READ_AHEAD_MAX_BYTES ? x.read() : Promise.resolve(undefined)))) {
+      const d = sha256?.get(f.path);
+      if (data) await this.addBytes(f.path, data, d);
+      else if (f.abs) await this.addFile(f.path, f.abs, f.size, d);
+      else await this.addBytes(f.path, await f.read(), d);
+      await onEach?.();
+    }
   }
 
   /**

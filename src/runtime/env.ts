@@ -41,8 +41,15 @@ export function pythonPathInside(value: string, dir: string): boolean {
   });
 }
 
-/** Why `name` may not be set by an extension, or undefined. */
-export function forbiddenEnv(name: string): string | undefined {
+/**
+ * Why `name` may not be set by an extension, or undefined.
+ * @param set the value the extension's signed `mcp_config` gives it and the directory it is read against
+ *   (the install directory, or the literal `${__dirname}` before substitution): a PYTHONPATH inside that
+ *   directory adds only signed code ({@link pythonPathInside}) and is allowed. Without it (a variable passed
+ *   from the caller) every loader variable is refused.
+ */
+export function forbiddenEnv(name: string, set?: { value: string; dir: string }): string | undefined {
+  if (name === 'PYTHONPATH' && set && pythonPathInside(set.value, set.dir)) return undefined;
   if (LOADER_ENV.some((re) => re.test(name))) return 'it changes what the runtime loads';
   if (RESERVED_ENV.some((re) => re.test(name))) return 'aext sets it inside the sandbox';
   return undefined;
@@ -61,7 +68,7 @@ export function extensionEnv(perms: Permissions, fixed: Record<string, string>, 
   const env: Record<string, string> = {};
   const missing: string[] = [];
   for (const [k, v] of Object.entries(fixed)) {
-    const why = k === 'PYTHONPATH' && installDir && pythonPathInside(v, installDir) ? undefined : forbiddenEnv(k);
+    const why = forbiddenEnv(k, installDir ? { value: v, dir: installDir } : undefined);
     if (why) throw new AextError('E_ENV_FORBIDDEN', `${label}: mcp_config.env sets ${k}, which is refused: ${why}`, { entry: k });
     env[k] = v;
   }

@@ -59,7 +59,8 @@ export function openNestedTar(data: Buffer, name: string, caps: NestedCaps = NES
     if (bytes.length > 1024 * 1024 && bytes.length / Math.max(1, data.length) > caps.maxRatio) return { error: `gzip data inflates ${Math.round(bytes.length / data.length)}:1, over ${caps.maxRatio}:1 (a decompression bomb)` };
     gz = true;
     if (!looksLikeTar(bytes)) {
-      const inner = name.replace(/\.gz$/i, '') === name ? `${name}.data` : name.replace(/\.gz$/i, '');
+      const stripped = name.replace(/\.gz$/i, '');
+      const inner = stripped === name ? `${name}.data` : stripped;
       if (bytes.length > caps.maxEntryBytes) return { error: `gzip data inflates to ${bytes.length} bytes, over ${caps.maxEntryBytes}` };
       return { entries: [{ name: inner.slice(inner.lastIndexOf('/') + 1), data: bytes }], kind: 'gzip data' };
     }

@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import type { Hit, Rule } from '../rule.js';
-import { escapingPaths, forbiddenEnv, pythonPathInside } from '../../runtime/env.js';
+import { escapingPaths, forbiddenEnv } from '../../runtime/env.js';
 
 const FETCHERS: Array<[RegExp, string]> = [
   [/^(?:npx|bunx)$/, 'downloads and runs an npm package at start-up'],
@@ -92,7 +92,7 @@ export const rule: Rule = {
       const fetch = runtimeFetch(l.command, l.args);
       if (fetch) hits.push({ ...at(`"${l.command}"`), message: `${l.where}: ${l.command} ${fetch}: that code is not in the signed archive and was never vetted`, evidence: [l.command, ...l.args].join(' ').slice(0, 200) });
       for (const k of Object.keys(l.env)) {
-        const why = k === 'PYTHONPATH' && pythonPathInside(l.env[k]!, '${__dirname}') ? undefined : forbiddenEnv(k);
+        const why = forbiddenEnv(k, { value: l.env[k]!, dir: '${__dirname}' });
         if (why) hits.push({ ...at(`"${k}"`), severity: 'critical', message: `${l.where}.env sets ${k}: ${why} (aext run refuses it)`, evidence: `${k}=${l.env[k]!.slice(0, 120)}` });
       }
       for (const value of [l.command, ...l.args, ...Object.values(l.env)]) {

@@ -3,7 +3,8 @@ import { definePatterns, matchViews, type Hit, type Rule } from '../rule.js';
 import { SECRET_EXAMPLE, SECRET_FORMATS, SECRET_PATTERNS } from '../secret-table.js';
 
 /** A value in a client-key format (shipped in apps by design): review, not block. */
-const isClientKey = (s: string) => SECRET_FORMATS.some((f) => f.client && new RegExp(`^(?:${f.re.source})$`).test(s));
+const CLIENT_KEYS = SECRET_FORMATS.filter((f) => f.client).map((f) => new RegExp(`^(?:${f.re.source})$`));
+const isClientKey = (s: string) => CLIENT_KEYS.some((re) => re.test(s));
 
 const entropy = (s: string) => {
   const c = new Map<string, number>();
