@@ -88,7 +88,7 @@ export const ERROR_CODES = {
   E_RESERVED_ENTRY: { exit: 4, summary: 'entry under META-AEXT/ other than the envelope' },
   E_ARCHIVE_REWRITTEN: { exit: 4, summary: 'the archive file was written to while aext was reading it (its digest would not name the verified bytes)' },
   E_ZIP_MALFORMED: { exit: 4, summary: 'zip structure is malformed, ambiguous or non-canonical (EOCD, central directory, local headers, overlaps, truncation)' },
-  E_ZIP_UNSUPPORTED: { exit: 4, summary: 'encryption, zip64, or a compression method other than stored/deflate' },
+  E_ZIP_UNSUPPORTED: { exit: 4, summary: 'encryption, per-entry zip64 (past 4 GiB), multi-disk, or a compression method other than stored/deflate' },
   E_CRC_MISMATCH: { exit: 4, summary: 'entry data does not match its CRC-32' },
   E_LIMIT_EXCEEDED: { exit: 4, summary: 'an archive limit was exceeded (entries, sizes, ratio, path length, depth, envelope size)' },
   E_SOURCE_UNSAFE: { exit: 4, summary: 'pack source holds a link outside the source, a special file or a bad tar entry' },

@@ -12,7 +12,8 @@ export interface Limits {
   maxArchiveBytes: number;
   /**
    * Number of zip entries: an npm MCP server with its production dependencies has 20,000+ files
-   * (issue 9). 65,535 is the most a zip without zip64 can hold (APPNOTE §4.4.21), and aext refuses zip64.
+   * (issue 9). Past 65,535 the count lives in a zip64 end record (APPNOTE §4.3.14), which aext
+   * writes and reads in one strict shape (`zip/structure.ts`); per-entry zip64 (4 GiB) is refused.
    */
   maxEntries: number;
   /** Size of the central directory (bytes); bounds phase-1 memory. */
@@ -54,7 +55,7 @@ export interface Limits {
 /** Frozen defaults; see each field for the unit and the reason. */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxArchiveBytes: 2 * 1024 ** 3,
-  maxEntries: 65_535,
+  maxEntries: 150_000,
   maxCentralDirectoryBytes: 32 * 1024 ** 2,
   maxEntryBytes: 512 * 1024 ** 2,
   maxTotalBytes: 2 * 1024 ** 3,

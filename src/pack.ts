@@ -127,6 +127,11 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
   };
   const indexBytes = serializeIndex({ aext_index: 1, publisher: m.publisher, name: m.name, version: m.version, files: index });
   const env = createEnvelope(indexBytes, opts.keys ?? []);
+  const envBytes = serializeEnvelope(env);
+  if (envBytes.length > limits.maxEnvelopeBytes) {
+    // An installer would refuse it (parseEnvelope): say so now rather than ship it.
+    throw new AextError('E_LIMIT_EXCEEDED', `${src}: the signed INDEX of ${index.length} files is ${envBytes.length} bytes, over the envelope limit of ${limits.maxEnvelopeBytes} that installers apply`, { file: src, limit: 'maxEnvelopeBytes' });
+  }
   const out = path.resolve(opts.out ?? `${m.publisher}-${m.name}-${m.version}.aext`);
   const srcAbs = path.resolve(src);
   if (out === srcAbs || out.startsWith(srcAbs + path.sep)) {
@@ -140,7 +145,7 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     if (r.rotation.publisher !== m.publisher) throw new AextError('E_ROTATION_INVALID', `rotation #${i + 1} is for publisher ${r.rotation.publisher}, not ${m.publisher}`);
     return bufferFile(`META-AEXT/rotation/${r.rotation.seq}.dsse.json`, b);
   });
-  const [scanned, written] = await Promise.allSettled([scanAll(), writeZip(out, [...files, bufferFile(ENVELOPE_PATH, serializeEnvelope(env)), ...rotationFiles], epoch)]);
+  const [scanned, written] = await Promise.allSettled([scanAll(), writeZip(out, [...files, bufferFile(ENVELOPE_PATH, envBytes), ...rotationFiles], epoch)]);
   if (written.status === 'rejected') throw written.reason;
   if (scanned.status === 'rejected') {
     await fsp.rm(out, { force: true });

@@ -20,11 +20,17 @@
 //     skipLocal?: boolean              write only a central record (points at `offset`)
 //   }
 //   opts: { prepend?: Buffer, append?: Buffer, comment?: Buffer, count?: number, cdSize?: number,
-//           cdOffset?: number, extraCentral?: Buffer (bytes appended inside the CD) }
+//           cdOffset?: number, extraCentral?: Buffer (bytes appended inside the CD),
+//           zip64?: true | { count?, onDisk?, cdSize?, cdOffset?, recordSize?, extensible?: Buffer,
+//                            locatorOffset?, disks?, needed? } }
+//   zip64 writes a zip64 end-of-central-directory record and locator (APPNOTE §4.3.14-15) between
+//   the central directory and the EOCD, and, like yazl, puts the 0xffff sentinel in the EOCD count
+//   (override with opts.count).
 import zlib from 'node:zlib';
 
 const u16 = (n) => { const b = Buffer.alloc(2); b.writeUInt16LE(n & 0xffff); return b; };
 const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; };
+const u64 = (n) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); return b; };
 
 export function crc32(buf) {
   return zlib.crc32(buf) >>> 0;
@@ -80,12 +86,23 @@ export function buildZip(entries, opts = {}) {
   const cd = Buffer.concat([...centrals, opts.extraCentral ?? Buffer.alloc(0)]);
   const cdOffset = opts.cdOffset ?? offset;
   const comment = opts.comment ?? Buffer.alloc(0);
-  const count = opts.count ?? entries.length;
+  let z64 = Buffer.alloc(0);
+  if (opts.zip64) {
+    const z = typeof opts.zip64 === 'object' ? opts.zip64 : {};
+    const ext = z.extensible ?? Buffer.alloc(0);
+    const record = Buffer.concat([
+      u32(0x06064b50), u64(z.recordSize ?? 44 + ext.length), u16(0x031e), u16(z.needed ?? 45), u32(0), u32(0),
+      u64(z.onDisk ?? z.count ?? entries.length), u64(z.count ?? entries.length), u64(z.cdSize ?? cd.length), u64(z.cdOffset ?? cdOffset), ext,
+    ]);
+    const locator = Buffer.concat([u32(0x07064b50), u32(0), u64(z.locatorOffset ?? offset + cd.length), u32(z.disks ?? 1)]);
+    z64 = Buffer.concat([record, locator]);
+  }
+  const count = opts.count ?? (opts.zip64 ? 0xffff : entries.length);
   const eocd = Buffer.concat([
     u32(0x06054b50), u16(0), u16(0), u16(count), u16(count), u32(opts.cdSize ?? cd.length), u32(cdOffset), u16(comment.length), comment,
   ]);
   void start;
-  return Buffer.concat([opts.prepend ?? Buffer.alloc(0), ...locals, cd, eocd, opts.append ?? Buffer.alloc(0)]);
+  return Buffer.concat([opts.prepend ?? Buffer.alloc(0), ...locals, cd, z64, eocd, opts.append ?? Buffer.alloc(0)]);
 }
 
 /** Info-ZIP Unicode Path extra field (0x7075) for `rawName`, naming `unicodeName`. */

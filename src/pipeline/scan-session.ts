@@ -61,6 +61,13 @@ export interface SessionOptions {
   now?: () => number;
 }
 
+/**
+ * Files smaller than this (bytes) bypass the scan cache: scanning 8 KiB takes about as long as
+ * one cache miss plus the write that follows it (open, write, rename), and a 100,000-file
+ * package of small files spent most of its install in cache I/O.
+ */
+export const CACHE_MIN_BYTES = 8 * 1024;
+
 /** A cache of per-file findings keyed by {@link cacheKey}. */
 export interface ScanCache {
   /** Synchronous on purpose: install scans small files inside the extraction callback, and an await there would hold every file's bytes until its lookup returned. */
@@ -116,10 +123,14 @@ export class DirScanCache implements ScanCache {
   }
   /** Writes the entries set since the last commit (call after the install committed). */
   async commit(): Promise<void> {
+    const made = new Set<string>();
     for (const [key, findings] of this.pending) {
       const f = this.file(key);
       try {
-        await fsp.mkdir(path.dirname(f), { recursive: true, mode: 0o700 });
+        if (!made.has(path.dirname(f))) {
+          await fsp.mkdir(path.dirname(f), { recursive: true, mode: 0o700 });
+          made.add(path.dirname(f));
+        }
         const tmp = `${f}.${process.pid}.tmp`;
         await fsp.writeFile(tmp, JSON.stringify({ findings }), { mode: 0o600 });
         await fsp.rename(tmp, f);
@@ -176,7 +187,7 @@ export class ScanSession {
       return;
     }
     const perms = this.capsFor(p);
-    const key = sha256 && this.opts.cache ? cacheKey(p, sha256, perms, perms !== undefined) : undefined;
+    const key = sha256 && this.opts.cache && data.length >= CACHE_MIN_BYTES ? cacheKey(p, sha256, perms, perms !== undefined) : undefined;
     const hit = key ? this.opts.cache!.get(key) : undefined;
     if (hit) {
       this.cacheHits++;

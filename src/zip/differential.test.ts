@@ -53,14 +53,16 @@ async function archives(): Promise<Array<[string, string]>> {
   ut.writeUInt16LE(5, 2);
   ut.writeUInt8(1, 4);
   ut.writeUInt32LE(1_700_000_000, 5);
-  const variants: Array<[string, RawEntry[]]> = [
+  const variants: Array<[string, RawEntry[], object?]> = [
     ['extended-timestamp extra field (0x5455)', [{ name: 'notes/a.txt', data: Buffer.from('hello\n'), extra: ut, local: { extra: ut } }]],
     ['deflated entry with a data descriptor', [{ name: 'b.txt', data: Buffer.from('x'.repeat(5000)), method: 8, dataDescriptor: true }]],
     ['stored entries and nested folders', [{ name: 'deep/er/c.bin', data: Buffer.from([0, 1, 2, 255]), method: 0 }]],
+    ['zip64 end record (count sentinel, as yazl writes past 65,534 entries)', [{ name: 'z/d.txt', data: Buffer.from('zip64\n') }], { zip64: true }],
+    ['zip64 end record repeated in the EOCD', [{ name: 'z/e.txt', data: Buffer.from('zip64\n') }], { zip64: true, count: skillFiles().length + 2 }],
   ];
-  for (const [what, extra] of variants) {
+  for (const [what, extra, zipOpts] of variants) {
     const f = path.join(dir, `${what.replace(/\W+/g, '_')}.aext`);
-    writeFileSync(f, signedRawZip([...(skillFiles() as RawEntry[]), ...extra], [key]));
+    writeFileSync(f, signedRawZip([...(skillFiles() as RawEntry[]), ...extra], [key], { zipOpts }));
     out.push([what, f]);
   }
   return out;

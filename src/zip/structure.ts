@@ -3,7 +3,8 @@
  * container (PKWARE APPNOTE 6.3.10 §4.3) from raw bytes, before any entry data
  * is read. It closes the gaps yauzl leaves open (archive-hardening.md §0, §2.3):
  *
- * - EOCD must be the last 22 bytes with no comment; no zip64, no multi-disk;
+ * - EOCD must be the last 22 bytes with no comment; no multi-disk; a zip64 end record
+ *   (for more than 65,535 entries) only in the one shape every extractor reads alike;
  * - the central directory ends exactly at the EOCD and holds exactly the
  *   declared number of records (hidden entries, size lies);
  * - every local header agrees with its central record (name, flags, method,
@@ -94,7 +95,7 @@ function checkExtra(extra: Buffer, nameRaw: Buffer, where: string, err: (c: 'E_Z
     const len = extra.readUInt16LE(p + 2);
     if (p + 4 + len > extra.length) throw err('E_ZIP_MALFORMED', `extra field overruns its block in ${where}`);
     const body = extra.subarray(p + 4, p + 4 + len);
-    if (id === 0x0001) throw err('E_ZIP_UNSUPPORTED', `zip64 extra field in ${where} (zip64 is not supported)`);
+    if (id === 0x0001) throw err('E_ZIP_UNSUPPORTED', `zip64 extra field in ${where} (entries and offsets past 4 GiB are not supported; a zip64 end record for more than 65,535 entries is)`);
     // Only fields that every common extractor reads alike and that cannot change what a file is:
     // aext's writer emits none; Info-ZIP's extended timestamp (0x5455) and a Unicode Path that
     // agrees with the name (0x7075) are tolerated. Unix fields (0x000d PKWARE, 0x756e ASi,
@@ -112,6 +113,79 @@ function checkExtra(extra: Buffer, nameRaw: Buffer, where: string, err: (c: 'E_Z
     }
     p += 4 + len;
   }
+}
+
+/** Where the central directory is, from the EOCD and, when present, the zip64 end record. */
+interface CentralDirectoryEnd {
+  /** Number of central-directory records. */
+  count: number;
+  /** Central-directory size in bytes. */
+  cdSize: number;
+  /** Central-directory offset in bytes. */
+  cdOffset: number;
+  /** Offset where the central directory must end: the zip64 end record, else the EOCD. */
+  cdEnd: number;
+}
+
+const SIG_Z64_EOCD = 0x06064b50;
+/** Size of a zip64 end record with no extensible data, and of its locator (APPNOTE §4.3.14, §4.3.15). */
+const Z64_EOCD_BYTES = 56;
+const Z64_LOCATOR_BYTES = 20;
+
+/**
+ * Reads the end of the central directory, taking the zip64 end record when a zip64 locator sits
+ * just before the EOCD (APPNOTE 6.3.10 §4.3.14-16). zip64 is accepted only in the shape that has
+ * one reading for every extractor: the zip64 end record (no extensible data) immediately before
+ * its locator, the locator immediately before the EOCD, one disk, and each EOCD field either equal
+ * to the zip64 value or the 0xffff/0xffffffff sentinel. An extractor that ignores zip64 and one
+ * that prefers it therefore find the same central directory; anything else is refused. A sentinel
+ * with no locator is refused too (Info-ZIP would go looking for a zip64 record that is not there).
+ * @param fh archive. @param eocd its 22-byte EOCD. @param eocdPos EOCD offset (bytes).
+ * @throws AextError E_ZIP_MALFORMED (disagreeing or misplaced records), E_ZIP_UNSUPPORTED (multi-disk).
+ */
+async function readEnd(fh: fsp.FileHandle, eocd: Buffer, eocdPos: number, err: (c: 'E_ZIP_MALFORMED' | 'E_ZIP_UNSUPPORTED', m: string) => AextError): Promise<CentralDirectoryEnd> {
+  const count16 = eocd.readUInt16LE(10);
+  const size32 = eocd.readUInt32LE(12);
+  const offset32 = eocd.readUInt32LE(16);
+  const locPos = eocdPos - Z64_LOCATOR_BYTES;
+  const loc = locPos >= 0 ? await readAt(fh, locPos, Z64_LOCATOR_BYTES) : Buffer.alloc(0);
+  if (loc.length !== Z64_LOCATOR_BYTES || loc.readUInt32LE(0) !== SIG_Z64_LOCATOR) {
+    if (count16 === 0xffff || size32 === 0xffffffff || offset32 === 0xffffffff) {
+      throw err('E_ZIP_MALFORMED', 'the EOCD carries a zip64 sentinel (0xffff/0xffffffff) but no zip64 locator precedes it');
+    }
+    return { count: count16, cdSize: size32, cdOffset: offset32, cdEnd: eocdPos };
+  }
+  const u64 = (b: Buffer, at: number, what: string) => {
+    const v = b.readBigUInt64LE(at);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw err('E_ZIP_MALFORMED', `zip64 ${what} ${v} is out of range`);
+    return Number(v);
+  };
+  if (loc.readUInt32LE(4) !== 0 || loc.readUInt32LE(16) !== 1) throw err('E_ZIP_UNSUPPORTED', 'zip64 locator names more than one disk (multi-disk archives are not supported)');
+  const recPos = locPos - Z64_EOCD_BYTES;
+  if (u64(loc, 8, 'end-record offset') !== recPos) {
+    throw err('E_ZIP_MALFORMED', `zip64 locator points at ${loc.readBigUInt64LE(8)}, not at the zip64 end record right before it (${recPos}): extensible data, a gap or a second reading`);
+  }
+  const rec = recPos >= 0 ? await readAt(fh, recPos, Z64_EOCD_BYTES) : Buffer.alloc(0);
+  if (rec.length !== Z64_EOCD_BYTES || rec.readUInt32LE(0) !== SIG_Z64_EOCD) throw err('E_ZIP_MALFORMED', 'zip64 locator found but no zip64 end record before it');
+  if (u64(rec, 4, 'end-record size') !== Z64_EOCD_BYTES - 12) throw err('E_ZIP_MALFORMED', 'zip64 end record carries extensible data (not supported: extractors read it differently)');
+  if ((rec.readUInt16LE(14) & 0xff) > 45) throw err('E_ZIP_UNSUPPORTED', `zip64 end record needs version ${rec.readUInt16LE(14) & 0xff} > 4.5`);
+  if (rec.readUInt32LE(16) !== 0 || rec.readUInt32LE(20) !== 0) throw err('E_ZIP_MALFORMED', 'zip64 end record sets multi-disk fields');
+  const onDisk = u64(rec, 24, 'entry count on this disk');
+  const count = u64(rec, 32, 'entry count');
+  const cdSize = u64(rec, 40, 'central-directory size');
+  const cdOffset = u64(rec, 48, 'central-directory offset');
+  if (onDisk !== count) throw err('E_ZIP_MALFORMED', 'zip64 end record: entries on this disk differ from the total');
+  for (const [what, field, sentinel, value] of [
+    ['entry count', count16, 0xffff, count],
+    ['entry count on this disk', eocd.readUInt16LE(8), 0xffff, count],
+    ['central-directory size', size32, 0xffffffff, cdSize],
+    ['central-directory offset', offset32, 0xffffffff, cdOffset],
+  ] as const) {
+    if (field !== sentinel && field !== value) {
+      throw err('E_ZIP_MALFORMED', `the EOCD and the zip64 end record disagree on the ${what} (${field} vs ${value}): extractors with and without zip64 would read different archives`);
+    }
+  }
+  return { count, cdSize, cdOffset, cdEnd: recPos };
 }
 
 /**
@@ -141,25 +215,18 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
   const disk = eocd.readUInt16LE(4);
   const cdDisk = eocd.readUInt16LE(6);
   const onDisk = eocd.readUInt16LE(8);
-  const count = eocd.readUInt16LE(10);
-  const cdSize = eocd.readUInt32LE(12);
-  const cdOffset = eocd.readUInt32LE(16);
   const commentLen = eocd.readUInt16LE(20);
   if (commentLen !== 0) throw err('E_ZIP_MALFORMED', 'archive comment is not allowed');
-  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) throw err('E_ZIP_UNSUPPORTED', 'zip64 archives are not supported');
-  if (size >= 42) {
-    const loc = await readAt(fh, eocdPos - 20, 4);
-    if (loc.readUInt32LE(0) === SIG_Z64_LOCATOR) throw err('E_ZIP_UNSUPPORTED', 'zip64 end-of-central-directory locator found (zip64 is not supported)');
-  }
-  if (disk !== 0 || cdDisk !== 0 || onDisk !== count) throw err('E_ZIP_MALFORMED', 'multi-disk fields are set');
+  if (disk !== 0 || cdDisk !== 0 || onDisk !== eocd.readUInt16LE(10)) throw err('E_ZIP_MALFORMED', 'multi-disk fields are set');
+  const { count, cdSize, cdOffset, cdEnd } = await readEnd(fh, eocd, eocdPos, err);
   if (count > limits.maxEntries) {
     throw err('E_LIMIT_EXCEEDED', `${count} entries exceed the limit of ${limits.maxEntries}`, { limit: 'maxEntries', value: limits.maxEntries });
   }
   if (cdSize > limits.maxCentralDirectoryBytes) {
     throw err('E_LIMIT_EXCEEDED', `central directory of ${cdSize} bytes exceeds ${limits.maxCentralDirectoryBytes}`, { limit: 'maxCentralDirectoryBytes' });
   }
-  if (cdOffset + cdSize !== eocdPos) {
-    throw err('E_ZIP_MALFORMED', `central directory (offset ${cdOffset}, size ${cdSize}) does not end at the EOCD (${eocdPos}): size lie, prepended or appended data`);
+  if (cdOffset + cdSize !== cdEnd) {
+    throw err('E_ZIP_MALFORMED', `central directory (offset ${cdOffset}, size ${cdSize}) does not end at the ${cdEnd === eocdPos ? 'EOCD' : 'zip64 end record'} (${cdEnd}): size lie, prepended or appended data`);
   }
   const cd = await readAt(fh, cdOffset, cdSize);
   if (cd.length !== cdSize) throw err('E_ZIP_MALFORMED', 'truncated central directory');
@@ -211,7 +278,7 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     if (flags & ~KNOWN_FLAGS) throw eerr('E_ZIP_MALFORMED', `unknown general-purpose flags 0x${flags.toString(16)}`);
     if (method !== 0 && method !== 8) throw eerr('E_ZIP_UNSUPPORTED', `compression method ${method} (only stored and deflate are allowed)`);
     if ((needed & 0xff) > 20) throw eerr('E_ZIP_UNSUPPORTED', `"version needed to extract" ${needed & 0xff} > 2.0`);
-    if (csize === 0xffffffff || usize === 0xffffffff || lho === 0xffffffff) throw eerr('E_ZIP_UNSUPPORTED', 'zip64 sizes');
+    if (csize === 0xffffffff || usize === 0xffffffff || lho === 0xffffffff) throw eerr('E_ZIP_UNSUPPORTED', 'zip64 sizes or offset (entries and offsets past 4 GiB are not supported)');
     if (diskStart !== 0) throw eerr('E_ZIP_MALFORMED', 'disk-start field is not 0');
     if (cLen !== 0) throw eerr('E_ZIP_MALFORMED', 'entry comments are not allowed');
     checkExtra(extra, nameRaw, where, (c, m) => eerr(c, m));

@@ -17,7 +17,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--rotation <file>', 'key-rotation statement to ship in META-AEXT/rotation/ (repeatable)', collect, [])
     .option('--allow-secret <path>', 'allow this exact package file even though it looks like a secret (repeatable)', collect, [])
     .option('--allow-blocked', 'write the archive even though its scan would block install (loud)')
-    .option('--max-files <n>', 'most files the archive may hold (default and ceiling 65,535: a zip without zip64)')
+    .option('--max-files <n>', 'most files the archive may hold (default 150,000, the installer default; up to 1,000,000)')
     .action((src: string, o: { out?: string; sign: string[]; allowSecret: string[]; rotation: string[]; allowBlocked?: boolean; maxFiles?: string }) =>
       ctx.run('pack', async () => {
         const keys = await privKeys(o.sign);
@@ -25,8 +25,8 @@ export function register(program: Command, ctx: Ctx): void {
         if (keys.length === 0) warn(ctx.out, 'packing UNSIGNED (no --sign key given)');
         const rotations = o.rotation.map((f) => readFileSync(f));
         const maxFiles = o.maxFiles === undefined ? undefined : Number(o.maxFiles);
-        if (maxFiles !== undefined && (!Number.isInteger(maxFiles) || maxFiles < 1 || maxFiles > 65_535)) {
-          throw new AextError('E_USAGE', `--max-files ${o.maxFiles}: expected a whole number from 1 to 65,535 (aext writes no zip64 archives, whose extra readings extractors disagree on)`, {});
+        if (maxFiles !== undefined && (!Number.isInteger(maxFiles) || maxFiles < 1 || maxFiles > 1_000_000)) {
+          throw new AextError('E_USAGE', `--max-files ${o.maxFiles}: expected a whole number from 1 to 1,000,000`, {});
         }
         const progress = progressLine(ctx.out, `packing ${src}`);
         const r = await pack(src, { onProgress: progress?.update, ...(maxFiles ? { limits: { maxEntries: maxFiles } } : {}), out: o.out, keys, allowSecrets: o.allowSecret, rotations, allowBlocked: o.allowBlocked === true, onReport: (_l, m) => warn(ctx.out, m) }).finally(() => progress?.done());
