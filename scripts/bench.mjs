@@ -14,8 +14,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { buildZip } from './lib/rawzip.mjs';
-import { createEnvelope, serializeEnvelope, serializeIndex } from '../dist/crypto/dsse.js';
-import { parsePrivateKeyPem } from '../dist/crypto/keys.js';
+import { createEnvelope, serializeEnvelope, serializeIndex } from '../dist/trust/signed-index.js';
+import { parsePrivateKeyPem } from '../dist/trust/ed25519.js';
 import { readFileSync } from 'node:fs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

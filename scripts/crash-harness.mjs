@@ -33,8 +33,8 @@ function filesFor(name, version) {
 }
 
 export async function runCrashHarness({ iterations = 200, seed = 7, onProgress } = {}) {
-  const { generateKeyPair, publicKeyToPem } = await import(dist('crypto/keys.js'));
-  const { createEnvelope, serializeEnvelope, serializeIndex } = await import(dist('crypto/dsse.js'));
+  const { generateKeyPair, publicKeyToPem } = await import(dist('trust/ed25519.js'));
+  const { createEnvelope, serializeEnvelope, serializeIndex } = await import(dist('trust/signed-index.js'));
   const { list } = await import(dist('install.js'));
   const r = rng(seed);
   const sandbox = mkdtempSync(path.join(os.tmpdir(), 'aext-crash-'));
@@ -58,7 +58,7 @@ export async function runCrashHarness({ iterations = 200, seed = 7, onProgress }
   const child = (op, args, hookStep) => {
     const script = `
       import { install, uninstall } from ${JSON.stringify(dist('install.js'))};
-      import { loadPublicKey } from ${JSON.stringify(dist('keys.js'))};
+      import { loadPublicKey } from ${JSON.stringify(dist('inputs/key-files.js'))};
       const hook = (s) => { if (s === ${JSON.stringify(hookStep ?? '')}) process.kill(process.pid, 'SIGKILL'); };
       if (${JSON.stringify(op)} === 'install') {
         const pub = await loadPublicKey(${JSON.stringify(pubFile)});

@@ -57,8 +57,8 @@ function structureOffsets(buf) {
 
 export async function runFuzz({ seed = 1, cases = 2000, onProgress } = {}) {
   const { install } = await import(dist('install.js'));
-  const { generateKeyPair, publicKeyToPem, parsePublicKeyPem } = await import(dist('crypto/keys.js'));
-  const { createEnvelope, serializeEnvelope, serializeIndex } = await import(dist('crypto/dsse.js'));
+  const { generateKeyPair, publicKeyToPem, parsePublicKeyPem } = await import(dist('trust/ed25519.js'));
+  const { createEnvelope, serializeEnvelope, serializeIndex } = await import(dist('trust/signed-index.js'));
   const { AextError } = await import(dist('errors.js'));
   const r = rng(seed);
   const key = generateKeyPair();

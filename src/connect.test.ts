@@ -12,7 +12,7 @@ import { pack } from './pack.js';
 import { install, uninstall } from './install.js';
 import { clientSpec } from './hosts/clients.js';
 import { expectAextError, newKey, SAMPLES, tmpdir } from './test-helpers/index.js';
-import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from './crypto/keys.js';
+import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from './trust/ed25519.js';
 
 let key: PrivateKey;
 let pub: PublicKey;

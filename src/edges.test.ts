@@ -6,13 +6,13 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, wri
 import path from 'node:path';
 import { install } from './install.js';
 import { parseManifest } from './manifest/validate.js';
-import { parseEnvelope } from './crypto/dsse.js';
+import { parseEnvelope } from './trust/signed-index.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { evaluatePolicy, parsePolicy } from './policy/policy.js';
-import { keyExpired } from './trust/keys.js';
+import { keyExpired } from './trust/trusted-keys.js';
 import { safeLine, safeText } from './util/terminal.js';
 import { cli, expectAextError, expectThrowCode, newKey, signedRawZip, skillFiles, tmpdir } from './test-helpers/index.js';
-import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from './crypto/keys.js';
+import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from './trust/ed25519.js';
 import type { Manifest } from './types.js';
 
 let key: PrivateKey;

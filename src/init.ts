@@ -18,11 +18,11 @@ import type { Manifest, Permissions } from './types.js';
 import { parseFrontmatter } from './manifest/frontmatter.js';
 import { parseStrictJson } from './util/json.js';
 import { SKILL_NAME } from './manifest/skill.js';
-import { bufferFile, collectSource, memoryFiles, type SourceFile } from './source.js';
+import { bufferFile, collectSource, memoryFiles, type SourceFile } from './inputs/package-source.js';
 import { derivePermissions } from './scan/capabilities.js';
 import { classifyContent, isDependencyPath } from './scan/index.js';
 import { validatePackage } from './manifest/validate.js';
-import { SCAFFOLD } from './templates.js';
+import { SCAFFOLD } from './manifest/templates.js';
 
 /** Options of {@link init}. */
 export interface InitOptions {

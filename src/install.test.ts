@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { install, list, uninstall } from './install.js';
-import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from './crypto/keys.js';
+import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from './trust/ed25519.js';
 import { cli, expectAextError, leftovers, newKey, REPO, signedRawZip, skillFiles, snapshot, tmpdir, type RawEntry } from './test-helpers/index.js';
 import type { Finding } from './types.js';
 
@@ -224,7 +224,7 @@ describe('crash recovery (SIGKILL at each commit step)', () => {
       const v2 = archive(dir, '2.0.0', [{ name: 'v2.txt', data: Buffer.from('two') }]);
       const script = `
         import { install } from ${JSON.stringify(path.join(REPO, 'dist', 'install.js'))};
-        import { parsePublicKeyPem } from ${JSON.stringify(path.join(REPO, 'dist', 'crypto', 'keys.js'))};
+        import { parsePublicKeyPem } from ${JSON.stringify(path.join(REPO, 'dist', 'trust', 'ed25519.js'))};
         import { readFileSync } from 'node:fs';
         const pub = parsePublicKeyPem(readFileSync(${JSON.stringify(keyFiles.pub)}, 'utf8'));
         await install(${JSON.stringify(v2)}, { pub: [pub], root: ${JSON.stringify(root)}, yes: true,

@@ -13,7 +13,7 @@ export interface Limits {
   /**
    * Number of zip entries: an npm MCP server with its production dependencies has 20,000+ files
    * (issue 9). Past 65,535 the count lives in a zip64 end record (APPNOTE §4.3.14), which aext
-   * writes and reads in one strict shape (`zip/structure.ts`); per-entry zip64 (4 GiB) is refused.
+   * writes and reads in one strict shape (`archive/zip-layout.ts`); per-entry zip64 (4 GiB) is refused.
    */
   maxEntries: number;
   /** Size of the central directory (bytes); bounds phase-1 memory. */

@@ -6,8 +6,8 @@ import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync
 import path from 'node:path';
 import { pack } from './pack.js';
 import { inspect } from './verify.js';
-import { loadPrivateKey } from './keys.js';
-import { generateKeyPair, privateKeyToPem } from './crypto/keys.js';
+import { loadPrivateKey } from './inputs/key-files.js';
+import { generateKeyPair, privateKeyToPem } from './trust/ed25519.js';
 import { cli, DEV_KEY, expectAextError, SAMPLES, tmpdir } from './test-helpers/index.js';
 import { sha256Hex } from './util/hash.js';
 // @ts-expect-error plain ESM helper

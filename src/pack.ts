@@ -7,19 +7,19 @@ import { promises as fsp } from 'node:fs';
 import { AextError } from './errors.js';
 import { resolveLimits, type Limits } from './limits.js';
 import type { Finding, Manifest, Progress, Reporter, Severity, Verdict } from './types.js';
-import { bufferFile, checkSecret, collectSource, memoryFiles, type SourceFile } from './source.js';
+import { bufferFile, checkSecret, collectSource, memoryFiles, type SourceFile } from './inputs/package-source.js';
 import { pythonPathInside } from './runtime/env.js';
 import { validatePackage } from './manifest/validate.js';
 import type { ScanResult } from './scan/index.js';
 import { dependencyComponents, READ_AHEAD, READ_AHEAD_MAX_BYTES, scanSession } from './pipeline/scan-session.js';
 import { readAhead } from './util/read-ahead.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
-import { createEnvelope, ENVELOPE_PATH, serializeEnvelope, serializeIndex, type IndexFile } from './crypto/dsse.js';
+import { createEnvelope, ENVELOPE_PATH, serializeEnvelope, serializeIndex, type IndexFile } from './trust/signed-index.js';
 import { sha256Hex } from './util/hash.js';
 import { compareUtf8 } from './util/paths.js';
-import { archiveEpoch, writeZip } from './zip/writer.js';
-import type { PrivateKey } from './crypto/keys.js';
-import { fileSha256 } from './archive.js';
+import { archiveEpoch, writeZip } from './archive/zip-writer.js';
+import type { PrivateKey } from './trust/ed25519.js';
+import { fileSha256 } from './pipeline/open.js';
 import { parseRotation } from './trust/rotation.js';
 
 

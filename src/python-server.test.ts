@@ -7,7 +7,7 @@ import { pack } from './pack.js';
 import { install } from './install.js';
 import { describeRun } from './runtime/launch.js';
 import { pythonPathInside } from './runtime/env.js';
-import { loadPrivateKey, loadPublicKey } from './keys.js';
+import { loadPrivateKey, loadPublicKey } from './inputs/key-files.js';
 import { DEV_KEY, expectAextError, tmpdir } from './test-helpers/index.js';
 
 function pyServer(o: { env?: Record<string, string>; lib?: boolean; req?: string; command?: string; args?: string[] }): string {

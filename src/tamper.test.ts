@@ -4,10 +4,10 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { install } from './install.js';
-import { parsePublicKeyPem } from './crypto/keys.js';
+import { parsePublicKeyPem } from './trust/ed25519.js';
 import path from 'node:path';
 import { cli, expectAextError, newKey, signedRawZip, skillFiles, tmpdir, type RawEntry } from './test-helpers/index.js';
-import type { PrivateKey } from './crypto/keys.js';
+import type { PrivateKey } from './trust/ed25519.js';
 
 let A: { key: PrivateKey; priv: string; pub: string };
 let B: { key: PrivateKey; priv: string; pub: string };

@@ -9,11 +9,11 @@ import { buildZip } from '../scripts/lib/rawzip.mjs';
 import path from 'node:path';
 import { pack } from './pack.js';
 import { install, uninstall } from './install.js';
-import { configure } from './configure.js';
+import { configure } from './config.js';
 import { init } from './init.js';
 import { describeRun } from './runtime/launch.js';
 import { parseConfigValue, substituteArgs } from './manifest/user-config.js';
-import { loadPrivateKey, loadPublicKey } from './keys.js';
+import { loadPrivateKey, loadPublicKey } from './inputs/key-files.js';
 import { cli, DEV_KEY, expectAextError, expectThrowCode, SAMPLES, snapshot, tmpdir } from './test-helpers/index.js';
 import type { UserConfigOption } from './types.js';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { toAextError } from './errors.js';
 import { resolveLimits, type Limits } from './limits.js';
 import type { Manifest } from './types.js';
-import { collectSource, diskSourceFile, dirFiles, memoryFiles } from './source.js';
+import { collectSource, diskSourceFile, dirFiles, memoryFiles } from './inputs/package-source.js';
 import { validatePackage } from './manifest/validate.js';
 
 /** True when `target` names an archive rather than a source directory. */
@@ -56,7 +56,7 @@ export async function validate(target: string, opts: { limits?: Partial<Limits> 
     return { target, manifest: info.manifest, files: files.length, hooks: info.hooks.length, mcp_servers: info.mcpServers.length, warnings: info.warnings };
   }
   // The archive reader is loaded only for archives (start-up cost of validating a folder; issue 12).
-  const [{ openArchive }, { extractVerified }] = await Promise.all([import('./archive.js'), import('./store/extract.js')]);
+  const [{ openArchive }, { extractVerified }] = await Promise.all([import('./pipeline/open.js'), import('./archive/extract.js')]);
   return withTemp(async (dir) => {
     const a = await openArchive(target, { limits });
     try {

@@ -5,14 +5,14 @@
 import { Writable } from 'node:stream';
 import { AextError } from './errors.js';
 import { resolveLimits, type Limits } from './limits.js';
-import { fileSha256, openArchive, type OpenedArchive } from './archive.js';
-import { addSignature, ENVELOPE_PATH, serializeEnvelope } from './crypto/dsse.js';
-import type { PrivateKey, PublicKey } from './crypto/keys.js';
+import { fileSha256, openArchive, type OpenedArchive } from './pipeline/open.js';
+import { addSignature, ENVELOPE_PATH, serializeEnvelope } from './trust/signed-index.js';
+import type { PrivateKey, PublicKey } from './trust/ed25519.js';
 import type { Permissions } from './types.js';
-import { archiveEpoch, writeZip } from './zip/writer.js';
+import { archiveEpoch, writeZip } from './archive/zip-writer.js';
 import { showName } from './util/paths.js';
-import { cliKeys } from './trust/keys.js';
-import { bufferFile, type SourceFile } from './source.js';
+import { cliKeys } from './trust/trusted-keys.js';
+import { bufferFile, type SourceFile } from './inputs/package-source.js';
 
 /** Result of {@link verify}. */
 export interface VerifyResult {

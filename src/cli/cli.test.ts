@@ -177,7 +177,7 @@ describe('CLI contract: trust, policy, revocations, audit', () => {
     writeFileSync(policy, JSON.stringify({ policy_version: 1, revocation: { root_keys: [readFileSync(k2.public_key, 'utf8')] } }));
     const revFile = path.join(dir, 'rev.dsse.json');
     const revScript = `import { createRevocationList } from ${JSON.stringify(path.join(REPO, 'dist/trust/revocations.js'))};
-      import { loadPrivateKey } from ${JSON.stringify(path.join(REPO, 'dist/keys.js'))};
+      import { loadPrivateKey } from ${JSON.stringify(path.join(REPO, 'dist/inputs/key-files.js'))};
       import { writeFileSync } from 'node:fs';
       const k = await loadPrivateKey(${JSON.stringify(k2.private_key)});
       writeFileSync(${JSON.stringify(revFile)}, createRevocationList({ version: 1, issued: new Date().toISOString(), expires: new Date(Date.now() + 864e5).toISOString(), revoked_keys: [], quarantine: [] }, [k]));`;

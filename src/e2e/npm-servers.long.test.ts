@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
 import { CLI, cli, DEV_KEY, tmpdir } from '../test-helpers/index.js';
 import { toolsUnderRun } from '../test-helpers/mcp.js';
-import { mcpHandshake, resolveMcpConfig } from '../run.js';
+import { mcpHandshake, resolveMcpConfig } from '../runtime/handshake.js';
 // @ts-expect-error plain ESM script
 import { fetchMcpServer } from '../../scripts/fetch-mcp-server.mjs';
 // @ts-expect-error plain ESM script

@@ -5,7 +5,7 @@ import { parseManifest, validatePackage } from './validate.js';
 import { parseFrontmatter } from './frontmatter.js';
 import { checkSkillFrontmatter } from './skill.js';
 import { DEFAULT_LIMITS } from '../limits.js';
-import { bufferFile, memoryFiles } from '../source.js';
+import { bufferFile, memoryFiles } from '../inputs/package-source.js';
 import { expectAextError, expectThrowCode } from '../test-helpers/index.js';
 
 const m = (o: object) => Buffer.from(JSON.stringify({ aext_version: 1, name: 'x', publisher: 'p', version: '1.0.0', kind: 'skill', description: 'd', ...o }));

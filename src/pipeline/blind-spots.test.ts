@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { install, list } from '../install.js';
 import { check } from '../check.js';
-import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from '../crypto/keys.js';
+import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from '../trust/ed25519.js';
 import { expectAextError, newKey, signedRawZip, skillFiles, tmpdir, type RawEntry } from '../test-helpers/index.js';
 import type { Finding } from '../types.js';
 import type { ScanCache } from './scan-session.js';

@@ -28,7 +28,7 @@ import type { Limits } from '../limits.js';
 import type { Policy } from '../policy/policy.js';
 import { globMatch } from '../policy/glob.js';
 import type { PackageInfo } from '../manifest/validate.js';
-import type { SourceFile } from '../source.js';
+import type { SourceFile } from '../inputs/package-source.js';
 import { readAhead } from '../util/read-ahead.js';
 
 /** Reads {@link ScanSession.addSources} keeps in flight. */

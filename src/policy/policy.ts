@@ -12,7 +12,7 @@ import { parseStrictJson } from '../util/json.js';
 import { formatSchemaErrors, validator } from '../manifest/ajv.js';
 import { hostAllowed } from '../runtime/allowlist.js';
 import { globMatch } from './glob.js';
-import type { KeyRecord } from '../trust/keys.js';
+import type { KeyRecord } from '../trust/trusted-keys.js';
 
 /** A parsed policy file (schemas/aext-policy.v1.schema.json). */
 export interface Policy {

@@ -19,8 +19,8 @@ import { readLock } from '../store/lockfile.js';
 import { approve, exec, run, sandboxProblem } from './launch.js';
 import { expectAextError, newKey, tmpdir } from '../test-helpers/index.js';
 import { TestClient } from '../test-helpers/mcp.js';
-import type { PrivateKey, PublicKey } from '../crypto/keys.js';
-import { parsePublicKeyPem, publicKeyToPem } from '../crypto/keys.js';
+import type { PrivateKey, PublicKey } from '../trust/ed25519.js';
+import { parsePublicKeyPem, publicKeyToPem } from '../trust/ed25519.js';
 
 const SERVER = String.raw`
 import fs from 'node:fs';

@@ -4,7 +4,7 @@
 // Nested zips are opened and every entry scanned; what cannot be read stays unvetted.
 import { describe, expect, it } from 'vitest';
 import { capabilitiesOf, derivePermissions, undeclaredCapabilities, urlHost } from './capabilities.js';
-import { codeOnly, langOf } from './code-text.js';
+import { codeOnly, langOf } from './engine/code-text.js';
 import { scanOne } from './index.js';
 import { openNestedZip } from './nested-zip.js';
 // @ts-expect-error plain ESM helper without types

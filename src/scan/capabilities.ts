@@ -10,10 +10,10 @@
 import { trimEnd, trimStart } from '../util/trim.js';
 import type { Finding, Permissions } from '../types.js';
 import { hostAllowed } from '../runtime/allowlist.js';
-import { evidence, position } from './rule.js';
-import type { FileClass } from './rule.js';
-import { codeOnly, langOf, type CodeLang } from './code-text.js';
-import { unescapeString } from './views.js';
+import { evidence, position } from './engine/match.js';
+import type { FileClass } from './engine/match.js';
+import { codeOnly, langOf, type CodeLang } from './engine/code-text.js';
+import { unescapeString } from './engine/views.js';
 
 /** One derived capability. */
 export interface Capability {

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { scanOne, scanFiles } from './index.js';
 import { undeclaredCapabilities } from './capabilities.js';
 import { applyBaseline, baselineFor } from './baseline.js';
-import { loadBaseline } from '../baseline-file.js';
+import { loadBaseline } from '../inputs/baseline-file.js';
 import { toSarif } from './sarif.js';
 import { scan } from '../check.js';
 import { cli, REPO, SAMPLES, tmpdir, expectAextError } from '../test-helpers/index.js';

@@ -10,7 +10,7 @@
  * unvetted. A refusal is returned as a reason, never thrown.
  */
 import { gunzipSync } from 'node:zlib';
-import { parseTarBytes } from '../tar/source.js';
+import { parseTarBytes } from '../archive/tarball.js';
 import type { NestedCaps, NestedEntry } from './nested-zip.js';
 import { NESTED_CAPS } from './nested-zip.js';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RULES, scanFiles, scanOne, verdictOf } from './index.js';
 import { toSarif } from './sarif.js';
 import { CAPABILITY_RULES } from './capabilities.js';
-import { generateKeyPair, privateKeyToPem } from '../crypto/keys.js';
+import { generateKeyPair, privateKeyToPem } from '../trust/ed25519.js';
 import { REPO } from '../test-helpers/index.js';
 
 const f = (path: string, text: string | Buffer) => ({ path, data: Buffer.isBuffer(text) ? text : Buffer.from(text) });

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { install } from '../install.js';
-import { parsePublicKeyPem, publicKeyToPem, type PublicKey } from '../crypto/keys.js';
+import { parsePublicKeyPem, publicKeyToPem, type PublicKey } from '../trust/ed25519.js';
 import { expectAextError, leftovers, newKey, signedRawZip, skillFiles, snapshot, tmpdir } from '../test-helpers/index.js';
 
 const mounts: string[] = [];

@@ -15,7 +15,7 @@
 import { lstatSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_LIMITS } from '../limits.js';
-import { parseEnvelope, type Index } from '../crypto/dsse.js';
+import { parseEnvelope, type Index } from '../trust/signed-index.js';
 import { sha256File, sha256Hex } from '../util/hash.js';
 import { writeFileAtomic } from './fsutil.js';
 import type { LockEntry } from './lockfile.js';

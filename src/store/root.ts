@@ -17,7 +17,7 @@ import { AextError, toAextError } from '../errors.js';
 import { checkEntryName } from '../util/paths.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { fsyncDir, lstatOrUndefined, randomId, writeFileAtomic } from './fsutil.js';
-import { acquireRootLock } from './rootlock.js';
+import { acquireRootLock } from './mutex.js';
 import { lockKey, readLock, writeLock, type LockEntry, type Lockfile } from './lockfile.js';
 import { parseStrictJson } from '../util/json.js';
 

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, afterAll } from 'vitest';
 import { AextError } from '../errors.js';
-import { generateKeyPair, privateKeyToPem, publicKeyToPem, type PrivateKey } from '../crypto/keys.js';
-import { createEnvelope, serializeEnvelope, serializeIndex, ENVELOPE_PATH, type Envelope, type Index } from '../crypto/dsse.js';
+import { generateKeyPair, privateKeyToPem, publicKeyToPem, type PrivateKey } from '../trust/ed25519.js';
+import { createEnvelope, serializeEnvelope, serializeIndex, ENVELOPE_PATH, type Envelope, type Index } from '../trust/signed-index.js';
 import { sha256Hex } from '../util/hash.js';
 import { compareUtf8 } from '../util/paths.js';
 // @ts-expect-error plain ESM helper without types

@@ -9,13 +9,13 @@ import * as ed from '@noble/ed25519';
 import { install, list } from '../install.js';
 import { verify } from '../verify.js';
 import { audit } from '../audit.js';
-import { generateKeyPair, parsePublicKeyPem, privateKeyToPem, publicKeyToPem, type PrivateKey, type PublicKey } from '../crypto/keys.js';
+import { generateKeyPair, parsePublicKeyPem, privateKeyToPem, publicKeyToPem, type PrivateKey, type PublicKey } from './ed25519.js';
 import { createRotation } from './rotation.js';
 import { createRevocationList, updateRevocations, type RevocationList } from './revocations.js';
-import { trustAdd } from './store.js';
+import { trustAdd } from './trust-store.js';
 import type { Policy } from '../policy/policy.js';
 import { expectAextError, signedRawZip, snapshot, tmpdir, type RawEntry } from '../test-helpers/index.js';
-import { serializeIndex, createEnvelope } from '../crypto/dsse.js';
+import { serializeIndex, createEnvelope } from './signed-index.js';
 
 type K = { key: PrivateKey; pub: PublicKey; pubFile: string; pem: string };
 let A: K, B: K, C: K, R1: K, R2: K;
@@ -338,7 +338,7 @@ describe('attack catalogue (signing-anchors.md §7)', () => {
     expect((await audit({ root })).issues).toEqual([]);
   });
   it('#42 malformed or foreign key files → E_KEY_FORMAT (never a silently embedded public key)', async () => {
-    const { loadPrivateKey } = await import('../keys.js');
+    const { loadPrivateKey } = await import('../inputs/key-files.js');
     const { privateKey } = generateKeyPairSync('ed25519');
     const cases = [
       privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'x' }) as string,

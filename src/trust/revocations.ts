@@ -10,14 +10,14 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { AextError, toAextError } from '../errors.js';
-import { pae } from '../crypto/dsse.js';
-import { parsePublicKeyPem, signBytes, type PrivateKey, type PublicKey } from '../crypto/keys.js';
+import { pae } from './signed-index.js';
+import { parsePublicKeyPem, signBytes, type PrivateKey, type PublicKey } from './ed25519.js';
 import { parseStrictJson } from '../util/json.js';
-import { parseDsse, signersOf } from '../crypto/envelope.js';
+import { parseDsse, signersOf } from './dsse.js';
 import { sha256Hex } from '../util/hash.js';
 import { readInput, writeFileAtomic } from '../store/fsutil.js';
 import { resolveRoot, withRoot } from '../store/root.js';
-import { trustDir } from './store.js';
+import { trustDir } from './trust-store.js';
 
 /** payloadType of revocation lists (distinct from every other aext envelope). */
 export const REVOCATIONS_PAYLOAD_TYPE = 'application/vnd.aext.revocations+json';

@@ -7,9 +7,9 @@
  * of such statements starting at the pin, with strictly increasing `seq`.
  */
 import { AextError } from '../errors.js';
-import { pae } from '../crypto/dsse.js';
-import { parseDsse } from '../crypto/envelope.js';
-import { signBytes, verifyBytes, type PrivateKey, type PublicKey } from '../crypto/keys.js';
+import { pae } from './signed-index.js';
+import { parseDsse } from './dsse.js';
+import { signBytes, verifyBytes, type PrivateKey, type PublicKey } from './ed25519.js';
 import { parseStrictJson } from '../util/json.js';
 
 /** payloadType of rotation statements (distinct from the INDEX: no cross-protocol replay). */

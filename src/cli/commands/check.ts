@@ -6,7 +6,7 @@ import { toSarif } from '../../scan/sarif.js';
 import { VERSION } from '../../version.js';
 import { collect, pubKeys, renderFindings } from './common.js';
 import type { Ctx } from '../main.js';
-import { loadBaseline } from '../../baseline-file.js';
+import { loadBaseline } from '../../inputs/baseline-file.js';
 
 /** Registers `aext check` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configure } from '../../configure.js';
+import { configure } from '../../config.js';
 import { safeLine } from '../../util/terminal.js';
 import { collect } from './common.js';
 import { configPairs } from './install.js';

@@ -11,7 +11,7 @@ import { describePermissions } from '../../policy/policy.js';
 import { collect, pubKeys, renderFindings } from './common.js';
 import { progressLine, warn } from '../output.js';
 import type { Ctx } from '../main.js';
-import { loadBaseline } from '../../baseline-file.js';
+import { loadBaseline } from '../../inputs/baseline-file.js';
 
 /** Registers `aext install` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { keygen } from '../../keys.js';
+import { keygen } from '../../inputs/key-files.js';
 import type { Ctx } from '../main.js';
 
 /** Registers `aext keygen` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */

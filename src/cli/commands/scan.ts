@@ -5,7 +5,7 @@ import { toSarif } from '../../scan/sarif.js';
 import { VERSION } from '../../version.js';
 import { renderFindings, severity } from './common.js';
 import { baselineFor } from '../../scan/baseline.js';
-import { loadBaseline } from '../../baseline-file.js';
+import { loadBaseline } from '../../inputs/baseline-file.js';
 import { writeFileSync } from 'node:fs';
 import type { Ctx } from '../main.js';
 

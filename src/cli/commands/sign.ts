@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { sign } from '../../verify.js';
-import { loadPrivateKey } from '../../keys.js';
+import { loadPrivateKey } from '../../inputs/key-files.js';
 import type { Ctx } from '../main.js';
 
 /** Registers `aext sign` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */

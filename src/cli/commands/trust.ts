@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { trustAdd, trustAddRotation, trustList, trustRemove } from '../../trust/store.js';
+import { trustAdd, trustAddRotation, trustList, trustRemove } from '../../trust/trust-store.js';
 import { createRotation } from '../../trust/rotation.js';
-import { loadPrivateKey } from '../../keys.js';
+import { loadPrivateKey } from '../../inputs/key-files.js';
 import { AextError } from '../../errors.js';
 import { collect } from './common.js';
 import type { Ctx } from '../main.js';

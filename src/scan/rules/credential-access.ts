@@ -1,6 +1,6 @@
 /** Reading credentials: SSH keys, cloud credentials, .env, browser profiles, keychains, wallets, agent configs. */
-import { definePatterns, matchViews, type Rule } from '../rule.js';
-import { fileLines } from '../lines.js';
+import { definePatterns, matchViews, type Rule } from '../engine/match.js';
+import { fileLines } from '../engine/lines.js';
 
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
 const PATTERNS = definePatterns([

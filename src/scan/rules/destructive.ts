@@ -1,5 +1,5 @@
 /** Destructive commands against the user's files or system. */
-import { definePatterns, matchViews, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Rule } from '../engine/match.js';
 
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
 // Flag words are matched as `-(?=[a-zA-Z]*[rR])[a-zA-Z]+`: the lookahead (atomic in JS) finds the r and one greedy

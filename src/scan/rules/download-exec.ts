@@ -1,5 +1,5 @@
 /** Download-and-execute: remote content piped into an interpreter. */
-import { definePatterns, matchViews, type Hit, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Hit, type Rule } from '../engine/match.js';
 
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
 const PATTERNS = definePatterns([

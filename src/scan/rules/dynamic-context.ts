@@ -1,5 +1,5 @@
 /** Dynamic context: `!\`cmd\`` and ```! blocks run shell commands on the host before the model reads the text. */
-import { position, type Hit, type Rule } from '../rule.js';
+import { position, type Hit, type Rule } from '../engine/match.js';
 
 /** Rule AEXT-CODE-006: dynamic-context shell lines (report; the commands themselves go through the code rules). */
 export const rule: Rule = {

@@ -1,5 +1,5 @@
 /** Embedded native binaries, compiled bytecode and nested archives. */
-import type { Rule } from '../rule.js';
+import type { Rule } from '../engine/match.js';
 
 /** Rule AEXT-BIN-001: embedded binaries and archives. */
 export const rule: Rule = {

@@ -1,7 +1,7 @@
 /** Instructions hidden in HTML/Markdown comments, collapsed blocks, invisible markup, or pushed off-screen by padding. */
-import { position, type Hit, type Rule } from '../rule.js';
-import { isJsWhitespace } from '../regex-facts.js';
-import { charTable, runsOf } from '../views.js';
+import { position, type Hit, type Rule } from '../engine/match.js';
+import { isJsWhitespace } from '../engine/regex-facts.js';
+import { charTable, runsOf } from '../engine/views.js';
 
 const BLANK = charTable(' \t');
 const ASCII_SPACE = charTable(' \t\n\r');

@@ -1,5 +1,5 @@
 /** Invisible Unicode: zero-width characters, bidi overrides (Trojan Source), tag characters (ASCII smuggling). */
-import { position, type Hit, type Rule } from '../rule.js';
+import { position, type Hit, type Rule } from '../engine/match.js';
 
 /** Zero-width, bidi and invisible format characters, soft hyphen, and the tag block. */
 const isHidden = (cp: number) => (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0xad || (cp >= 0xe0000 && cp <= 0xe007f);

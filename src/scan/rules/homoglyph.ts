@@ -1,6 +1,6 @@
 /** Mixed-script words: Latin letters mixed with Cyrillic or Greek look-alikes. */
-import { position, type Hit, type Rule } from '../rule.js';
-import { CONFUSABLES } from '../views.js';
+import { position, type Hit, type Rule } from '../engine/match.js';
+import { CONFUSABLES } from '../engine/views.js';
 
 /** A word character for this rule: letters, digits, `._/-` (so URLs and paths are one word). */
 const WORD = /[\p{L}\p{N}._/-]/u;

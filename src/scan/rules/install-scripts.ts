@@ -1,6 +1,6 @@
 /** npm lifecycle scripts in bundled package.json files run code at `npm install` time. */
-import type { Hit, Rule } from '../rule.js';
-import { position } from '../rule.js';
+import type { Hit, Rule } from '../engine/match.js';
+import { position } from '../engine/match.js';
 
 /** Rule AEXT-CODE-007: preinstall/install/postinstall scripts. */
 export const rule: Rule = {

@@ -1,5 +1,5 @@
 /** Instructions that tell the model to ignore or override its instructions, or to drop its safeguards. */
-import { definePatterns, matchViews, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Rule } from '../engine/match.js';
 
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
 const PATTERNS = definePatterns([

@@ -10,7 +10,7 @@
  *   its directory (`${__dirname}/../..`): high.
  */
 import path from 'node:path';
-import type { Hit, Rule } from '../rule.js';
+import type { Hit, Rule } from '../engine/match.js';
 import { escapingPaths, forbiddenEnv } from '../../runtime/env.js';
 
 const FETCHERS: Array<[RegExp, string]> = [

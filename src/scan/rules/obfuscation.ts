@@ -1,5 +1,5 @@
 /** Obfuscated payloads: long encoded blobs in code, hex escapes, split strings. */
-import { definePatterns, matchViews, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Rule } from '../engine/match.js';
 
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
 const PATTERNS = definePatterns([

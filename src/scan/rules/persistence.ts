@@ -1,5 +1,5 @@
 /** Persistence: cron, shell rc files, launchd, systemd, autostart, agent config tampering. */
-import { definePatterns, matchViews, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Rule } from '../engine/match.js';
 
 /** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
 const PATTERNS = definePatterns([

@@ -1,5 +1,5 @@
 /** Bundled secrets: private keys and well-known token formats, with an entropy check for generic keys. */
-import { definePatterns, matchViews, type Hit, type Rule } from '../rule.js';
+import { definePatterns, matchViews, type Hit, type Rule } from '../engine/match.js';
 import { SECRET_EXAMPLE, SECRET_FORMATS, SECRET_PATTERNS } from '../secret-table.js';
 
 /** A value in a client-key format (shipped in apps by design): review, not block. */

@@ -3,10 +3,10 @@
 // (differential, on seeded random text), and each rewritten rule still fires on the attacks
 // it was written for, including the cases a tempered gap could lose (a repeated opening word).
 import { describe, expect, it } from 'vitest';
-import { blankLinesBefore, blocks } from './rules/hidden-markup.js';
-import { scanOne } from './index.js';
+import { blankLinesBefore, blocks } from '../rules/hidden-markup.js';
+import { scanOne } from '../index.js';
 // @ts-expect-error plain ESM script
-import { rng } from '../../scripts/lib/prng.mjs';
+import { rng } from '../../../scripts/lib/prng.mjs';
 
 const f = (path: string, text: string) => ({ path, data: Buffer.from(text) });
 const hits = (path: string, text: string, rule: string) => scanOne(f(path, text)).filter((x) => x.rule === rule);

@@ -3,7 +3,7 @@
  * with an id, severity, category, description and references, and is a pure
  * function of one file's text: rules never touch the zip or the file system.
  */
-import type { Finding, Severity } from '../types.js';
+import type { Finding, Severity } from '../../types.js';
 import { rawOffset, REGION_CONTEXT, type View } from './views.js';
 import { fileLines, firstAtLeast, lastAtMost, lineStarts, regionsAround, resetFileLines } from './lines.js';
 import { compileLiterals, type LiteralMatcher } from './literals.js';

@@ -8,12 +8,12 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { regexFacts, isJsWhitespace } from './regex-facts.js';
 import { compileLiterals, findLiterals } from './literals.js';
-import { planPattern, setExhaustiveMatching, windowsOf } from './rule.js';
+import { planPattern, setExhaustiveMatching, windowsOf } from './match.js';
 import { buildViews, charTable, findSeams, rawOffset, runsOf } from './views.js';
-import { scanOne } from './index.js';
-import { REPO } from '../test-helpers/index.js';
+import { scanOne } from '../index.js';
+import { REPO } from '../../test-helpers/index.js';
 // @ts-expect-error plain ESM script
-import { rng } from '../../scripts/lib/prng.mjs';
+import { rng } from '../../../scripts/lib/prng.mjs';
 
 const SHARED = path.resolve(REPO, '..', 'shared', 'corpus');
 

@@ -7,7 +7,7 @@
  */
 import semver from 'semver';
 import { AextError } from '../errors.js';
-import { parsePublicKeyPem, publicKeyToPem, type PublicKey } from '../crypto/keys.js';
+import { parsePublicKeyPem, publicKeyToPem, type PublicKey } from './ed25519.js';
 import type { LockEntry } from '../store/lockfile.js';
 import { followRotations, type ParsedRotation } from './rotation.js';
 import { assertFresh, revocationFindings, type RevocationList, type RevocationRoots } from './revocations.js';

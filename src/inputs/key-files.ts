@@ -1,11 +1,11 @@
 /**
- * Key files on disk: loading (strict PEM, see crypto/keys.ts) and `keygen`.
+ * Key files on disk: loading (strict PEM, see trust/ed25519.ts) and `keygen`.
  */
 import { constants, promises as fsp } from 'node:fs';
-import { AextError, toAextError } from './errors.js';
-import { generateKeyPair, parsePrivateKeyPem, parsePublicKeyPem, privateKeyToPem, publicKeyToPem, type PrivateKey, type PublicKey } from './crypto/keys.js';
+import { AextError, toAextError } from '../errors.js';
+import { generateKeyPair, parsePrivateKeyPem, parsePublicKeyPem, privateKeyToPem, publicKeyToPem, type PrivateKey, type PublicKey } from '../trust/ed25519.js';
 
-export type { PrivateKey, PublicKey } from './crypto/keys.js';
+export type { PrivateKey, PublicKey } from '../trust/ed25519.js';
 
 /** Largest key file read (bytes); real Ed25519 PEMs are ~120 bytes. */
 const MAX_KEY_FILE = 16 * 1024;

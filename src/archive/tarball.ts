@@ -13,7 +13,7 @@ import { Parser, type ReadEntry } from 'tar';
 import { AextError, toAextError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { checkEntryName, NameSet, showName } from '../util/paths.js';
-import { prescanTar } from './prescan.js';
+import { prescanTar } from './tar-prescan.js';
 
 /** One regular file read from a tarball. */
 export interface TarFile {

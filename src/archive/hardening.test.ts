@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { install } from '../install.js';
-import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from '../crypto/keys.js';
+import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from '../trust/ed25519.js';
 import { expectAextError, leftovers, newKey, signedRawZip, skillFiles, snapshot, tmpdir, type RawEntry } from '../test-helpers/index.js';
 // @ts-expect-error plain ESM helper
 import { buildZip, unicodePathExtra } from '../../scripts/lib/rawzip.mjs';

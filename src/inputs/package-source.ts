@@ -8,13 +8,13 @@ import { createReadStream, promises as fsp, readdirSync, readFileSync, statSync 
 import { Readable } from 'node:stream';
 import path from 'node:path';
 import ignore from 'ignore';
-import { AextError, toAextError } from './errors.js';
-import type { Limits } from './limits.js';
-import { checkEntryName, NameSet, showName } from './util/paths.js';
-import { readTarball } from './tar/source.js';
-import type { PackageFiles } from './manifest/validate.js';
-import { RESERVED_PREFIX } from './crypto/dsse.js';
-import { SECRET_FORMATS } from './scan/secret-table.js';
+import { AextError, toAextError } from '../errors.js';
+import type { Limits } from '../limits.js';
+import { checkEntryName, NameSet, showName } from '../util/paths.js';
+import { readTarball } from '../archive/tarball.js';
+import type { PackageFiles } from '../manifest/validate.js';
+import { RESERVED_PREFIX } from '../trust/signed-index.js';
+import { SECRET_FORMATS } from '../scan/secret-table.js';
 
 /** One file of a pack source; content is read on demand so memory stays bounded. */
 export interface SourceFile {

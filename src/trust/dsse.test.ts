@@ -1,13 +1,13 @@
 // One DSSE parser for every signed document (issue 10, class 11): the same malformed
 // envelopes are refused whether they carry an INDEX, a key rotation or a revocation list.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { createEnvelope, parseEnvelope, serializeEnvelope, serializeIndex, verifySignatures } from './dsse.js';
-import { decodeBase64Strict, parseDsse } from './envelope.js';
+import { createEnvelope, parseEnvelope, serializeEnvelope, serializeIndex, verifySignatures } from './signed-index.js';
+import { decodeBase64Strict, parseDsse } from './dsse.js';
 import { DEFAULT_LIMITS } from '../limits.js';
-import { createRotation, parseRotation } from '../trust/rotation.js';
-import { createRevocationList, verifyRevocationList } from '../trust/revocations.js';
+import { createRotation, parseRotation } from './rotation.js';
+import { createRevocationList, verifyRevocationList } from './revocations.js';
 import { expectThrowCode, newKey, tmpdir } from '../test-helpers/index.js';
-import type { PrivateKey } from './keys.js';
+import type { PrivateKey } from './ed25519.js';
 
 let a: PrivateKey;
 let b: PrivateKey;

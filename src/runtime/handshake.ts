@@ -7,10 +7,10 @@
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { AextError } from './errors.js';
-import { parseManifest } from './manifest/validate.js';
-import { DEFAULT_LIMITS } from './limits.js';
-import type { McpConfig } from './types.js';
+import { AextError } from '../errors.js';
+import { parseManifest } from '../manifest/validate.js';
+import { DEFAULT_LIMITS } from '../limits.js';
+import type { McpConfig } from '../types.js';
 
 /** A tool advertised by a server. */
 export interface McpTool {

@@ -2,7 +2,7 @@
  * Opening an `.aext` for any purpose (verify, inspect, install, check): the
  * install pipeline's steps 1–3 (DESIGN.md), in order, failing closed:
  *
- * 1. strict container check, before any data is read (zip/structure.ts);
+ * 1. strict container check, before any data is read (archive/zip-layout.ts);
  * 2. the envelope: size-capped, strict JSON and base64, DSSE PAE, Ed25519 by
  *    a trusted key (when keys are given), then the signed INDEX parsed from the
  *    signed bytes (never re-serialised);
@@ -13,16 +13,16 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { AextError, toAextError } from './errors.js';
-import type { Limits } from './limits.js';
-import type { Manifest } from './types.js';
-import { openZip, type ZipArchive, type ZipRecord } from './zip/reader.js';
-import { ENVELOPE_PATH, parseEnvelope, RESERVED_PREFIX, verifySignatures, type IndexFile, type ParsedEnvelope } from './crypto/dsse.js';
-import { keyAuthorizes, keyExpired, type TrustedKey } from './trust/keys.js';
-import { parseRotation, ROTATION_ENTRY, type ParsedRotation } from './trust/rotation.js';
-import { parseManifest } from './manifest/validate.js';
-import { showName } from './util/paths.js';
-import { sha256Hex } from './util/hash.js';
+import { AextError, toAextError } from '../errors.js';
+import type { Limits } from '../limits.js';
+import type { Manifest } from '../types.js';
+import { openZip, type ZipArchive, type ZipRecord } from '../archive/zip-reader.js';
+import { ENVELOPE_PATH, parseEnvelope, RESERVED_PREFIX, verifySignatures, type IndexFile, type ParsedEnvelope } from '../trust/signed-index.js';
+import { keyAuthorizes, keyExpired, type TrustedKey } from '../trust/trusted-keys.js';
+import { parseRotation, ROTATION_ENTRY, type ParsedRotation } from '../trust/rotation.js';
+import { parseManifest } from '../manifest/validate.js';
+import { showName } from '../util/paths.js';
+import { sha256Hex } from '../util/hash.js';
 
 /** How signatures are treated when opening. */
 export interface OpenOptions {

@@ -2,8 +2,8 @@
  * Reading an operator baseline file from disk (the scanner itself never touches the
  * file system; see scan/baseline.ts for the format and matching rules).
  */
-import { readInput } from './store/fsutil.js';
-import { parseBaseline, type Baseline } from './scan/baseline.js';
+import { readInput } from '../store/fsutil.js';
+import { parseBaseline, type Baseline } from '../scan/baseline.js';
 
 /**
  * Reads and checks a baseline file given by the operator.

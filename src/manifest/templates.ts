@@ -2,7 +2,7 @@
  * Files `aext init` writes for a new extension. This is data: the MCP server
  * template is the *scaffolded* program (it writes to its own stdout), not aext code.
  */
-import type { Manifest } from './types.js';
+import type { Manifest } from '../types.js';
 
 /** Scaffold files by kind: relative path → content. */
 export const SCAFFOLD: Record<Manifest['kind'], (m: Manifest) => Record<string, string>> = {

@@ -10,8 +10,8 @@ import { AextError, toAextError } from '../errors.js';
 import { parseStrictJson } from '../util/json.js';
 import { readInput, writeFileAtomic } from '../store/fsutil.js';
 import { resolveRoot, withRoot } from '../store/root.js';
-import { parsePublicKeyPem } from '../crypto/keys.js';
-import { keyFromRecord, type KeyRecord, type TrustedKey } from './keys.js';
+import { parsePublicKeyPem } from './ed25519.js';
+import { keyFromRecord, type KeyRecord, type TrustedKey } from './trusted-keys.js';
 import { parseRotation, type ParsedRotation } from './rotation.js';
 import { sha256Hex } from '../util/hash.js';
 

@@ -5,9 +5,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as ed from '@noble/ed25519';
-import { assertStrongKey, keyIdOf, parsePrivateKeyPem, parsePublicKeyPem, privateKeyToPem, publicKeyToPem, generateKeyPair, verifyBytes } from './keys.js';
-import { pae, INDEX_PAYLOAD_TYPE } from './dsse.js';
-import { keygen } from '../keys.js';
+import { assertStrongKey, keyIdOf, parsePrivateKeyPem, parsePublicKeyPem, privateKeyToPem, publicKeyToPem, generateKeyPair, verifyBytes } from './ed25519.js';
+import { pae, INDEX_PAYLOAD_TYPE } from './signed-index.js';
+import { keygen } from '../inputs/key-files.js';
 import { cli, expectAextError, expectThrowCode, tmpdir, SAMPLES } from '../test-helpers/index.js';
 
 const openssl = (...args: string[]) => execFileSync('openssl', args, { encoding: 'utf8' });

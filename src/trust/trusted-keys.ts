@@ -4,7 +4,7 @@
  * trusted for that one install whatever the name; keys from the trust store or a
  * policy are scoped to one publisher and to name globs, and may expire.
  */
-import { parsePublicKeyPem, type PublicKey } from '../crypto/keys.js';
+import { parsePublicKeyPem, type PublicKey } from './ed25519.js';
 import { globMatch } from '../policy/glob.js';
 
 /** A public key with where its trust comes from and what it may sign. */

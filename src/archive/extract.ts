@@ -11,8 +11,8 @@ import { Writable } from 'node:stream';
 import path from 'node:path';
 import { AextError, toAextError } from '../errors.js';
 import { ensureWithin, showName } from '../util/paths.js';
-import { SMALL_ENTRY_BYTES, type ZipArchive, type ZipRecord } from '../zip/reader.js';
-import type { IndexFile } from '../crypto/dsse.js';
+import { SMALL_ENTRY_BYTES, type ZipArchive, type ZipRecord } from './zip-reader.js';
+import type { IndexFile } from '../trust/signed-index.js';
 
 /**
  * Compares what was read with the signed INDEX entry.

@@ -7,9 +7,9 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from '
 import path from 'node:path';
 import { install } from '../install.js';
 import { pack } from '../pack.js';
-import { ENVELOPE_PATH } from '../crypto/dsse.js';
+import { ENVELOPE_PATH } from '../trust/signed-index.js';
 import { newKey, SAMPLES, signedRawZip, skillFiles, tmpdir, type RawEntry } from '../test-helpers/index.js';
-import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from '../crypto/keys.js';
+import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } from '../trust/ed25519.js';
 
 let key: PrivateKey;
 let pub: PublicKey;

@@ -16,9 +16,9 @@ import yauzl from 'yauzl';
 import { AextError, toAextError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { showName } from '../util/paths.js';
-import { readZipLayout, type ZipLayout, type ZipRecord } from './structure.js';
+import { readZipLayout, type ZipLayout, type ZipRecord } from './zip-layout.js';
 
-export type { ZipRecord } from './structure.js';
+export type { ZipRecord } from './zip-layout.js';
 
 /** Read size for entry data streams (bytes). */
 const CHUNK = 64 * 1024;

@@ -9,8 +9,8 @@ import type { Limits } from '../limits.js';
 import { checkEntryName, compareUtf8 } from '../util/paths.js';
 import { parseStrictJson, StrictJsonError } from '../util/json.js';
 import { sha256Hex } from '../util/hash.js';
-import { signBytes, type PrivateKey, type PublicKey } from './keys.js';
-import { parseDsse, signersOf, type ParsedDsse } from './envelope.js';
+import { signBytes, type PrivateKey, type PublicKey } from './ed25519.js';
+import { parseDsse, signersOf, type ParsedDsse } from './dsse.js';
 
 /** payloadType of the signed INDEX (CONTRACT §6). */
 export const INDEX_PAYLOAD_TYPE = 'application/vnd.aext.index+json';

@@ -17,7 +17,7 @@
 import { trimEnd } from '../util/trim.js';
 import { AextError, type ErrorCode } from '../errors.js';
 import { parseStrictJson } from '../util/json.js';
-import { verifyBytes, type PublicKey } from './keys.js';
+import { verifyBytes, type PublicKey } from './ed25519.js';
 
 /** One signature as parsed: its key id hint and decoded bytes (`undefined` when malformed). */
 export interface DsseSignature {
