@@ -8,10 +8,10 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { parseStrictJson } from './util/json.js';
-import { checkInstalled, envelopePath } from './store/installed.js';
+import { checkInstalled, envelopePath } from './pipeline/installed.js';
 import { entryIntegrity, lockKey, writeLock, type LockEntry, type Lockfile } from './store/lockfile.js';
 import { resolveRoot, withRoot } from './store/root.js';
-import { randomId, writeFileAtomic } from './store/fsutil.js';
+import { randomId, writeFileAtomic } from './util/fs.js';
 import { loadRevocations, revocationFindings, rootsFromPolicy } from './trust/revocations.js';
 import type { Policy } from './policy/policy.js';
 
@@ -34,13 +34,7 @@ export interface AuditResult {
   quarantined: string[];
 }
 
-/** Stores the envelope of an install (before commit; content-addressed, so idempotent). */
-export async function storeEnvelope(root: string, indexDigest: string, bytes: Buffer): Promise<void> {
-  await fsp.mkdir(path.join(root, 'envelopes'), { recursive: true, mode: 0o755 });
-  await writeFileAtomic(envelopePath(root, indexDigest), bytes);
-}
 
-export { envelopePath };
 
 /**
  * Audits ROOT.

@@ -16,7 +16,7 @@ import type { ScanResult } from './scan/index.js';
 import { openArchive } from './pipeline/open.js';
 import { extractVerified } from './archive/extract.js';
 import { dirFiles } from './inputs/package-source.js';
-import { scanDir, vet, type VetOptions } from './install.js';
+import { scanStep, vet, type VetOptions } from './pipeline/vet.js';
 import { scanSession } from './pipeline/scan-session.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
 import type { Baseline } from './scan/baseline.js';
@@ -67,7 +67,7 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
       const perms = a.manifest.permissions ?? {};
       const paths = a.envelope.index.files.map((f) => f.path);
       const info = await validatePackage(dirFiles(dir, paths), limits, target).catch(() => undefined);
-      return { target, ...(await scanDir(dir, a.envelope.index.files, failOn, scanSession(limits, DEFAULT_POLICY, perms), info, perms, opts.baseline)) };
+      return { target, ...(await scanStep(dir, a.envelope.index.files, failOn, scanSession(limits, DEFAULT_POLICY, perms), info, perms, opts.baseline)) };
     } finally {
       await a.close();
     }

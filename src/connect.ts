@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AextError, toAextError } from './errors.js';
 import { parseStrictJson } from './util/json.js';
-import { writeFileAtomic } from './store/fsutil.js';
+import { writeFileAtomic } from './util/fs.js';
 import { resolveRoot, withRoot } from './store/root.js';
 import { prepareInstalled, type Prepared } from './runtime/launch.js';
 import { claudeCodePaths, clientSpec, type ClientName, type Scope } from './hosts/clients.js';

@@ -5,7 +5,7 @@
  * components need (hooks and stdio servers → shell; HTTP servers → their hosts).
  */
 import { normaliseUserConfig } from './manifest/user-config.js';
-import { forbiddenEnv } from './runtime/env.js';
+import { forbiddenEnv } from './util/env-rules.js';
 import { openNestedZip } from './scan/nested-zip.js';
 import { checkEntryName, NameSet } from './util/paths.js';
 import { trimEnd, trimStart } from './util/trim.js';

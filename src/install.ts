@@ -1,160 +1,28 @@
 /**
- * `install`, `list`, `uninstall`, and the shared vetting pipeline used by
- * `check`: verify → hardened extract into private staging → validate → scan →
- * policy → confirm → atomic commit (DESIGN.md "install pipeline").
- * Any failure before commit removes staging and leaves ROOT as it was.
+ * `install`, `list`, `uninstall`: the vetting checklist (`pipeline/vet.ts`: open → extract →
+ * validate → scan → decide) into private staging, then pins → confirm → user_config → atomic
+ * commit (DESIGN.md "install pipeline"). Any failure before commit removes staging and leaves
+ * ROOT as it was.
  */
 import { promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import os from 'node:os';
 import { AextError, toAextError } from './errors.js';
-import { resolveLimits } from './limits.js';
-import type { Finding, Manifest, Permissions, Progress, Reporter, Severity, UserConfigOption, Verdict } from './types.js';
+import type { Finding, Manifest, Permissions, Reporter, UserConfigOption, Verdict } from './types.js';
 import { redactConfig, resolveConfig, type ConfigValues } from './manifest/user-config.js';
 import { configFileOf, readConfig, writeConfig } from './store/user-config.js';
-import { openArchive, type OpenedArchive } from './pipeline/open.js';
-import { extractVerified } from './archive/extract.js';
-import { dirFiles } from './inputs/package-source.js';
-import { validatePackage, type PackageInfo } from './manifest/validate.js';
-import type { ScanResult } from './scan/index.js';
-import { dependencyComponents, DirScanCache, scanSession, type ScanCache, type ScanSession } from './pipeline/scan-session.js';
-import type { IndexFile } from './trust/signed-index.js';
-import type { Baseline } from './scan/baseline.js';
-import { checkPolicy, DEFAULT_POLICY, evaluatePolicy, type Policy } from './policy/policy.js';
-import type { PublicKey } from './trust/ed25519.js';
-import { cliKeys, keyFromRecord, type TrustedKey } from './trust/trusted-keys.js';
+import { vet, type VetOptions } from './pipeline/vet.js';
+import { DirScanCache } from './pipeline/scan-session.js';
+import { checkPolicy, DEFAULT_POLICY } from './policy/policy.js';
 import { loadStoreKeys } from './trust/trust-store.js';
 import { loadRevocations, rootsFromPolicy } from './trust/revocations.js';
 import { checkUpdate } from './trust/pins.js';
-import { storeEnvelope } from './audit.js';
+import { storeEnvelope } from './pipeline/installed.js';
 import { loadStoreRotations } from './trust/trust-store.js';
 import { commitInstall, commitUninstall, dataDirOf, extensionDir, makeStaging, resolveRoot, withRoot } from './store/root.js';
 import { disconnect, type Connection } from './connect.js';
 import { entryIntegrity, lockKey, readLock, resolveKey, type LockEntry } from './store/lockfile.js';
-
-/** Options shared by install and check. */
-export interface VetOptions {
-  /** Keys given with `--pub`: trusted for this operation, unscoped. */
-  pub?: PublicKey[];
-  /** Further trusted keys, scoped (trust store); the policy's `trusted_keys` are added. */
-  trusted?: TrustedKey[];
-  /** Operator baseline (suppressions with reasons); never read from the archive. */
-  baseline?: Baseline;
-  /** Digest-keyed cache of per-file scan findings (install uses `ROOT/cache/scan/`). */
-  scanCache?: ScanCache;
-  /** Test hook: called after the archive is verified and before extraction starts. */
-  onVerified?: () => void | Promise<void>;
-  /** Policy (default {@link DEFAULT_POLICY}). */
-  policy?: Policy;
-  /** Accept an archive with no signatures (never bad ones); loud. */
-  allowUnsigned?: boolean;
-  /** Overrides the policy's blocking severity. */
-  failOn?: Severity;
-  /** Require a valid signature (install: true; check: only when keys are given). */
-  requireSignature?: boolean;
-  onReport?: Reporter;
-  /** Files extracted so far (see {@link Progress}). */
-  onProgress?: Progress;
-}
-
-/** What vetting learned about a staged archive. */
-export interface Vetted {
-  archive: OpenedArchive;
-  /** Every trusted key considered (for rotation hops). */
-  trusted: TrustedKey[];
-  info: PackageInfo;
-  scan: ScanResult;
-  archiveSha256: string;
-}
-
-/**
- * Verifies, extracts into `staging`, validates, scans and applies policy.
- * Closes the archive before returning or throwing.
- * @throws AextError any verification/hardening code; E_SCAN_BLOCKED (details.findings);
- *   E_POLICY_DENIED (details.reasons); E_UNSIGNED_FORBIDDEN.
- */
-export async function vet(file: string, staging: string, opts: VetOptions): Promise<Vetted> {
-  const policy = opts.policy ? checkPolicy(opts.policy) : DEFAULT_POLICY;
-  if (opts.allowUnsigned && policy.allow_unsigned === false) {
-    throw new AextError('E_UNSIGNED_FORBIDDEN', 'the policy forbids --allow-unsigned', { file });
-  }
-  const limits = resolveLimits(policy.limits);
-  const trusted: TrustedKey[] = [
-    ...cliKeys(opts.pub ?? []),
-    ...(opts.trusted ?? []),
-    ...(policy.trusted_keys ?? []).map((r, i) => keyFromRecord(r, 'policy', `policy trusted_keys[${i}]`)),
-  ];
-  const archive = await openArchive(file, {
-    limits,
-    trusted,
-    threshold: policy.threshold,
-    requireSignature: opts.requireSignature ?? true,
-    allowUnsigned: opts.allowUnsigned,
-  });
-  try {
-    await opts.onVerified?.();
-    if (archive.unsigned && opts.allowUnsigned) opts.onReport?.('warn', `WARNING: ${file} is UNSIGNED; installing it only because --allow-unsigned was given`);
-    const archiveSha256 = archive.zip.sha256;
-    // Small files are scanned from memory as they are extracted; the rest afterwards from staging.
-    const perms = archive.manifest.permissions ?? {};
-    const session = scanSession(limits, policy, perms, opts.scanCache);
-    const sha = new Map(archive.envelope.index.files.map((f) => [f.path, f.sha256]));
-    const pending: Promise<void>[] = [];
-    let extracted = 0;
-    await extractVerified(archive.zip, archive.pairs, staging, (name, _size, data) => {
-      if (data) pending.push(session.addBytes(name, data, sha.get(name)));
-      opts.onProgress?.({ phase: 'extract', done: ++extracted, total: archive.pairs.length });
-    });
-    await Promise.all(pending);
-    // The digest recorded in the lock names the bytes that were verified and extracted.
-    await archive.zip.assertUnchanged();
-    const paths = archive.envelope.index.files.map((f) => f.path);
-    const info = await validatePackage(dirFiles(staging, paths), limits, file);
-    const failOn = opts.failOn ?? policy.scan?.fail_on ?? 'high';
-    const scan = await scanDir(staging, archive.envelope.index.files, failOn, session, info, perms, opts.baseline);
-    if (scan.verdict === 'block') {
-      const top = scan.findings[0]!;
-      throw new AextError('E_SCAN_BLOCKED', `${file}: ${scan.findings.filter((f) => f.severity === top.severity).length} ${top.severity} finding(s), e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message}`, { file, entry: top.file, findings: scan.findings });
-    }
-    if (scan.verdict === 'review' && policy.scan?.review === 'deny') {
-      const top = scan.findings[0]!;
-      throw new AextError('E_REVIEW_DENIED', `${file}: scan verdict review (${scan.findings.filter((f) => f.severity === 'medium').length} medium finding(s), e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message}) and the policy's scan.review is deny`, { file, entry: top.file, findings: scan.findings });
-    }
-    const decision = evaluatePolicy({ manifest: info.manifest, policy });
-    if (!decision.allow) throw new AextError('E_POLICY_DENIED', `${file}: denied by policy: ${decision.reasons.join('; ')}`, { file, reasons: decision.reasons });
-    return { archive, info, scan, archiveSha256, trusted };
-  } finally {
-    await archive.close();
-  }
-}
-
-/**
- * Scans what of a staged tree the session has not seen yet (large files, in windows),
- * then runs the capability check on dependency files named as components.
- * @param files INDEX entries (sizes and digests known). @param info what validation found.
- * @throws AextError E_IO when a staged file cannot be read.
- */
-export async function scanDir(
-  dir: string,
-  files: readonly IndexFile[],
-  failOn: Severity,
-  session: ScanSession,
-  info: Pick<PackageInfo, 'hooks' | 'mcpServers' | 'instructionFiles'> | undefined,
-  perms?: Permissions,
-  baseline?: Baseline,
-): Promise<ScanResult> {
-  for (const f of files) {
-    if (session.has(f.path)) continue;
-    await session.addFile(f.path, path.join(dir, f.path), f.size, f.sha256);
-  }
-  if (info) {
-    for (const c of dependencyComponents(info, files.map((f) => f.path))) {
-      session.rescanAsComponent(c, await fsp.readFile(path.join(dir, c)));
-    }
-  }
-  return session.finish(failOn, baseline);
-}
 
 /** Options of {@link install}. */
 export interface InstallOptions extends VetOptions {

@@ -8,7 +8,7 @@ import { AextError } from './errors.js';
 import { resolveLimits, type Limits } from './limits.js';
 import type { Finding, Manifest, Progress, Reporter, Severity, Verdict } from './types.js';
 import { bufferFile, checkSecret, collectSource, memoryFiles, type SourceFile } from './inputs/package-source.js';
-import { pythonPathInside } from './runtime/env.js';
+import { pythonPathInside } from './util/env-rules.js';
 import { validatePackage } from './manifest/validate.js';
 import type { ScanResult } from './scan/index.js';
 import { dependencyComponents, READ_AHEAD, READ_AHEAD_MAX_BYTES, scanSession } from './pipeline/scan-session.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pack } from './pack.js';
 import { install } from './install.js';
 import { describeRun } from './runtime/launch.js';
-import { pythonPathInside } from './runtime/env.js';
+import { pythonPathInside } from './util/env-rules.js';
 import { loadPrivateKey, loadPublicKey } from './inputs/key-files.js';
 import { DEV_KEY, expectAextError, tmpdir } from './test-helpers/index.js';
 

@@ -1,5 +1,5 @@
 /** One-line hints printed under an error, where one helps. */
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../index.js';
 
 /** Hints by error code, printed by the CLI under the error line. */
 export const ERROR_HINTS: Partial<Record<ErrorCode, string>> = {

@@ -4,9 +4,10 @@
  * returns the exit code (CONTRACT §3). The only module that reads argv.
  */
 import { Command, CommanderError } from 'commander';
-import { AextError } from '../errors.js';
-import { VERSION } from '../version.js';
-import { reportError, runCommand, type CommandOutcome, type Out } from './output.js';
+import { AextError, VERSION } from '../index.js';
+import { reportError, runCommand, type Out } from './output.js';
+import type { Ctx } from './context.js';
+export type { Ctx } from './context.js';
 /** Where each command is defined: only the module of the command being run is loaded (start-up cost). */
 const COMMANDS: Record<string, () => Promise<{ register: (program: Command, ctx: Ctx) => void }>> = {
   keygen: () => import('./commands/keygen.js'),
@@ -33,13 +34,6 @@ const COMMANDS: Record<string, () => Promise<{ register: (program: Command, ctx:
   disconnect: () => import('./commands/connect.js'),
 };
 
-/** What command files get: output settings and the runner. */
-export interface Ctx {
-  out: Out;
-  /** Set by --sarif commands: printed instead of the JSON/human outcome. */
-  sarif?: object;
-  run(command: string, body: () => Promise<CommandOutcome>): Promise<void>;
-}
 
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code

@@ -4,9 +4,8 @@
  * (CONTRACT §4); human text, warnings and errors go to stderr; stack traces
  * only with AEXT_DEBUG=1.
  */
-import { AextError, toAextError, type ExitCode } from '../errors.js';
+import { AextError, safeText, toAextError, type ExitCode } from '../index.js';
 import { ERROR_HINTS } from './hints.js';
-import { safeText } from '../util/terminal.js';
 
 /** Per-invocation output settings. */
 export interface Out {

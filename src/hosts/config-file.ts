@@ -11,7 +11,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { applyEdits, modify, parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { AextError, toAextError } from '../errors.js';
-import { writeFileAtomic } from '../store/fsutil.js';
+import { writeFileAtomic } from '../util/fs.js';
 
 /** A loaded config file. */
 export interface ConfigFile {

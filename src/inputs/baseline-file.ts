@@ -2,7 +2,7 @@
  * Reading an operator baseline file from disk (the scanner itself never touches the
  * file system; see scan/baseline.ts for the format and matching rules).
  */
-import { readInput } from '../store/fsutil.js';
+import { readInput } from '../util/fs.js';
 import { parseBaseline, type Baseline } from '../scan/baseline.js';
 
 /**

@@ -11,9 +11,8 @@ import ignore from 'ignore';
 import { AextError, toAextError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { checkEntryName, NameSet, showName } from '../util/paths.js';
-import { readTarball } from '../archive/tarball.js';
 import type { PackageFiles } from '../manifest/validate.js';
-import { RESERVED_PREFIX } from '../trust/signed-index.js';
+import { RESERVED_PREFIX } from '../archive/format.js';
 import { SECRET_FORMATS } from '../scan/secret-table.js';
 
 /** One file of a pack source; content is read on demand so memory stays bounded. */
@@ -178,7 +177,7 @@ export async function collectSource(src: string, limits: Limits): Promise<Source
   const files = st.isDirectory()
     ? await walkDir(src, limits)
     : /\.(?:tgz|tar|tar\.gz)$/i.test(src)
-      ? (await readTarball(src, limits)).map((f) => bufferFile(f.path, f.data, f.executable))
+      ? (await (await import('../archive/tarball.js')).readTarball(src, limits)).map((f) => bufferFile(f.path, f.data, f.executable))
       : undefined;
   if (!files) throw new AextError('E_USAGE', `${src} is neither a directory nor a .tar/.tgz`, { file: src });
   const names = new NameSet(src);

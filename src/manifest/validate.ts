@@ -13,7 +13,7 @@ import { parseFrontmatter } from './frontmatter.js';
 import { checkSkillFrontmatter } from './skill.js';
 import { configRefs } from './user-config.js';
 import type { Manifest, Permissions } from '../types.js';
-import { hostAllowed } from '../runtime/allowlist.js';
+import { hostAllowed } from '../util/host-allowlist.js';
 
 /** Host pattern matching (re-exported; defined with the egress allow-list). */
 export { hostAllowed };

@@ -26,7 +26,7 @@ import { canonicalJson } from '../util/json.js';
 import { VERSION } from '../version.js';
 import type { Limits } from '../limits.js';
 import type { Policy } from '../policy/policy.js';
-import { globMatch } from '../policy/glob.js';
+import { globMatch } from '../util/glob.js';
 import type { PackageInfo } from '../manifest/validate.js';
 import type { SourceFile } from '../inputs/package-source.js';
 import { readAhead } from '../util/read-ahead.js';

@@ -10,8 +10,8 @@ import type { Limits } from '../limits.js';
 import type { Manifest, Permissions, Severity } from '../types.js';
 import { parseStrictJson } from '../util/json.js';
 import { formatSchemaErrors, validator } from '../manifest/ajv.js';
-import { hostAllowed } from '../runtime/allowlist.js';
-import { globMatch } from './glob.js';
+import { hostAllowed } from '../util/host-allowlist.js';
+import { globMatch } from '../util/glob.js';
 import type { KeyRecord } from '../trust/trusted-keys.js';
 
 /** A parsed policy file (schemas/aext-policy.v1.schema.json). */

@@ -5,7 +5,7 @@
 import { describe, expect, it, afterAll } from 'vitest';
 import net from 'node:net';
 import path from 'node:path';
-import { addressAllowed, canonicalHost, classifyAddress, matchHost, parseHostRules } from './allowlist.js';
+import { addressAllowed, canonicalHost, classifyAddress, matchHost, parseHostRules } from '../util/host-allowlist.js';
 import { decide, startEgressProxy } from './netproxy.js';
 import { tmpdir } from '../test-helpers/index.js';
 

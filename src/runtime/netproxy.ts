@@ -15,7 +15,7 @@ import net from 'node:net';
 import dns from 'node:dns/promises';
 import { promises as fsp } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import { addressAllowed, canonicalHost, matchHost, parseHostRules, type HostRule } from './allowlist.js';
+import { addressAllowed, canonicalHost, matchHost, parseHostRules, type HostRule } from '../util/host-allowlist.js';
 
 /** One allow/deny decision of the proxy. */
 export interface NetDecision {

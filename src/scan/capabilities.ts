@@ -9,7 +9,7 @@
  */
 import { trimEnd, trimStart } from '../util/trim.js';
 import type { Finding, Permissions } from '../types.js';
-import { hostAllowed } from '../runtime/allowlist.js';
+import { hostAllowed } from '../util/host-allowlist.js';
 import { evidence, position } from './engine/match.js';
 import type { FileClass } from './engine/match.js';
 import { codeOnly, langOf, type CodeLang } from './engine/code-text.js';

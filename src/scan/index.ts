@@ -43,6 +43,11 @@ export const RULES: readonly Rule[] = [
   instructionOverride, concealment, coercion, remoteInstructions, downloadExec, reverseShell, destructive, persistence, privilege, credentialAccess, exfiltration, evalDecoded, obfuscation, hiddenUnicode, homoglyph, hiddenMarkup, dynamicContext, secrets, embeddedBinary, installScripts, launchConfig,
 ];
 
+/** The rule catalogue ({@link RULES}), as a function so the public API can load it on demand. */
+export function listRules(): readonly Rule[] {
+  return RULES;
+}
+
 /** Result of scanning one package. */
 export interface ScanResult {
   findings: Finding[];
@@ -164,7 +169,7 @@ function calibrateDependency(fs: Finding[], cls: FileClass): Finding[] {
   return fs.map((f) => {
     const cat = CATEGORY.get(f.rule);
     // The cloud metadata address in a library (URL parsers, IP tables, their tests) is data; at run time the
-    // sandbox's network proxy refuses link-local addresses whatever the code does (runtime/allowlist.ts).
+    // sandbox's network proxy refuses link-local addresses whatever the code does (util/host-allowlist.ts).
     const metadata = cat === 'exfiltration' && f.evidence === '169.254.169.254';
     // Shell start-up files named in a library (yargs prints `… >> ~/.bashrc` completion instructions): under `aext run`
     // and `aext exec` the extension's HOME is its own data directory, so such a write cannot reach the user's shell.

@@ -11,7 +11,7 @@ import type { Permissions } from '../types.js';
 import type { Surface } from '../runtime/surface.js';
 import { canonicalJson, parseStrictJson } from '../util/json.js';
 import { sha256Hex } from '../util/hash.js';
-import { writeFileAtomic } from './fsutil.js';
+import { writeFileAtomic } from '../util/fs.js';
 
 /** One installed extension. */
 export interface LockEntry {

@@ -16,7 +16,7 @@ import os from 'node:os';
 import { AextError, toAextError } from '../errors.js';
 import { checkEntryName } from '../util/paths.js';
 import { DEFAULT_LIMITS } from '../limits.js';
-import { fsyncDir, lstatOrUndefined, randomId, writeFileAtomic } from './fsutil.js';
+import { fsyncDir, lstatOrUndefined, randomId, writeFileAtomic } from '../util/fs.js';
 import { acquireRootLock } from './mutex.js';
 import { lockKey, readLock, writeLock, type LockEntry, type Lockfile } from './lockfile.js';
 import { parseStrictJson } from '../util/json.js';

@@ -10,7 +10,7 @@ import { AextError, toAextError } from '../errors.js';
 import { checkEntryName } from '../util/paths.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { parseStrictJson } from '../util/json.js';
-import { writeFileAtomic } from './fsutil.js';
+import { writeFileAtomic } from '../util/fs.js';
 import type { ConfigValues } from '../manifest/user-config.js';
 
 /** Config file of an extension, relative to ROOT (`config/<publisher>/<name>.json`). */

@@ -15,7 +15,7 @@ import { parsePublicKeyPem, signBytes, type PrivateKey, type PublicKey } from '.
 import { parseStrictJson } from '../util/json.js';
 import { parseDsse, signersOf } from './dsse.js';
 import { sha256Hex } from '../util/hash.js';
-import { readInput, writeFileAtomic } from '../store/fsutil.js';
+import { readInput, writeFileAtomic } from '../util/fs.js';
 import { resolveRoot, withRoot } from '../store/root.js';
 import { trustDir } from './trust-store.js';
 

@@ -14,10 +14,8 @@ import { parseDsse, signersOf, type ParsedDsse } from './dsse.js';
 
 /** payloadType of the signed INDEX (CONTRACT §6). */
 export const INDEX_PAYLOAD_TYPE = 'application/vnd.aext.index+json';
-/** Zip entry name of the envelope (CONTRACT §6). */
-export const ENVELOPE_PATH = 'META-AEXT/index.dsse.json';
-/** Reserved directory prefix inside an archive. */
-export const RESERVED_PREFIX = 'META-AEXT/';
+import { ENVELOPE_PATH, RESERVED_PREFIX } from '../archive/format.js';
+export { ENVELOPE_PATH, RESERVED_PREFIX };
 
 /** One file of the INDEX. */
 export interface IndexFile {

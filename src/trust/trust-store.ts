@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { AextError, toAextError } from '../errors.js';
 import { parseStrictJson } from '../util/json.js';
-import { readInput, writeFileAtomic } from '../store/fsutil.js';
+import { readInput, writeFileAtomic } from '../util/fs.js';
 import { resolveRoot, withRoot } from '../store/root.js';
 import { parsePublicKeyPem } from './ed25519.js';
 import { keyFromRecord, type KeyRecord, type TrustedKey } from './trusted-keys.js';

@@ -5,7 +5,7 @@
  * policy are scoped to one publisher and to name globs, and may expire.
  */
 import { parsePublicKeyPem, type PublicKey } from './ed25519.js';
-import { globMatch } from '../policy/glob.js';
+import { globMatch } from '../util/glob.js';
 
 /** A public key with where its trust comes from and what it may sign. */
 export interface TrustedKey extends PublicKey {

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { audit } from '../../audit.js';
-import { loadPolicy } from '../../policy/policy.js';
-import { AextError } from '../../errors.js';
+import { AextError, audit, loadPolicy } from '../../index.js';
 import { warn } from '../output.js';
-import type { Ctx } from '../main.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext audit` (CONTRACT §2); exit 3 when issues are found. */
 export function register(program: Command, ctx: Ctx): void {

@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
-import { check } from '../../check.js';
-import { loadPolicy } from '../../policy/policy.js';
-import { AextError, ERROR_CODES, type ExitCode } from '../../errors.js';
-import { toSarif } from '../../scan/sarif.js';
-import { VERSION } from '../../version.js';
+import { AextError, ERROR_CODES, VERSION, check, loadBaseline, loadPolicy, toSarif, type ExitCode } from '../../index.js';
 import { collect, pubKeys, renderFindings } from './common.js';
-import type { Ctx } from '../main.js';
-import { loadBaseline } from '../../inputs/baseline-file.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext check` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
@@ -24,7 +19,7 @@ export function register(program: Command, ctx: Ctx): void {
         const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
         const results = await check(files, { pub: await pubKeys(o.pub), policy, baseline });
         const failed = results.find((r) => !r.ok);
-        if (o.sarif) ctx.sarif = toSarif(results.map((r) => ({ base: r.file, findings: r.findings })), VERSION);
+        if (o.sarif) ctx.sarif = await toSarif(results.map((r) => ({ base: r.file, findings: r.findings })), VERSION);
         const exit = failed?.error ? (ERROR_CODES[failed.error.code].exit as ExitCode) : undefined;
         return {
           result: { results, passed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length },

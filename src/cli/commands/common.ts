@@ -1,7 +1,5 @@
 /** Helpers shared by command files: repeatable flags, key loading, severity parsing. */
-import { AextError } from '../../errors.js';
-import { SEVERITIES, type Severity } from '../../types.js';
-import { loadPrivateKey, loadPublicKey, type PrivateKey, type PublicKey } from '../../inputs/key-files.js';
+import { AextError, SEVERITIES, loadPrivateKey, loadPublicKey, type PrivateKey, type PublicKey, type Severity } from '../../index.js';
 
 /** Commander collector for repeatable flags. */
 export const collect = (v: string, prev: string[] = []) => [...prev, v];

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { configure } from '../../config.js';
-import { safeLine } from '../../util/terminal.js';
+import { configure, safeLine } from '../../index.js';
 import { collect } from './common.js';
 import { configPairs } from './install.js';
-import type { Ctx } from '../main.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext config` on `program`: show or change an installed server's user_config values. */
 export function register(program: Command, ctx: Ctx): void {

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { connect, disconnect } from '../../connect.js';
-import { CLIENTS, type ClientName, type Scope } from '../../hosts/clients.js';
-import { AextError } from '../../errors.js';
-import { safeLine } from '../../util/terminal.js';
-import type { Ctx } from '../main.js';
+import { AextError, CLIENTS, connect, disconnect, safeLine, type ClientName, type Scope } from '../../index.js';
+import type { Ctx } from '../context.js';
 
 interface Flags {
   client?: string;

@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
-import { init } from '../../init.js';
-import { AextError } from '../../errors.js';
-import type { Manifest } from '../../types.js';
-import type { Ctx } from '../main.js';
-import { describePermissions } from '../../policy/policy.js';
-import { safeLine } from '../../util/terminal.js';
+import { AextError, describePermissions, init, safeLine, type Manifest } from '../../index.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext init` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {

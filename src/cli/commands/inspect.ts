@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { inspect } from '../../verify.js';
-import { describePermissions } from '../../policy/policy.js';
-import type { Ctx } from '../main.js';
+import { describePermissions, inspect } from '../../index.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext inspect` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {

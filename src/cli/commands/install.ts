@@ -1,17 +1,10 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
-import { AextError } from '../../errors.js';
-import type { UserConfigOption } from '../../types.js';
-import { install } from '../../install.js';
-import { approve } from '../../runtime/launch.js';
-import { safeLine } from '../../util/terminal.js';
-import { loadPolicy } from '../../policy/policy.js';
-import { describePermissions } from '../../policy/policy.js';
+import { AextError, approve, describePermissions, install, loadBaseline, loadPolicy, safeLine, type UserConfigOption } from '../../index.js';
 import { collect, pubKeys, renderFindings } from './common.js';
 import { progressLine, warn } from '../output.js';
-import type { Ctx } from '../main.js';
-import { loadBaseline } from '../../inputs/baseline-file.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext install` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {

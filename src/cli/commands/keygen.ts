@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { keygen } from '../../inputs/key-files.js';
-import type { Ctx } from '../main.js';
+import { keygen } from '../../index.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext keygen` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { list, uninstall } from '../../install.js';
-import { connections } from '../../connect.js';
-import { safeLine } from '../../util/terminal.js';
+import { connections, list, safeLine, uninstall } from '../../index.js';
 import { warn } from '../output.js';
-import type { Ctx } from '../main.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext list` and `aext uninstall` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {

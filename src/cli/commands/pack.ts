@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { pack } from '../../pack.js';
-import { AextError } from '../../errors.js';
+import { AextError, pack } from '../../index.js';
 import { collect, privKeys, renderFindings } from './common.js';
 import { progressLine, warn } from '../output.js';
-import type { Ctx } from '../main.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext pack` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { promises as fsp } from 'node:fs';
-import { loadPolicy } from '../../policy/policy.js';
-import { AextError, toAextError } from '../../errors.js';
-import type { Ctx } from '../main.js';
+import { AextError, loadPolicy, toAextError } from '../../index.js';
+import type { Ctx } from '../context.js';
 
 /** A starting policy: strict defaults, each field explained in a `$comment`. */
 export const STARTING_POLICY = {

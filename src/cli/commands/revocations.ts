@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { updateRevocations, rootsFromPolicy } from '../../trust/revocations.js';
-import { loadPolicy } from '../../policy/policy.js';
-import { AextError } from '../../errors.js';
-import type { Ctx } from '../main.js';
+import { AextError, loadPolicy, rootsFromPolicy, updateRevocations } from '../../index.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext revocations update` (CONTRACT §2). */
 export function register(program: Command, ctx: Ctx): void {
@@ -18,7 +16,7 @@ export function register(program: Command, ctx: Ctx): void {
       ctx.run('revocations update', async () => {
         const p = await loadPolicy(o.policy);
         if (!p.revocation) throw new AextError('E_POLICY_INVALID', `${o.policy} has no "revocation" root keys`, { file: o.policy });
-        const r = await updateRevocations(file, rootsFromPolicy(p.revocation), { root: o.root });
+        const r = await updateRevocations(file, await rootsFromPolicy(p.revocation), { root: o.root });
         return { result: { ...r }, human: `stored revocation list version ${r.version}${r.previous_version ? ` (was ${r.previous_version})` : ''}, expires ${r.expires}` };
       }),
     );

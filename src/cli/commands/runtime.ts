@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { approve, describeRun, exec, run } from '../../runtime/launch.js';
-import { loadPolicy } from '../../policy/policy.js';
-import { safeText } from '../../util/terminal.js';
+import { approve, describeRun, exec, loadPolicy, run, safeText } from '../../index.js';
 import { warn } from '../output.js';
-import type { Ctx } from '../main.js';
+import type { Ctx } from '../context.js';
 
 interface LaunchFlags {
   root?: string;

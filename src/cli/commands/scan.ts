@@ -1,13 +1,8 @@
 import type { Command } from 'commander';
-import { scan } from '../../check.js';
-import { AextError } from '../../errors.js';
-import { toSarif } from '../../scan/sarif.js';
-import { VERSION } from '../../version.js';
+import { AextError, VERSION, baselineFor, loadBaseline, scan, toSarif } from '../../index.js';
 import { renderFindings, severity } from './common.js';
-import { baselineFor } from '../../scan/baseline.js';
-import { loadBaseline } from '../../inputs/baseline-file.js';
 import { writeFileSync } from 'node:fs';
-import type { Ctx } from '../main.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext scan` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {
@@ -29,7 +24,7 @@ export function register(program: Command, ctx: Ctx): void {
         // Writing a baseline accepts the current findings: that run succeeds (exit 0) once the file is written.
         const blocked = r.verdict === 'block' && !o.writeBaseline;
         const error = blocked ? new AextError('E_SCAN_BLOCKED', `${target}: findings at or above ${r.failOn}`, { file: target }) : undefined;
-        if (o.sarif) ctx.sarif = toSarif([{ findings: r.findings }], VERSION);
+        if (o.sarif) ctx.sarif = await toSarif([{ findings: r.findings }], VERSION);
         return {
           result: { target, verdict: r.verdict, fail_on: r.failOn, findings: r.findings, suppressed: r.suppressed, stats: r.stats },
           human: `${target}: ${r.verdict} (${r.findings.length} finding(s), fail-on ${r.failOn})${r.findings.length ? '\n' + renderFindings(r.findings) : ''}${o.writeBaseline ? `\nwrote baseline ${o.writeBaseline} (${r.findings.length} accepted finding(s))` : ''}`,

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { sign } from '../../verify.js';
-import { loadPrivateKey } from '../../inputs/key-files.js';
-import type { Ctx } from '../main.js';
+import { loadPrivateKey, sign } from '../../index.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext sign` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {

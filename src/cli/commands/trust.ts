@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { trustAdd, trustAddRotation, trustList, trustRemove } from '../../trust/trust-store.js';
-import { createRotation } from '../../trust/rotation.js';
-import { loadPrivateKey } from '../../inputs/key-files.js';
-import { AextError } from '../../errors.js';
+import { AextError, createRotation, loadPrivateKey, trustAdd, trustAddRotation, trustList, trustRemove } from '../../index.js';
 import { collect } from './common.js';
-import type { Ctx } from '../main.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext trust add|list|remove|add-rotation|rotate` (CONTRACT §2, trust store in ROOT/trust/). */
 export function register(program: Command, ctx: Ctx): void {
@@ -68,7 +65,7 @@ export function register(program: Command, ctx: Ctx): void {
       ctx.run('trust rotate', async () => {
         const seq = Number(o.seq);
         if (!Number.isSafeInteger(seq) || seq < 1) throw new AextError('E_USAGE', '--seq must be a positive integer');
-        const bytes = createRotation(o.publisher, await loadPrivateKey(o.from), await loadPrivateKey(o.to), seq);
+        const bytes = await createRotation(o.publisher, await loadPrivateKey(o.from), await loadPrivateKey(o.to), seq);
         writeFileSync(o.out, bytes, { flag: 'wx' });
         return { result: { file: o.out, seq }, human: `wrote ${o.out}` };
       }),

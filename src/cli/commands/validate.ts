@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { validate } from '../../validate.js';
-import type { Ctx } from '../main.js';
+import { validate } from '../../index.js';
+import type { Ctx } from '../context.js';
 import { warn } from '../output.js';
 
 /** Registers `aext validate` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { verify } from '../../verify.js';
+import { verify } from '../../index.js';
 import { collect, pubKeys } from './common.js';
-import type { Ctx } from '../main.js';
+import type { Ctx } from '../context.js';
 
 /** Registers `aext verify` (CONTRACT §2) on `program`; output and exit code go through `ctx.run`. */
 export function register(program: Command, ctx: Ctx): void {

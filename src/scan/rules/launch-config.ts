@@ -5,13 +5,13 @@
  *   `yarn dlx`, `npm exec`, `uvx`, `pipx run`, `deno run https://…`, `docker run` of a
  *   registry image) runs unsigned code that was never vetted: high;
  * - an `env` key that changes what the runtime loads (NODE_OPTIONS, LD_PRELOAD, PYTHONPATH,
- *   BASH_ENV, …; the table of runtime/env.ts, which `aext run` also refuses): critical;
+ *   BASH_ENV, …; the table of util/env-rules.ts, which `aext run` also refuses): critical;
  * - a `${__dirname}` / `${__data_dir}` / `${CLAUDE_PLUGIN_ROOT}` path that normalises outside
  *   its directory (`${__dirname}/../..`): high.
  */
 import path from 'node:path';
 import type { Hit, Rule } from '../engine/match.js';
-import { escapingPaths, forbiddenEnv } from '../../runtime/env.js';
+import { escapingPaths, forbiddenEnv } from '../../util/env-rules.js';
 
 const FETCHERS: Array<[RegExp, string]> = [
   [/^(?:npx|bunx)$/, 'downloads and runs an npm package at start-up'],

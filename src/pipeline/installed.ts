@@ -17,8 +17,8 @@ import path from 'node:path';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { parseEnvelope, type Index } from '../trust/signed-index.js';
 import { sha256File, sha256Hex } from '../util/hash.js';
-import { writeFileAtomic } from './fsutil.js';
-import type { LockEntry } from './lockfile.js';
+import { writeFileAtomic } from '../util/fs.js';
+import type { LockEntry } from '../store/lockfile.js';
 
 /** Where install keeps the signed envelope of each installed INDEX (content-addressed). */
 export const envelopePath = (root: string, indexDigest: string) => path.join(root, 'envelopes', `${indexDigest}.dsse.json`);
@@ -135,4 +135,10 @@ export async function checkInstalled(root: string, entry: LockEntry, opts: { cac
     await writeFileAtomic(cachePath(root, entry), JSON.stringify(fresh));
   }
   return { index, problems, hashed, files: index.files.length };
+}
+
+/** Stores the envelope of an install (before commit; content-addressed, so idempotent). */
+export async function storeEnvelope(root: string, indexDigest: string, bytes: Buffer): Promise<void> {
+  await fsp.mkdir(path.join(root, 'envelopes'), { recursive: true, mode: 0o755 });
+  await writeFileAtomic(envelopePath(root, indexDigest), bytes);
 }
