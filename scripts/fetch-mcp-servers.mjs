@@ -16,8 +16,9 @@ export const CACHE = path.join(repo, 'testdata', 'cache', 'servers');
 
 /**
  * The servers: npm package, pinned version, and what the e2e test may expect of a start without
- * the user's secrets (`start: false` when the server exits without an argument the user supplies —
- * it must still init, pack and install; `env`: caller variables its declared `permissions.env` passes;
+ * the user's secrets (`args`: the user's own arguments, given as `aext run NAME -- ARGS`; `start: false`
+ * when the server cannot start here at all — it must still init, pack and install; `env`: caller
+ * variables its declared `permissions.env` passes;
  * `blocked`: why `pack` refuses it under the default policy, asserted so a change is noticed).
  */
 export const SERVERS = [
@@ -25,13 +26,13 @@ export const SERVERS = [
   { name: 'server-sequential-thinking', pkg: '@modelcontextprotocol/server-sequential-thinking', version: '2026.8.31', tools: ['sequentialthinking'] },
   { name: 'server-everything', pkg: '@modelcontextprotocol/server-everything', version: '2026.8.31', tools: ['echo'] },
   { name: 'server-github', pkg: '@modelcontextprotocol/server-github', version: '2025.4.8', tools: ['search_repositories'] },
-  { name: 'server-postgres', pkg: '@modelcontextprotocol/server-postgres', version: '0.6.2', start: false, why: 'needs a database URL argument' },
+  { name: 'server-postgres', pkg: '@modelcontextprotocol/server-postgres', version: '0.6.2', args: ['postgresql://db.invalid:5432/app'], tools: ['query'], why: 'takes its database URL as an argument: aext run NAME -- URL (tools/list needs no connection)' },
   { name: 'playwright-mcp', pkg: '@playwright/mcp', version: '0.0.82', tools: ['browser_navigate'] },
   { name: 'firecrawl-mcp', pkg: 'firecrawl-mcp', version: '3.20.4', tools: ['firecrawl_scrape'], env: { FIRECRAWL_API_KEY: 'fc-placeholder' } },
   { name: 'notion-mcp-server', pkg: '@notionhq/notion-mcp-server', version: '2.5.2', tools: ['API-post-search'] },
   { name: 'exa-mcp-server', pkg: 'exa-mcp-server', version: '3.4.1', tools: ['web_search_exa'] },
   { name: 'chrome-devtools-mcp', pkg: 'chrome-devtools-mcp', version: '1.11.0', tools: ['navigate_page'] },
-  { name: 'mcp-server-kubernetes', pkg: 'mcp-server-kubernetes', version: '4.1.7', blocked: 'its dependencies ship 52 prebuilt native binaries (bare-* prebuilds for Android, macOS, Windows, Linux) that aext cannot vet' },
+  { name: 'mcp-server-kubernetes', pkg: 'mcp-server-kubernetes', version: '4.1.7', tools: ['kubectl_get'], why: 'review, not block: 52 Bare-runtime prebuilds (no execute bit, `.bare` names no Node loader opens) and a declared ~/.kube/config read' },
 ];
 
 const npm = (args, cwd) => execFileSync('npm', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 600_000 });

@@ -17,7 +17,7 @@ import { openArchive } from './pipeline/open.js';
 import { extractVerified } from './archive/extract.js';
 import { dirFiles } from './inputs/package-source.js';
 import { scanStep, vet, type VetOptions } from './pipeline/vet.js';
-import { scanSession } from './pipeline/scan-session.js';
+import { executablesOf, scanSession } from './pipeline/scan-session.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
 import type { Baseline } from './scan/baseline.js';
 
@@ -51,7 +51,7 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
     // No (valid) aext.json yet — a reviewer's first look: capabilities are inferred against an empty
     // declaration and reported as information, with one finding saying that nothing is declared.
     const undeclared = perms === undefined;
-    const session = scanSession(limits, DEFAULT_POLICY, perms ?? {});
+    const session = scanSession(limits, DEFAULT_POLICY, perms ?? {}, undefined, executablesOf(files));
     await session.addSources(files);
     if (undeclared) {
       session.mapFindings((x) => (x.rule.startsWith('AEXT-CAP-') ? { ...x, severity: 'info', message: `${x.message.replace(/ \(not in aext\.json "permissions"\)$/, '')} (inferred; no aext.json declares it yet)` } : x));
@@ -67,7 +67,7 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
       const perms = a.manifest.permissions ?? {};
       const paths = a.envelope.index.files.map((f) => f.path);
       const info = await validatePackage(dirFiles(dir, paths), limits, target).catch(() => undefined);
-      return { target, ...(await scanStep(dir, a.envelope.index.files, failOn, scanSession(limits, DEFAULT_POLICY, perms), info, perms, opts.baseline)) };
+      return { target, ...(await scanStep(dir, a.envelope.index.files, failOn, scanSession(limits, DEFAULT_POLICY, perms, undefined, executablesOf(a.envelope.index.files)), info, perms, opts.baseline)) };
     } finally {
       await a.close();
     }

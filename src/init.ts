@@ -19,7 +19,9 @@ import { parseFrontmatter } from './manifest/frontmatter.js';
 import { parseStrictJson } from './util/json.js';
 import { SKILL_NAME } from './manifest/skill.js';
 import { bufferFile, collectSource, memoryFiles, type SourceFile } from './inputs/package-source.js';
-import { derivePermissions } from './scan/capabilities.js';
+import { derivePermissions, fsDeclared } from './scan/capabilities.js';
+import { codeOnly, langOf } from './scan/engine/code-text.js';
+import { credentialPathsIn } from './scan/rules/credential-access.js';
 import { classifyContent, isDependencyPath } from './scan/index.js';
 import { validatePackage } from './manifest/validate.js';
 import { SCAFFOLD } from './manifest/templates.js';
@@ -283,6 +285,11 @@ export async function init(dir: string, opts: InitOptions = {}): Promise<InitRes
     // Permissions from the code itself, by the extractor install's capability check uses: what init writes, install accepts.
     const code = await codePermissions(await collectSource(dir, DEFAULT_LIMITS));
     const merged = mergePermissions(manifest.permissions ?? {}, code.permissions);
+    const creds = [...code.credentials].filter(([p]) => !fsDeclared(p, merged));
+    if (creds.length) {
+      merged.filesystem = { ...merged.filesystem, read: [...new Set([...(merged.filesystem?.read ?? []), ...creds.map(([p]) => p)])].sort() };
+      notes.push(`reads credential stores: ${creds.map(([p, f]) => `${p} (${f})`).join(', ')}: declared in permissions.filesystem.read; check that the extension needs them`);
+    }
     // Variables aext sets inside the sandbox (proxy, CA, HOME…) or refuses (loader variables) are never passed from
     // the caller: the code still reads them, so no declaration is needed, and one would make `aext run` refuse.
     if (merged.env) {
@@ -336,20 +343,37 @@ export async function init(dir: string, opts: InitOptions = {}): Promise<InitRes
   return { dir, manifest, derived_from: from, written, notes };
 }
 
-/** Permissions the code of a source tree needs ({@link derivePermissions}); dependency trees and non-UTF-8 files are skipped. */
-async function codePermissions(files: readonly SourceFile[]): Promise<ReturnType<typeof derivePermissions>> {
+/**
+ * Permissions the code of a source tree needs ({@link derivePermissions}; dependency trees and
+ * non-UTF-8 files are skipped), plus the home credential stores any file names the way the
+ * scanner's AEXT-CRED-001 reads them, dependency code included (a Kubernetes client reading
+ * `~/.kube/config`): those go to `filesystem.read`, so install sees them declared (review).
+ */
+async function codePermissions(files: readonly SourceFile[]): Promise<ReturnType<typeof derivePermissions> & { credentials: Map<string, string> }> {
   const UTF8 = new TextDecoder('utf-8', { fatal: true });
   const texts: Array<{ path: string; text: string; cls: ReturnType<typeof classifyContent> }> = [];
+  const credentials = new Map<string, string>();
   for (const f of files) {
-    if (isDependencyPath(f.path) || f.size > DEFAULT_LIMITS.maxScanFileBytes) continue;
+    if (f.size > DEFAULT_LIMITS.maxScanFileBytes) continue;
+    const dependency = isDependencyPath(f.path);
+    let text: string;
     try {
-      const text = UTF8.decode(await f.read());
-      texts.push({ path: f.path, text, cls: classifyContent(f.path, text) });
+      text = UTF8.decode(await f.read());
     } catch {
-      /* binary */
+      continue; // binary
     }
+    const cls = classifyContent(f.path, text);
+    if (dependency && cls !== 'code') continue;
+    if (!/\.(?:ssh|aws|config|azure|kube|docker|npmrc|pypirc|netrc|git-credentials|gnupg|pgpass)/i.test(text)) {
+      if (!dependency) texts.push({ path: f.path, text, cls });
+      continue;
+    }
+    const read = dependency ? codeOnly(langOf(f.path, text), text).code : text;
+    // The note names a code file that reads the store where there is one (rather than a README naming it).
+    for (const p of credentialPathsIn(read)) if (!credentials.has(p) || (cls === 'code' && !/\.(?:js|cjs|mjs|ts|py|sh)$/.test(credentials.get(p)!))) credentials.set(p, f.path);
+    if (!dependency) texts.push({ path: f.path, text, cls });
   }
-  return derivePermissions(texts);
+  return { ...derivePermissions(texts), credentials };
 }
 
 /** Union of two permission sets (lists deduplicated and sorted). */

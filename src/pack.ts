@@ -11,7 +11,7 @@ import { bufferFile, checkSecret, collectSource, memoryFiles, type SourceFile } 
 import { pythonPathInside } from './util/env-rules.js';
 import { validatePackage } from './manifest/validate.js';
 import type { ScanResult } from './scan/index.js';
-import { dependencyComponents, READ_AHEAD, READ_AHEAD_MAX_BYTES, scanSession } from './pipeline/scan-session.js';
+import { dependencyComponents, executablesOf, READ_AHEAD, READ_AHEAD_MAX_BYTES, scanSession } from './pipeline/scan-session.js';
 import { readAhead } from './util/read-ahead.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
 import { createEnvelope, ENVELOPE_PATH, serializeEnvelope, serializeIndex, type IndexFile } from './trust/signed-index.js';
@@ -113,7 +113,7 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
   const scanAll = async (): Promise<ScanResult> => {
     // The same session install uses (default policy): what would block install blocks the pack.
     const perms = m.permissions ?? {};
-    const session = scanSession(limits, DEFAULT_POLICY, perms);
+    const session = scanSession(limits, DEFAULT_POLICY, perms, undefined, executablesOf(files));
     const digests = new Map(index.map((x) => [x.path, x.sha256]));
     let scannedFiles = 0;
     await session.addSources(sorted, digests, async () => {

@@ -114,6 +114,11 @@ describe('install with user_config', () => {
     const printed = cli(['run', KEY, '--root', root, '--print-sandbox', '--json']);
     expect(printed.code, printed.stderr).toBe(0);
     expect(printed.stdout + printed.stderr).not.toContain('s3cr3t');
+    // aext run NAME -- ARGS: the user's arguments come after the signed ones, verbatim (no substitution).
+    const withArgs = cli(['run', KEY, '--root', root, '--print-sandbox', '--json', '--', 'postgresql://db.local/app', '${__dirname}/x']);
+    expect(withArgs.code, withArgs.stderr).toBe(0);
+    expect(withArgs.json.args).toEqual([...d.args, 'postgresql://db.local/app', '${__dirname}/x']);
+    expect((await describeRun(KEY, { root, workDir: tmpdir(), home: tmpdir(), extraArgs: ['--read-only'] })).args.slice(-1)).toEqual(['--read-only']);
 
     // An update keeps the stored values; a value given again replaces one.
     const u = await install(await serverArchive('1.1.0'), { pub: [await pub()], root, yes: true, useTrustStore: false, config: { port: '9000' } });

@@ -46,7 +46,7 @@ describe('real MCP server from the npm registry', () => {
 // package.json (permissions from the code), then pack --sign, install --yes under the default policy, and
 // initialize + tools/list through `aext run` (sandbox + proxy). scripts/fetch-mcp-servers.mjs pins the versions.
 describe('real npm MCP servers: init → pack --sign → install --yes → aext run', () => {
-  for (const s of SERVERS as Array<{ name: string; tools?: string[]; start?: false; env?: Record<string, string>; blocked?: string }>) {
+  for (const s of SERVERS as Array<{ name: string; tools?: string[]; start?: false; args?: string[]; env?: Record<string, string>; blocked?: string }>) {
     it(`${s.name}${s.blocked ? ' (blocked: see SERVERS)' : s.start === false ? ' (installs; start needs the user\'s argument)' : ''}`, () => {
       const src0 = fetchServer(s);
       const dir = tmpdir();
@@ -72,7 +72,7 @@ describe('real npm MCP servers: init → pack --sign → install --yes → aext 
         { jsonrpc: '2.0', method: 'notifications/initialized' },
         { jsonrpc: '2.0', id: 2, method: 'tools/list' },
       ].map((m) => JSON.stringify(m)).join('\n') + '\n';
-      const r = spawnSync(process.execPath, [CLI, 'run', `${i.publisher}/${i.name}`, '--root', root], { input, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...(s.env ?? {}) } });
+      const r = spawnSync(process.execPath, [CLI, 'run', `${i.publisher}/${i.name}`, '--root', root, ...(s.args ? ['--', ...s.args] : [])], { input, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...(s.env ?? {}) } });
       expect(r.status, r.stderr).toBe(0);
       const list = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((m) => m.id === 2);
       expect(list?.result?.tools?.length, r.stderr).toBeGreaterThan(0);

@@ -66,15 +66,36 @@ describe('class 2: dependency folders are scanned with every rule', () => {
     );
     expect(fs.some((f) => f.file === 'node_modules/helper/index.js' && f.rule === 'AEXT-CODE-001')).toBe(true);
   });
-  it('a native addon in node_modules/ (ELF, whatever its name) blocks', async () => {
-    const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(200)]);
-    const fs = await refused(archive([{ name: 'node_modules/helper/build/Release/helper.dat', data: elf }]), 'E_SCAN_BLOCKED');
-    expect(fs.find((f) => f.file.endsWith('helper.dat'))).toMatchObject({ rule: 'AEXT-BIN-001', severity: 'high' });
-    // The policy may allow such native code by path (scan.allow_unvetted): then it is review, confirmed and recorded.
-    const f = archive([{ name: 'node_modules/helper/build/Release/helper.dat', data: elf }]);
+  const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(200)]);
+  it('native code a host loads or runs by itself blocks: an addon name, a library name, no extension, or the execute bit', async () => {
+    for (const e of [
+      { name: 'node_modules/helper/build/Release/helper.node', data: elf },
+      { name: 'node_modules/helper/lib/libhelper.so.1', data: elf },
+      { name: 'node_modules/helper/bin/helper', data: elf },
+      { name: 'node_modules/helper/build/Release/helper.dat', data: elf, executable: true },
+      { name: 'scripts/tool.exe', data: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200)]) },
+    ]) {
+      const fs = await refused(archive([e]), 'E_SCAN_BLOCKED');
+      expect(fs.find((f) => f.file === e.name), e.name).toMatchObject({ rule: 'AEXT-BIN-001', severity: 'high' });
+    }
+  });
+  it('an inert binary (no execute bit, a name no loader opens, e.g. Bare prebuilds) is review; code that dlopens it blocks', async () => {
+    const root = path.join(tmpdir(), 'root');
+    const bare = { name: 'node_modules/bare-fs/prebuilds/linux-x64/bare-fs.bare', data: elf };
+    const r = await install(archive([bare]), { pub: [pub], root, yes: true, useTrustStore: false });
+    expect(r.verdict).toBe('review');
+    expect(r.findings.find((x) => x.file === bare.name)).toMatchObject({ rule: 'AEXT-BIN-001', severity: 'medium', message: expect.stringMatching(/inert unless code loads it explicitly/) });
+    expect((await list({ root })).extensions[0]!.review?.findings.map((x) => x.file)).toContain(bare.name);
+    // The same binary under an inert name, loaded by the package's code through process.dlopen: blocked by the loader.
+    const loader = { name: 'node_modules/helper/index.js', data: Buffer.from("const m = { exports: {} };\nprocess.dlopen(m, require('path').join(__dirname, 'helper.dat'));\nmodule.exports = m.exports;\n") };
+    const fs = await refused(archive([{ name: 'node_modules/helper/helper.dat', data: elf }, loader]), 'E_SCAN_BLOCKED');
+    expect(fs.find((x) => x.file === loader.name)).toMatchObject({ rule: 'AEXT-CODE-008', severity: 'high' });
+  });
+  it('the policy may allow native code by path (scan.allow_unvetted): review, confirmed and recorded', async () => {
+    const f = archive([{ name: 'node_modules/helper/build/Release/helper.node', data: elf }]);
     const r = await install(f, { pub: [pub], root: path.join(tmpdir(), 'root'), yes: true, useTrustStore: false, policy: { policy_version: 1, scan: { allow_unvetted: ['node_modules/helper/build/Release/*'] } } });
     expect(r.verdict).toBe('review');
-    expect(r.findings.find((x) => x.file.endsWith('helper.dat'))).toMatchObject({ severity: 'medium', message: expect.stringMatching(/allowed unvetted by policy/) });
+    expect(r.findings.find((x) => x.file.endsWith('helper.node'))).toMatchObject({ severity: 'medium', message: expect.stringMatching(/allowed unvetted by policy/) });
   });
   it('a postinstall script in a bundled package.json is a review finding; scan.review "deny" refuses it', async () => {
     const pkg = { name: 'helper', version: '1.0.0', scripts: { postinstall: 'node setup.js' } };

@@ -22,6 +22,8 @@ import type { Finding, Permissions, Severity } from '../types.js';
 import type { Baseline } from '../scan/baseline.js';
 import { failClosed, finishScan, isDependencyPath, looksLikeArchive, RULES, scanOne, ScanBudget, unvettedFinding, type ScanResult } from '../scan/index.js';
 import { NESTED_CAPS } from '../scan/nested-zip.js';
+import { fsDeclared } from '../scan/capabilities.js';
+import { homeCredentialPath } from '../scan/rules/credential-access.js';
 import { canonicalJson } from '../util/json.js';
 import { VERSION } from '../version.js';
 import type { Limits } from '../limits.js';
@@ -57,6 +59,8 @@ export interface SessionOptions {
   components?: ReadonlySet<string>;
   /** Digest-keyed cache of per-file findings (see {@link DirScanCache}). */
   cache?: ScanCache;
+  /** Paths that carry the execute bit (INDEX `executable`, or the source's mode): see ScanInput. */
+  executables?: ReadonlySet<string>;
   /** Clock (ms), for tests. */
   now?: () => number;
 }
@@ -89,10 +93,11 @@ export function scannerId(): string {
 
 /**
  * Cache key of one file's findings: scanner identity, path (rules read it), SHA-256 of
- * the content (from the signed INDEX), and the permissions the capability check compared with.
+ * the content (from the signed INDEX), the permissions the capability check compared with, and
+ * the execute bit (a native binary's severity depends on it).
  */
-export function cacheKey(p: string, sha256: string, perms: Permissions | undefined, capabilities: boolean): string {
-  return createHash('sha256').update(`${scannerId()}\0${p}\0${sha256}\0${capabilities && perms ? canonicalJson(perms) : '-'}`).digest('hex');
+export function cacheKey(p: string, sha256: string, perms: Permissions | undefined, capabilities: boolean, executable = false): string {
+  return createHash('sha256').update(`${scannerId()}\0${p}\0${sha256}\0${capabilities && perms ? canonicalJson(perms) : '-'}\0${executable ? 'x' : '-'}`).digest('hex');
 }
 
 /**
@@ -187,14 +192,14 @@ export class ScanSession {
       return;
     }
     const perms = this.capsFor(p);
-    const key = sha256 && this.opts.cache && data.length >= CACHE_MIN_BYTES ? cacheKey(p, sha256, perms, perms !== undefined) : undefined;
+    const key = sha256 && this.opts.cache && data.length >= CACHE_MIN_BYTES ? cacheKey(p, sha256, perms, perms !== undefined, this.opts.executables?.has(p) === true) : undefined;
     const hit = key ? this.opts.cache!.get(key) : undefined;
     if (hit) {
       this.cacheHits++;
       this.findings.push(...hit);
       return;
     }
-    const found = this.harden(scanOne({ path: p, data }, perms));
+    const found = this.harden(scanOne({ path: p, data, executable: this.opts.executables?.has(p) === true }, perms));
     this.findings.push(...found);
     if (key) this.opts.cache!.set(key, found);
   }
@@ -280,7 +285,7 @@ export class ScanSession {
         end = nl > chunk.length / 2 ? nl + 1 : utf8Start(chunk, chunk.length);
       }
       const part = chunk.subarray(0, end);
-      for (const f of this.harden(scanOne({ path: p, data: part }, perms))) {
+      for (const f of this.harden(scanOne({ path: p, data: part, executable: this.opts.executables?.has(p) === true }, perms))) {
         const g = { ...f, line: f.line ? f.line + lineBase : 0 };
         const k = `${g.rule}\0${g.line}\0${g.column}\0${g.message}`;
         if (seen.has(k)) continue;
@@ -305,7 +310,7 @@ export class ScanSession {
     const mine = (f: Finding) => f.file === p || f.file.startsWith(`${p}!/`);
     const keep = this.findings.filter((f) => !mine(f));
     this.findings.length = 0;
-    this.findings.push(...keep, ...this.harden(scanOne({ path: p, data }, this.opts.perms, 0, false)));
+    this.findings.push(...keep, ...this.harden(scanOne({ path: p, data, executable: this.opts.executables?.has(p) === true }, this.opts.perms, 0, false)));
   }
 
   /** Rewrites every finding so far (e.g. capability findings reported as information when nothing is declared). */
@@ -322,8 +327,23 @@ export class ScanSession {
 
   /** Sorts findings and computes the verdict (baseline applied). */
   finish(failOn: Severity, baseline?: Baseline): ScanResult {
-    return finishScan(this.findings, failOn, { files: this.files, bytes: this.bytes }, baseline);
+    const perms = this.opts.perms;
+    const findings = perms?.filesystem ? this.findings.map((f) => declaredCredential(f, perms)) : this.findings;
+    return finishScan(findings, failOn, { files: this.files, bytes: this.bytes }, baseline);
   }
+}
+
+/**
+ * A credential-store finding (AEXT-CRED-001) on a home path the manifest declares in
+ * `permissions.filesystem` (a Kubernetes server reading `~/.kube/config`) is review, not a block:
+ * the access is declared, shown at the install prompt and confined to that path by the sandbox.
+ * Env dumps, keychains, browser profiles and wallets cannot be declared and keep their severity.
+ */
+function declaredCredential(f: Finding, perms: Permissions): Finding {
+  if (f.rule !== 'AEXT-CRED-001' || (f.severity !== 'high' && f.severity !== 'critical')) return f;
+  const p = homeCredentialPath(f.evidence);
+  if (!p || !fsDeclared(p, perms)) return f;
+  return { ...f, severity: 'medium', message: `${f.message} (${p} is declared in permissions.filesystem: review)` };
 }
 
 /** The largest offset ≤ `at` that splits no UTF-8 character of `b` (a partial last character is left out). */
@@ -345,7 +365,7 @@ function countNewlines(b: Buffer): number {
  * A scan session for one package under `policy` (caps and time budget from `limits`;
  * `scan.allow_unvetted` globs).
  */
-export function scanSession(limits: Limits, policy: Pick<Policy, 'scan'>, perms: Permissions | undefined, cache?: ScanCache): ScanSession {
+export function scanSession(limits: Limits, policy: Pick<Policy, 'scan'>, perms: Permissions | undefined, cache?: ScanCache, executables?: ReadonlySet<string>): ScanSession {
   const globs = policy.scan?.allow_unvetted;
   return new ScanSession({
     maxFileBytes: limits.maxScanFileBytes,
@@ -354,7 +374,13 @@ export function scanSession(limits: Limits, policy: Pick<Policy, 'scan'>, perms:
     perms,
     ...(globs?.length ? { allowUnvetted: (p: string) => globs.some((g) => globMatch(g, p)) } : {}),
     ...(cache ? { cache } : {}),
+    ...(executables ? { executables } : {}),
   });
+}
+
+/** The paths of `files` that carry the execute bit (INDEX entries or source files), for {@link scanSession}. */
+export function executablesOf(files: ReadonlyArray<{ path: string; executable?: boolean }>): Set<string> {
+  return new Set(files.filter((f) => f.executable === true).map((f) => f.path));
 }
 
 /**

@@ -25,7 +25,7 @@ import { extractVerified } from '../archive/extract.js';
 import { dirFiles } from '../inputs/package-source.js';
 import { validatePackage, type PackageInfo } from '../manifest/validate.js';
 import type { ScanResult } from '../scan/index.js';
-import { dependencyComponents, scanSession, type ScanCache, type ScanSession } from './scan-session.js';
+import { dependencyComponents, executablesOf, scanSession, type ScanCache, type ScanSession } from './scan-session.js';
 import type { IndexFile } from '../trust/signed-index.js';
 import type { Baseline } from '../scan/baseline.js';
 import { checkPolicy, DEFAULT_POLICY, evaluatePolicy, type Policy } from '../policy/policy.js';
@@ -86,7 +86,7 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
     await opts.onVerified?.();
     if (archive.unsigned && opts.allowUnsigned) opts.onReport?.('warn', `WARNING: ${file} is UNSIGNED; installing it only because --allow-unsigned was given`);
     const perms = archive.manifest.permissions ?? {};
-    const session = scanSession(limits, policy, perms, opts.scanCache);
+    const session = scanSession(limits, policy, perms, opts.scanCache, executablesOf(archive.envelope.index.files));
     await extractStep(archive, staging, session, opts.onProgress);
     // The digest recorded in the lock names the bytes that were verified and extracted.
     await archive.zip.assertUnchanged();

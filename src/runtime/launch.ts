@@ -55,6 +55,12 @@ export interface LaunchOptions {
   home?: string;
   /** Diagnostics (stderr in the CLI). */
   onReport?: Reporter;
+  /**
+   * The user's own arguments, appended after the server's signed `mcp_config.args`
+   * (`aext run NAME -- ARGS`: a database URL, a directory to serve). They reach the program
+   * as given, inside the same sandbox; they grant nothing the permissions do not.
+   */
+  extraArgs?: readonly string[];
 }
 
 /** An installed extension checked and ready to start. */
@@ -283,13 +289,13 @@ export async function startSandboxed(
  * The launch of an installed MCP server from its signed `mcp_config`, with the user's config substituted.
  * @throws AextError E_USAGE (not a server), E_CONFIG_REQUIRED, E_MANIFEST_INVALID (a path escaping its directory).
  */
-function serverLaunch(p: Prepared, callerPath: string | undefined): { launch: ReturnType<typeof resolveLaunch>; env: Record<string, string> } {
+function serverLaunch(p: Prepared, callerPath: string | undefined, extraArgs: readonly string[] = []): { launch: ReturnType<typeof resolveLaunch>; env: Record<string, string> } {
   if (p.manifest.kind !== 'mcp-server' || !p.manifest.server) throw new AextError('E_USAGE', `${p.key} is a ${p.manifest.kind}, not an mcp-server (use aext exec for hooks and scripts)`, { entry: p.key });
   const c = p.manifest.server.mcp_config;
   // user_config first, so a path check below sees the final value (`${__dirname}/${user_config.sub}`).
   const u = (v: string) => substituteConfig(v, p.manifest, p.config, p.key);
   const env = Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, substitute(u(v), p)]));
-  const args = substituteArgs(c.args ?? [], p.manifest, p.config, p.key).map((a) => substitute(a, p));
+  const args = [...substituteArgs(c.args ?? [], p.manifest, p.config, p.key).map((a) => substitute(a, p)), ...extraArgs];
   return { launch: resolveLaunch(substitute(u(c.command), p), args, p, callerPath), env };
 }
 
@@ -318,7 +324,7 @@ export async function savePin(root: string, key: string, installId: string, surf
 export async function describeRun(name: string, opts: LaunchOptions = {}): Promise<{ key: string; plan: SandboxPlan; program: string; args: string[] }> {
   const p = await prepareInstalled(name, opts);
   const callerEnv = opts.callerEnv ?? process.env;
-  const { launch, env: fixed } = serverLaunch(p, callerEnv.PATH);
+  const { launch, env: fixed } = serverLaunch(p, callerEnv.PATH, opts.extraArgs);
   const { env } = extensionEnv(p.permissions, fixed, callerEnv, p.key, p.installDir);
   const hosts = p.permissions.network?.hosts ?? [];
   const plan = planSandbox({
@@ -385,7 +391,7 @@ export function describeEvent(key: string, e: ProxyEvent): string {
 export async function run(name: string, opts: RunOptions): Promise<RunResult> {
   const p = await prepareInstalled(name, opts);
   const report = opts.onReport ?? (() => undefined);
-  const { launch, env } = serverLaunch(p, (opts.callerEnv ?? process.env).PATH);
+  const { launch, env } = serverLaunch(p, (opts.callerEnv ?? process.env).PATH, opts.extraArgs);
   const s = await startSandboxed(p, launch, env, ['pipe', 'pipe', 'pipe'], opts);
   const { child } = s;
   if (opts.errput) child.stderr!.pipe(opts.errput, { end: false });
@@ -501,7 +507,7 @@ export interface ApproveResult {
  */
 export async function approve(name: string, o: LaunchOptions & { yes?: boolean; confirm?: (r: Omit<ApproveResult, 'approved'>) => Promise<boolean>; source?: Surface['source']; timeoutMs?: number } = {}): Promise<ApproveResult> {
   const p = await prepareInstalled(name, o);
-  const { launch, env } = serverLaunch(p, (o.callerEnv ?? process.env).PATH);
+  const { launch, env } = serverLaunch(p, (o.callerEnv ?? process.env).PATH, o.extraArgs);
   const s = await startSandboxed(p, launch, env, ['pipe', 'pipe', 'pipe'], o);
   let listed;
   try {

@@ -3,7 +3,7 @@
 // not capabilities; hosts come from WHATWG URL parsing; init declares what install checks.
 // Nested zips are opened and every entry scanned; what cannot be read stays unvetted.
 import { describe, expect, it } from 'vitest';
-import { capabilitiesOf, derivePermissions, undeclaredCapabilities, urlHost } from './capabilities.js';
+import { capabilitiesOf, derivePermissions, literalDir, undeclaredCapabilities, urlHost } from './capabilities.js';
 import { codeOnly, langOf } from './engine/code-text.js';
 import { scanOne } from './index.js';
 import { openNestedZip } from './nested-zip.js';
@@ -131,5 +131,17 @@ describe('what runs at start-up (AEXT-RUN-001)', () => {
   it('substituted paths must stay inside their directory', () => {
     expect(run('aext.json', manifest({ command: 'node', args: ['${__dirname}/../../../home/u/.bashrc'] })).map((x) => x.message)).toEqual([expect.stringMatching(/points outside the install directory/)]);
     expect(run('aext.json', manifest({ command: 'node', args: ['${__dirname}/a/../server.js'] }))).toEqual([]);
+  });
+});
+
+describe('paths built at run time', () => {
+  it('an interpolated path is cut back to the literal directory that holds it', () => {
+    expect(capabilitiesOf('h.js', 'const f = `/tmp/helm-template-${Date.now()}.yaml`;\n', 'code').filter((c) => c.kind === 'filesystem').map((c) => c.value)).toEqual(['/tmp']);
+    expect(literalDir('/tmp/helm-template-${Date.now(')).toBe('/tmp');
+    expect(literalDir('/tmp/$name/x')).toBe('/tmp');
+    expect(literalDir('~/${dir}/cfg')).toBe('~');
+    expect(literalDir('$HOME/.cache/${app}')).toBe('$HOME/.cache');
+    expect(literalDir('${HOME}/.config/x')).toBe('${HOME}/.config/x');
+    expect(literalDir('/var/run/secrets/kubernetes.io/serviceaccount/token')).toBe('/var/run/secrets/kubernetes.io/serviceaccount/token');
   });
 });

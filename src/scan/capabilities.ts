@@ -99,6 +99,19 @@ function codeRegions(p: string, text: string, cls: FileClass): Array<{ start: nu
   return out;
 }
 
+/**
+ * The literal part of a path the code builds at run time: a template or shell interpolation
+ * (`/tmp/helm-${Date.now()}.yaml`, `/tmp/$name`) is cut back to the directory that holds it
+ * (`/tmp`), since what follows is chosen at run time. A path with no interpolation is unchanged.
+ */
+export function literalDir(p: string): string {
+  const at = p.slice(1).search(/\$[{\w]/);
+  if (at < 0) return p;
+  const prefix = p.slice(0, at + 1);
+  const dir = prefix.slice(0, prefix.lastIndexOf('/'));
+  return dir === '' ? prefix.replace(/\/+$/, '') || '/' : dir;
+}
+
 /** Capabilities a file exercises. Dependency trees are the caller's to skip. */
 export function capabilitiesOf(p: string, text: string, cls: FileClass): Capability[] {
   const caps: Capability[] = [];
@@ -135,7 +148,7 @@ export function capabilitiesOf(p: string, text: string, cls: FileClass): Capabil
       return { kind: 'credentials', value: m[0].trim(), offset: 0 };
     });
     // A bare helper name is no path; a path right after `#!` (a script template in a string) names an interpreter.
-    scan(OUTSIDE, (m) => (/^(?:expanduser\(|homedir\(\))$/.test(m[0]) || r.text.slice(Math.max(0, m.index - 2), m.index) === '#!' ? undefined : { kind: 'filesystem', value: m[0], offset: 0 }));
+    scan(OUTSIDE, (m) => (/^(?:expanduser\(|homedir\(\))$/.test(m[0]) || r.text.slice(Math.max(0, m.index - 2), m.index) === '#!' ? undefined : { kind: 'filesystem', value: literalDir(m[0]), offset: 0 }));
     if (r.lang === 'sh') {
       const assigned = new Set<string>();
       SH_ASSIGN.lastIndex = 0;
@@ -217,7 +230,12 @@ export function derivePermissions(files: ReadonlyArray<{ path: string; text: str
   return { permissions, unnamedNetwork: unnamed };
 }
 
-const fsDeclared = (value: string, perms: Permissions) => {
+/**
+ * Whether `value` (a path as the code names it, `~` for home) lies under a path declared in
+ * `permissions.filesystem` (read or write); a credential directory is covered by a declaration
+ * of something inside it.
+ */
+export const fsDeclared = (value: string, perms: Permissions): boolean => {
   const all = [...(perms.filesystem?.read ?? []), ...(perms.filesystem?.write ?? [])];
   // A declared path covers what lies under it; a credential directory is covered by a
   // declaration of (something inside) it.

@@ -33,6 +33,7 @@ import { rule as dynamicContext } from './rules/dynamic-context.js';
 import { rule as secrets } from './rules/secrets.js';
 import { rule as embeddedBinary } from './rules/embedded-binary.js';
 import { rule as installScripts } from './rules/install-scripts.js';
+import { rule as nativeLoading } from './rules/native-loading.js';
 import { rule as launchConfig } from './rules/launch-config.js';
 
 /** Strict UTF-8 decoder (reused). */
@@ -40,7 +41,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Every rule, in report order. */
 export const RULES: readonly Rule[] = [
-  instructionOverride, concealment, coercion, remoteInstructions, downloadExec, reverseShell, destructive, persistence, privilege, credentialAccess, exfiltration, evalDecoded, obfuscation, hiddenUnicode, homoglyph, hiddenMarkup, dynamicContext, secrets, embeddedBinary, installScripts, launchConfig,
+  instructionOverride, concealment, coercion, remoteInstructions, downloadExec, reverseShell, destructive, persistence, privilege, credentialAccess, exfiltration, evalDecoded, obfuscation, hiddenUnicode, homoglyph, hiddenMarkup, dynamicContext, secrets, embeddedBinary, nativeLoading, installScripts, launchConfig,
 ];
 
 /** The rule catalogue ({@link RULES}), as a function so the public API can load it on demand. */
@@ -64,6 +65,8 @@ export interface ScanResult {
 export interface ScanInput {
   path: string;
   data: Buffer;
+  /** The file carries the execute bit (INDEX `executable`, or the mode on disk): a host can run it by itself. */
+  executable?: boolean;
 }
 
 const CODE_EXT = /\.(?:sh|bash|zsh|ps1|psm1|bat|cmd|py|js|mjs|cjs|ts|rb|pl|php)$/i;
@@ -211,7 +214,7 @@ function scanText(f: ScanInput, perms: Permissions | undefined, dependency: bool
     if (named === 'other') {
       // Opaque binary data: only byte-level rules apply (text rules would match noise).
       return RULES.filter((r) => r.category === 'binary').flatMap((r) =>
-        r.check({ path: f.path, text: '', cls, head: f.data.subarray(0, 16), frontmatterEnd: 0, ascii: false, views: [] }).map((hit) => ({ rule: r.id, severity: hit.severity ?? r.severity, file: f.path, line: hit.line, column: hit.column, message: hit.message, evidence: hit.evidence })),
+        r.check({ path: f.path, text: '', cls, head: f.data.subarray(0, 16), frontmatterEnd: 0, ascii: false, views: [], executable: f.executable === true }).map((hit) => ({ rule: r.id, severity: hit.severity ?? r.severity, file: f.path, line: hit.line, column: hit.column, message: hit.message, evidence: hit.evidence })),
       );
     }
     // A text file (by name) that is not valid UTF-8 is still scanned, lossily, and reported.
@@ -226,7 +229,7 @@ function scanText(f: ScanInput, perms: Permissions | undefined, dependency: bool
   if (dependency && cls === 'code') text = codeOnly(langOf(f.path, text), text).code;
   beginFile(text);
   const ascii = isAscii(f.data) && !dependency;
-  const sf: ScanFile = { path: f.path, text, cls, head: f.data.subarray(0, 16), frontmatterEnd: fmEnd, ascii, views: buildViews(text, ascii ? f.data : undefined) };
+  const sf: ScanFile = { path: f.path, text, cls, head: f.data.subarray(0, 16), frontmatterEnd: fmEnd, ascii, views: buildViews(text, ascii ? f.data : undefined), executable: f.executable === true };
   for (const r of RULES) {
     if (!r.applies.includes(sf.cls) && !(byContent && (r.applies.includes('code') || r.applies.includes('instructions')))) continue;
     for (const hit of r.check(sf)) {

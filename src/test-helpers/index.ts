@@ -124,7 +124,8 @@ export type RawEntry = { name: string | Buffer; data?: Buffer; [k: string]: unkn
 
 /**
  * Builds a zip with the raw writer, appending a DSSE envelope whose INDEX lists
- * every non-directory entry (by name, size and sha256) signed by `keys`.
+ * every non-directory entry (by name, size and sha256; `executable: true` on an entry sets the
+ * INDEX flag) signed by `keys`.
  * `index` may rewrite the INDEX; `envelope` may rewrite the envelope;
  * `zipOpts` goes to buildZip; `noEnvelope` leaves the envelope out.
  */
@@ -136,7 +137,7 @@ export function signedRawZip(
   const id = o.identity ?? { publisher: 'tester', name: 'fixture', version: '1.0.0' };
   const files = (o.indexFrom ?? entries)
     .filter((e) => !String(e.name).endsWith('/'))
-    .map((e) => ({ path: Buffer.isBuffer(e.name) ? e.name.toString('utf8') : e.name, size: (e.data ?? Buffer.alloc(0)).length, sha256: sha256Hex(e.data ?? Buffer.alloc(0)) }))
+    .map((e) => ({ path: Buffer.isBuffer(e.name) ? e.name.toString('utf8') : e.name, size: (e.data ?? Buffer.alloc(0)).length, sha256: sha256Hex(e.data ?? Buffer.alloc(0)), ...(e.executable === true ? { executable: true as const } : {}) }))
     .sort((a, b) => compareUtf8(a.path, b.path));
   let index: Index = { aext_index: 1, ...id, files };
   if (o.index) index = o.index(index);

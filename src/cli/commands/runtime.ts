@@ -32,11 +32,12 @@ export function register(program: Command, ctx: Ctx): void {
       .command('run')
       .description('stdio launcher of an installed MCP server: files re-checked, sandboxed, behind the pinning MCP proxy')
       .argument('<name>', 'publisher/name (or name when unambiguous)')
+      .argument('[args...]', "after --: arguments appended to the server's own (a database URL, a folder to serve)")
       .option('--print-sandbox', 'print the sandbox (bwrap argv, mounts, environment) as JSON and start nothing'),
-  ).action((name: string, o: LaunchFlags & { printSandbox?: boolean }) => {
+  ).action((name: string, extraArgs: string[], o: LaunchFlags & { printSandbox?: boolean }) => {
     if (o.printSandbox) {
       return ctx.run('run', async () => {
-        const d = await describeRun(name, await base(o));
+        const d = await describeRun(name, { ...(await base(o)), extraArgs });
         const human = [`${d.key}: ${d.program} ${d.args.join(' ')}`, ...d.plan.mounts.map((m) => `  ${m.kind.padEnd(7)} ${m.dest}${m.src && m.src !== m.dest ? ` <- ${m.src}` : ''}  (${m.why})`), `  env: ${Object.keys(d.plan.env).sort().join(', ')}`].map(safeText).join('\n');
         return { result: { ...d }, human };
       });
@@ -50,7 +51,7 @@ export function register(program: Command, ctx: Ctx): void {
       const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
       for (const sig of signals) process.on(sig, onSignal);
       try {
-        const r = await run(name, { ...(await base(o)), input: process.stdin, output: process.stdout, errput: process.stderr, signal: ac.signal });
+        const r = await run(name, { ...(await base(o)), extraArgs, input: process.stdin, output: process.stdout, errput: process.stderr, signal: ac.signal });
         return { result: {}, human: '', printed: true, status: r.exitCode };
       } finally {
         for (const sig of signals) process.off(sig, onSignal);
@@ -79,8 +80,9 @@ export function register(program: Command, ctx: Ctx): void {
       .command('approve')
       .description('show how the server\'s tools, prompts and resources differ from the pinned ones, and pin them')
       .argument('<name>', 'publisher/name (or name when unambiguous)')
+      .argument('[args...]', 'after --: the arguments the server is run with (as for aext run)')
       .option('--yes', 'pin without asking'),
-  ).action((name: string, o: LaunchFlags & { yes?: boolean }) =>
+  ).action((name: string, extraArgs: string[], o: LaunchFlags & { yes?: boolean }) =>
     ctx.run('approve', async () => {
       const interactive = !ctx.out.json && process.stdin.isTTY === true && process.stderr.isTTY === true;
       const show = (r: { diff: { added: Array<{ kind: string; key: string }>; removed: Array<{ kind: string; key: string }>; changed: Array<{ kind: string; key: string; fields: string[] }> }; blocked: Array<{ kind: string; key: string; rules: string[] }> }) => {
@@ -93,6 +95,7 @@ export function register(program: Command, ctx: Ctx): void {
       };
       const r = await approve(name, {
         ...(await base(o)),
+        extraArgs,
         yes: o.yes === true,
         confirm: interactive
           ? async (d) => {

@@ -28,6 +28,8 @@ export interface ScanFile {
   views: View[];
   /** Every byte of the file is ASCII (no invisible, confusable or non-Latin characters). */
   ascii: boolean;
+  /** The file carries the execute bit (see ScanInput); absent means no. */
+  executable?: boolean;
 }
 
 /** A rule. `check` returns findings without `rule`/`severity` filled (the runner adds them). */

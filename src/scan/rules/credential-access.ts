@@ -2,17 +2,49 @@
 import { definePatterns, matchViews, type Rule } from '../engine/match.js';
 import { fileLines } from '../engine/lines.js';
 
-/** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
-const PATTERNS = definePatterns([
+/** Credential files and folders under the home directory: the ones a `permissions.filesystem` entry can declare. */
+const HOME_STORES = [
   /(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%|homedir\(\)|expanduser\(["']~)[/\\"', +]*\.ssh(?:[/\\](?:id_[a-z0-9]+|authorized_keys|known_hosts|config))?/gi,
   /(?:~|\$HOME|%USERPROFILE%|homedir\(\))[/\\"', +]*\.(?:aws[/\\]credentials|config[/\\]gcloud|azure[/\\]|kube[/\\]config|docker[/\\]config\.json|npmrc|pypirc|netrc|git-credentials|gnupg|pgpass)/gi,
+];
+
+/**
+ * The home-relative credential path a match of {@link HOME_STORES} names, as `~/…`
+ * (`homedir(), '.kube/config` → `~/.kube/config`); undefined for other evidence.
+ */
+export function homeCredentialPath(evidenceText: string): string | undefined {
+  const m = /(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%|homedir\(\)|expanduser\(["']~)[/\\"', +]*(\.(?:ssh|aws|config|azure|kube|docker|npmrc|pypirc|netrc|git-credentials|gnupg|pgpass)(?:[/\\][\w.-]{1,100}){0,3})/i.exec(evidenceText);
+  return m ? `~/${m[1]!.replace(/\\/g, '/').replace(/\/$/, '')}` : undefined;
+}
+
+/**
+ * Home-relative credential paths a text names the way this rule matches them, as `~/…`; what
+ * `init` declares in `permissions.filesystem.read` so that install sees them declared.
+ */
+export function credentialPathsIn(text: string): string[] {
+  const out = new Set<string>();
+  for (const re of HOME_STORES) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const p = homeCredentialPath(m[0]);
+      if (p) out.add(p);
+    }
+  }
+  return [...out].sort();
+}
+
+/** The rule's patterns: global, linear-time; run on windows around their required literals (see matchViews). */
+const PATTERNS = definePatterns([
+  ...HOME_STORES,
   /\b(?:cat|less|more|head|tail|type|open|read_text|readFile(?:Sync)?|get-content)\b(?:(?!\b(?:cat|less|more|head|tail|type|open|read_text|readFile|get-content)\b)[^\n]){0,40}(?:^|[\s"'/(])\.env(?:\.[\w-]{1,40})?\b/gim,
   /\bsecurity\s+(?:find|dump)-(?:generic|internet)-password\b|\bdump-keychain\b|login\.keychain/gi,
   /(?:Google[/\\]Chrome|BraveSoftware|Microsoft[/\\]Edge|\.mozilla[/\\]firefox|Firefox[/\\]Profiles)[^\n]{0,60}(?:Login Data|Cookies|Web Data|logins\.json|key4\.db)|\bsqlite3\b[^\n]{0,60}(?:Cookies|Login\s*Data|cookies\.sqlite)/gi,
   /\b(?:wallet\.dat|\.electrum[/\\]wallets|exodus\.wallet|Ethereum[/\\]keystore|metamask[^\n]{0,40}(?:vault|seed)|seed\s*phrase|mnemonic\.txt)\b/gi,
   /(?:~|\$HOME|%APPDATA%)[/\\](?:\.cursor[/\\]mcp\.json|\.claude[/\\]settings\.json|\.config[/\\]claude|Library[/\\]Application Support[/\\]Claude[/\\]claude_desktop_config\.json)/gi,
-  // Case-sensitive: the commands are lowercase, and `<E extends Env>(` in TypeScript is no dump.
-  /\b(?:printenv|env)[ \t]*(?:\|[ \t]*(?:curl|wget|nc|ncat|base64|xxd|ssh|scp|tee|gzip|openssl)\b|>[ \t]*[^\s&>(])|\bos\.environ\.copy\(\)[^\n]{0,80}(?:post|send|dumps)|JSON\.stringify\(\s*process\.env\s*\)/g,
+  // Case-sensitive: the commands are lowercase, and `<E extends Env>(` in TypeScript is no dump. The command
+  // must stand where a shell reads a command (line start, after ; & | ( { ` or an opening quote):
+  // "(config + env > match env)" in a test's name is prose, `execSync('env > /tmp/e')` is a dump.
+  /(?:^|[\n;&|({`'"])[ \t]*(?:printenv|env)[ \t]*(?:\|[ \t]*(?:curl|wget|nc|ncat|base64|xxd|ssh|scp|tee|gzip|openssl)\b|>[ \t]*[^\s&>(])|\bos\.environ\.copy\(\)[^\n]{0,80}(?:post|send|dumps)|JSON\.stringify\(\s*process\.env\s*\)/g,
   /\b(?:saved|stored|remembered)\s+passwords?\b[^.\n]{0,60}\b(?:browser|chrome|firefox|edge|safari|brave|keychain)\b|\b(?:browser|chrome|firefox|edge|safari|brave)(?:'s)?\s+(?:saved|stored)\s+passwords?\b|\bLogin\s+Data\s+(?:database|file|db)\b/gi,
 ]);
 /** Rule AEXT-CRED-001: credential access. */

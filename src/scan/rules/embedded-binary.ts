@@ -1,6 +1,9 @@
 /** Embedded native binaries, compiled bytecode and nested archives. */
 import type { Rule } from '../engine/match.js';
 
+/** Names a host's own loader opens: Node addons, shared libraries (versioned too), Windows binaries, Python bytecode. */
+const LOADABLE = /\.(?:node|so(?:\.\d+)*|dylib|bundle|dll|exe|com|scr|sys|pyd|pyc|pyo)$/i;
+
 /** Rule AEXT-BIN-001: embedded binaries and archives. */
 export const rule: Rule = {
   id: 'AEXT-BIN-001',
@@ -25,8 +28,15 @@ export const rule: Rule = {
       hex.startsWith('425a68') ? 'nested bzip2 archive' :
       hex === '28b52ffd' ? 'nested zstd archive' : undefined;
     if (!magic) return [];
-    // Executables and bytecode cannot be reviewed and run as the user: high. Archives: review.
-    const severity = /archive/.test(magic) ? ('medium' as const) : ('high' as const);
-    return [{ line: 0, column: 0, message: `embedded ${magic}`, evidence: f.path, severity }];
+    if (/archive/.test(magic)) return [{ line: 0, column: 0, message: `embedded ${magic}`, evidence: f.path, severity: 'medium' }];
+    // Native code cannot be reviewed and runs as the user: high when a host runs or loads it by
+    // itself (execute bit, or a name a loader picks up: require() of `.node`, the dynamic linker's
+    // `.so`/`.dylib`/`.dll`, Python's `.pyd`, `.pyc`). Otherwise (the Bare runtime's `.bare`
+    // prebuilds, a blob named `.dat`) only code that loads it explicitly can run it, and that code
+    // is scanned: review, since it is still unvetted. Sources: Node.js `module` docs (.node addons),
+    // dlopen(3), PEP 3149.
+    const loadable = f.executable === true || LOADABLE.test(f.path) || !/\.[^/.]+$/.test(f.path);
+    if (loadable || magic === 'compiled module') return [{ line: 0, column: 0, message: `embedded ${magic}`, evidence: f.path, severity: 'high' }];
+    return [{ line: 0, column: 0, message: `embedded ${magic} with no execute bit and a name no loader picks up (inert unless code loads it explicitly; native code aext cannot vet)`, evidence: f.path, severity: 'medium' }];
   },
 };
