@@ -169,7 +169,11 @@ const KEEP_IN_DEPENDENCY_DATA = new Set(['AEXT-CODE-007']);
 function calibrateDependency(fs: Finding[], cls: FileClass): Finding[] {
   if (!CATEGORY.size) for (const r of RULES) CATEGORY.set(r.id, r.category);
   const capped = cls === 'code' ? MODEL_FACING : TEXT_FACING;
+  // An npm lifecycle script is a shell command inside package.json: what a rule finds on its line is
+  // code, whatever the file's class (`"postinstall": "curl … | sh"` in a bundled package).
+  const scriptLines = new Set(fs.filter((f) => f.rule === 'AEXT-CODE-007').map((f) => f.line));
   return fs.map((f) => {
+    if (scriptLines.has(f.line) && f.rule !== 'AEXT-CODE-007') return f;
     const cat = CATEGORY.get(f.rule);
     // The cloud metadata address in a library (URL parsers, IP tables, their tests) is data; at run time the
     // sandbox's network proxy refuses link-local addresses whatever the code does (util/host-allowlist.ts).
