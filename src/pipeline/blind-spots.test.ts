@@ -2,7 +2,7 @@
 // unvetted content. Each attack is built in code, signed by a trusted key, and installed with
 // the default policy; the test checks the refusal code and that nothing was installed.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +13,7 @@ import { parsePublicKeyPem, publicKeyToPem, type PrivateKey, type PublicKey } fr
 import { expectAextError, newKey, signedRawZip, skillFiles, tmpdir, type RawEntry } from '../test-helpers/index.js';
 import type { Finding } from '../types.js';
 import type { ScanCache } from './scan-session.js';
-import { CACHE_MIN_BYTES, SCAN_WINDOW_BYTES } from './scan-session.js';
+import { CACHE_MIN_BYTES, DirScanCache, SCAN_WINDOW_BYTES, scannerId } from './scan-session.js';
 // @ts-expect-error plain ESM helper
 import { entry, paxBody, tarball } from '../../scripts/lib/rawtar.mjs';
 
@@ -384,5 +384,51 @@ describe('calibration found on real servers (issue 9: no false blocks on what au
     const key = `AIzaSy${'B'.repeat(33)}`;
     const r = await install(archive([{ name: 'scripts/perf.js', data: Buffer.from(`const CRUX_API_KEY = '${key}';\n`) }]), { pub: [pub], root: path.join(tmpdir(), 'root'), yes: true, useTrustStore: false });
     expect(r.findings.filter((f) => f.rule === 'AEXT-SECRET-001').map((f) => f.severity)).toEqual(['medium']);
+  });
+});
+
+describe('the scan cache on disk (ROOT/cache/scan/<scanner id>.json)', () => {
+  const hit = (rule: string): Finding => ({ rule, severity: 'low', file: 'a', line: 1, column: 1, message: 'm', evidence: '' });
+  it('one private file, read once and rewritten whole at commit; unreadable means empty; the oldest entries go first', async () => {
+    const dir = path.join(tmpdir(), 'cache', 'scan');
+    const a = new DirScanCache(dir, 3);
+    expect(a.get('k1')).toBeUndefined();
+    a.set('k1', [hit('R1')]);
+    a.set('k2', []);
+    expect(existsSync(dir)).toBe(false); // nothing before commit
+    await a.commit();
+    const files = readdirSync(dir);
+    expect(files).toEqual([`${scannerId()}.json`]);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(dir, files[0]!)).mode & 0o777).toBe(0o600);
+    const b = new DirScanCache(dir, 3);
+    expect(b.get('k1')).toEqual([hit('R1')]);
+    expect(b.get('k2')).toEqual([]);
+    b.set('k3', []);
+    b.set('k4', [hit('R4')]);
+    await b.commit();
+    const c = new DirScanCache(dir, 3);
+    expect(['k1', 'k2', 'k3', 'k4'].map((k) => c.get(k) !== undefined)).toEqual([false, true, true, true]);
+    // A file of another scanner identity is removed at the next commit; a corrupt file is an empty cache.
+    writeFileSync(path.join(dir, `${'0'.repeat(32)}.json`), '{}');
+    writeFileSync(path.join(dir, `${scannerId()}.json`), '{not json');
+    const d = new DirScanCache(dir, 3);
+    expect(d.get('k4')).toBeUndefined();
+    d.set('k5', []);
+    await d.commit();
+    expect(readdirSync(dir)).toEqual([`${scannerId()}.json`]);
+  });
+  it('an update through install reuses it: unchanged large files are not scanned again', async () => {
+    const pad = `const table = [${'0, '.repeat(CACHE_MIN_BYTES / 3)}];\n`;
+    const deps: RawEntry[] = Array.from({ length: 5 }, (_, i) => ({ name: `node_modules/d${i}/index.js`, data: Buffer.from(`${pad}module.exports = ${i};\n`) }));
+    const root = path.join(tmpdir(), 'root');
+    await install(archive(deps, '1.0.0'), { pub: [pub], root, yes: true, useTrustStore: false });
+    const cacheFile = path.join(root, 'cache', 'scan', `${scannerId()}.json`);
+    expect(Object.keys(JSON.parse(readFileSync(cacheFile, 'utf8')).entries)).toHaveLength(5);
+    let hits = 0;
+    const disk = new DirScanCache(path.join(root, 'cache', 'scan'));
+    const counting: ScanCache = { get: (k) => { const v = disk.get(k); if (v) hits++; return v; }, set: (k, v) => disk.set(k, v), commit: () => disk.commit() };
+    await install(archive(deps, '1.0.1'), { pub: [pub], root, yes: true, useTrustStore: false, scanCache: counting });
+    expect(hits).toBe(5);
   });
 });
