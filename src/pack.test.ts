@@ -164,6 +164,17 @@ describe('secrets are refused unless allowed file by file', () => {
     ['lib/embedded.js', `const k = \`${privateKeyToPem(generateKeyPair().seed)}\`;`],
     ['notes.txt', 'aws key AKIAIOSFODNN7EXAMPLE here'],
     ['scripts/gh.sh', 'TOKEN=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB\n'],
+    // One example of every other non-client format in the shared table (each must pass SECRET_PREFILTER).
+    ['a/aws.txt', 'id ASIA2E0A8F3B244C9986\n'],
+    ['a/pat.txt', `github_pat_${'A1b2'.repeat(11)}\n`],
+    ['a/slack.txt', 'xoxb-1234567890-abcdef\n'],
+    ['a/hook.txt', `https://hooks.slack.com/services/T01234567/B01234567/${'a'.repeat(24)}\n`],
+    ['a/stripe.txt', `rk_live_${'x'.repeat(24)}\n`],
+    ['a/openai.txt', `sk-proj-${'Ab9_'.repeat(9)}\n`],
+    ['a/anthropic.txt', `sk-ant-api03-${'Ab9-'.repeat(9)}\n`],
+    ['a/npm.txt', `npm_${'a1B2'.repeat(9)}\n`],
+    ['a/hf.txt', `hf_${'aB'.repeat(17)}\n`],
+    ['a/gitlab.txt', `glpat-${'x'.repeat(20)}\n`],
   ];
   for (const [file, content] of cases) {
     it(`refuses ${file}`, async () => {

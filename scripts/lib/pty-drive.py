@@ -1,6 +1,7 @@
 # Test helper: runs a command on a pseudo-terminal, answers its first "[y/N]" prompt with argv[1]
-# (escape sequences allowed, e.g. "n\r" or "\x03" for Ctrl-C), prints what it wrote and exits with its status.
-import os, pty, sys, time, select
+# (escape sequences allowed, e.g. "n\r" or "\x03" for Ctrl-C; "SIGTERM" sends that signal to the command's
+# own process instead of typing), prints what it wrote and exits with its status (128 + n for a signal).
+import os, pty, signal, sys, time, select
 cmd = sys.argv[2:]
 keys = sys.argv[1].encode().decode('unicode_escape').encode()
 pid, fd = pty.fork()
@@ -16,7 +17,9 @@ while True:
     if not d: break
     out += d
     if not sent and b'[y/N]' in out:
-        os.write(fd, keys); sent = True
+        if keys == b'SIGTERM': os.kill(pid, signal.SIGTERM)
+        else: os.write(fd, keys)
+        sent = True
 _, st = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors='replace'))
 sys.exit(os.waitstatus_to_exitcode(st))

@@ -4,7 +4,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, DEV_KEY, REPO, SAMPLES, cli, tmpdir } from '../test-helpers/index.js';
+import { CLI, DEV_KEY, REPO, SAMPLES, cli, leftovers, tmpdir } from '../test-helpers/index.js';
 
 const drive = (keys: string, args: string[]) => spawnSync('python3', [path.join(REPO, 'scripts', 'lib', 'pty-drive.py'), keys, process.execPath, CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
 
@@ -27,6 +27,16 @@ describe('the permission prompt on a terminal', () => {
       expect(existsSync(path.join(root, 'extensions', 'aext-samples', 'notes-plugin'))).toBe(false);
     });
   }
+  it('a SIGTERM sent to the aext process at the prompt reaches the process doing the work (bin/aext.js runs install in a second node): exit 143, nothing installed, the next command cleans up', () => {
+    const root = path.join(tmpdir(), 'root');
+    const r = drive('SIGTERM', ['install', archive, '--pub', `${DEV_KEY}.pub.pem`, '--root', root]);
+    expect(r.stdout).toContain('[y/N]');
+    expect(r.status).toBe(143);
+    expect(existsSync(path.join(root, 'extensions', 'aext-samples', 'notes-plugin'))).toBe(false);
+    // Killed mid-install, it leaves its staging and lock as a SIGKILL would; the next command recovers them.
+    expect(cli(['list', '--root', root, '--json']).json.extensions).toEqual([]);
+    expect(leftovers(root)).toEqual([]);
+  });
   it('y installs', () => {
     const root = path.join(tmpdir(), 'root');
     const r = drive('y\\r', ['install', archive, '--pub', `${DEV_KEY}.pub.pem`, '--root', root]);

@@ -13,7 +13,7 @@ import type { Limits } from '../limits.js';
 import { checkEntryName, NameSet, showName } from '../util/paths.js';
 import type { PackageFiles } from '../manifest/validate.js';
 import { RESERVED_PREFIX } from '../archive/format.js';
-import { SECRET_FORMATS } from '../scan/secret-table.js';
+import { SECRET_FORMATS, SECRET_PREFILTER } from '../scan/secret-table.js';
 
 /** One file of a pack source; content is read on demand so memory stays bounded. */
 export interface SourceFile {
@@ -79,6 +79,7 @@ export function secretReason(p: string, data: Buffer): string | undefined {
   if (/(?:^|\/)\.pypirc$/i.test(p) && /^[ \t]*password[ \t]*[=:]/im.test(data.toString('utf8'))) return 'it holds a package-index password';
   if (!pmConfig && SECRET_NAMES.test(p) && !/\.env\.(?:example|sample|template)$/i.test(p)) return 'its name marks it as a secret';
   const head = data.subarray(0, 4 * 1024 * 1024).toString('latin1');
+  if (!SECRET_PREFILTER.test(head)) return undefined;
   for (const { re, what, client } of SECRET_FORMATS) {
     if (client) continue; // shipped in apps by design: the scanner reports it for review
     re.lastIndex = 0;

@@ -5,10 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import * as ed from '@noble/ed25519';
-import { sha512 } from '@noble/hashes/sha2.js';
 import { AextError } from '../errors.js';
 
-ed.hashes.sha512 = sha512;
+// RFC 8032 Ed25519 hashes with SHA-512 (FIPS 180-4): OpenSSL's, through node:crypto, instead of a
+// JavaScript one (signing a 5,000-file INDEX spent 28 ms in it).
+ed.hashes.sha512 = (m: Uint8Array) => new Uint8Array(createHash('sha512').update(m).digest());
 
 /** DER prefix of an Ed25519 PKCS#8 v1 private key (RFC 8410 §7); 16 + 32 bytes. */
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
