@@ -109,7 +109,7 @@ export function literalDir(p: string): string {
   if (at < 0) return p;
   const prefix = p.slice(0, at + 1);
   const dir = prefix.slice(0, prefix.lastIndexOf('/'));
-  return dir === '' ? prefix.replace(/\/+$/, '') || '/' : dir;
+  return dir === '' ? trimEnd(prefix, '/') || '/' : dir;
 }
 
 /** Capabilities a file exercises. Dependency trees are the caller's to skip. */
