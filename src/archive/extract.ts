@@ -7,7 +7,6 @@
  * Modes come from the INDEX (0644, or 0755 for `executable`), never from the zip.
  */
 import { closeSync, constants, fchmodSync, mkdirSync, openSync, promises as fsp, writeSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import path from 'node:path';
 import { AextError, toAextError } from '../errors.js';
 import { ensureWithin, showName } from '../util/paths.js';
@@ -26,19 +25,6 @@ function checkAgainstIndex(got: { sha256: string; size: number }, file: IndexFil
   if (got.sha256 !== file.sha256) {
     throw new AextError('E_DIGEST_MISMATCH', `${archive}: entry ${showName(entry)} does not match the signed INDEX (sha256 ${got.sha256}, expected ${file.sha256})`, { ...d, expected: file.sha256, actual: got.sha256 });
   }
-}
-
-/** A file stream writer over an open FileHandle, with backpressure. */
-function handleSink(fh: fsp.FileHandle): Writable {
-  return new Writable({
-    highWaterMark: 256 * 1024,
-    write(chunk: Buffer, _enc, cb) {
-      fh.write(chunk).then(() => cb(), cb);
-    },
-    writev(chunks, cb) {
-      fh.writev(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
-    },
-  });
 }
 
 /**
@@ -100,7 +86,7 @@ export async function extractVerified(
       } else {
         const fh = await fsp.open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
         try {
-          got = await zip.extract(record, handleSink(fh));
+          got = await zip.extractTo(record, fh);
           await fh.chmod(mode);
         } finally {
           await fh.close();

@@ -2,7 +2,7 @@
 // publisher can sign anything): every one must be refused with its own code, with
 // nothing written outside ROOT, nothing left behind, and the lockfile unchanged.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { install } from '../install.js';
@@ -280,6 +280,18 @@ describe('zip structure', () => {
   it('refuses a truncated archive', async () => {
     const good = signedRawZip(base(), [key]);
     await refuse(good.subarray(0, good.length - 30), 'E_ZIP_MALFORMED');
+  });
+  it('refuses a CRC-32 that does not match a large stored entry (copied without a stream)', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
+    await refuse(withEntry({ name: 'big.bin', data: big, method: 0, crc: 0x12345678 }), 'E_CRC_MISMATCH', { entry: 'big.bin' });
+  });
+  it('installs a large stored entry byte for byte', async () => {
+    const big = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 17 }, (_, i) => (i * 2654435761) >>> 24));
+    const root = path.join(tmpdir(), 'root');
+    const f = path.join(tmpdir(), 'big.aext');
+    writeFileSync(f, withEntry({ name: 'big.bin', data: big, method: 0 }));
+    const r = await install(f, { pub: [pub], root, yes: true });
+    expect(readFileSync(path.join(r.path, 'big.bin')).equals(big)).toBe(true);
   });
   it('refuses a CRC-32 that does not match the data', async () => {
     await refuse(withEntry({ name: 'a.txt', data, crc: 0x12345678 }), 'E_CRC_MISMATCH', { entry: 'a.txt' });

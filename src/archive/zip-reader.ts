@@ -22,6 +22,21 @@ export type { ZipRecord } from './zip-layout.js';
 
 /** Read size for entry data streams (bytes). */
 const CHUNK = 64 * 1024;
+/** Copy buffer of stored entries (bytes). */
+const COPY_BYTES = 256 * 1024;
+
+/** A Writable over an open FileHandle, with backpressure (the sink of deflated entries). */
+function fileSink(fh: fsp.FileHandle): Writable {
+  return new Writable({
+    highWaterMark: 256 * 1024,
+    write(chunk: Buffer, _enc, cb) {
+      fh.write(chunk).then(() => cb(), cb);
+    },
+    writev(chunks, cb) {
+      fh.writev(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
+    },
+  });
+}
 
 /** Entries up to this compressed and uncompressed size (bytes) may use {@link ZipArchive.readSmall}. */
 export const SMALL_ENTRY_BYTES = 1024 * 1024;
@@ -36,6 +51,13 @@ export interface ZipArchive {
   readonly records: ZipRecord[];
   /** Streams one entry's uncompressed bytes into `sink`, checking size, CRC and end of stream. */
   extract(record: ZipRecord, sink: Writable): Promise<{ sha256: string; size: number }>;
+  /**
+   * Copies one entry into the open file `out` (at its start), checking size and CRC-32. A stored
+   * entry is copied through one 256 KiB buffer (no stream: a large stored file leaves no trail of
+   * chunks for the collector); a deflated one goes through {@link ZipArchive.extract}.
+   * @throws AextError E_ZIP_MALFORMED (truncated), E_CRC_MISMATCH, E_IO / E_NO_SPACE.
+   */
+  extractTo(record: ZipRecord, out: fsp.FileHandle): Promise<{ sha256: string; size: number }>;
   /** Reads one entry fully into memory; refuses entries over `maxBytes`. */
   readBuffer(record: ZipRecord, maxBytes: number): Promise<Buffer>;
   /**
@@ -247,6 +269,26 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
       return { sha256: hash.digest('hex'), size: out };
     };
 
+    const extractTo = async (r: ZipRecord, out: fsp.FileHandle) => {
+      if (r.method !== 0) return extract(r, fileSink(out));
+      const d = { file, entry: r.name };
+      const hash = createHash('sha256');
+      const buf = Buffer.allocUnsafe(Math.max(1, Math.min(COPY_BYTES, r.compressedSize)));
+      let crc = 0;
+      let pos = 0;
+      while (pos < r.compressedSize) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, r.compressedSize - pos), r.dataOffset + pos);
+        if (bytesRead === 0) throw new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)}: truncated entry data`, d);
+        const part = buf.subarray(0, bytesRead);
+        hash.update(part);
+        crc = zlib.crc32(part, crc);
+        for (let w = 0; w < bytesRead; ) w += (await out.write(part, w, bytesRead - w, pos + w)).bytesWritten;
+        pos += bytesRead;
+      }
+      if (crc >>> 0 !== r.crc32) throw new AextError('E_CRC_MISMATCH', `${file}: entry ${showName(r.name)} fails its CRC-32 check`, d);
+      return { sha256: hash.digest('hex'), size: pos };
+    };
+
     const readBuffer = async (r: ZipRecord, maxBytes: number) => {
       if (r.uncompressedSize > maxBytes) {
         throw new AextError('E_LIMIT_EXCEEDED', `${file}: entry ${showName(r.name)} is ${r.uncompressedSize} bytes, over the limit of ${maxBytes}`, { file, entry: r.name, value: maxBytes });
@@ -298,6 +340,7 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
       layout,
       records: layout.records,
       extract,
+      extractTo,
       readBuffer,
       readSmall,
       sha256,

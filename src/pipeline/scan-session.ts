@@ -177,6 +177,9 @@ export class ScanSession {
   private bytes = 0;
   /** Files served from the cache (for the benchmark). */
   cacheHits = 0;
+  /** The read buffer of files over {@link READ_AHEAD_MAX_BYTES} ({@link SCAN_WINDOW_BYTES}), made on first use. */
+  private window: Buffer | undefined;
+  private windowBusy = false;
 
   constructor(readonly opts: SessionOptions) {
     this.budget = new ScanBudget(opts.maxFileBytes, opts.maxTotalBytes, opts.allowUnvetted);
@@ -263,18 +266,36 @@ export class ScanSession {
   async addFile(p: string, abs: string, size: number, sha256?: string): Promise<void> {
     const g = this.gate(p, size);
     if (g) return void this.findings.push(g);
-    if (size <= SCAN_WINDOW_BYTES) return this.scanBytes(p, await fsp.readFile(abs), sha256);
+    if (size <= READ_AHEAD_MAX_BYTES) return this.scanBytes(p, await fsp.readFile(abs), sha256);
     const fh = await fsp.open(abs, 'r');
     try {
       // A nested archive is opened whole (up to the nested caps): a window of it could not be.
       const head = Buffer.alloc(512);
       await fh.read(head, 0, 512, 0);
       if (size <= NESTED_CAPS.maxTotalBytes && looksLikeArchive(head)) return this.scanBytes(p, await fsp.readFile(abs), sha256);
-      await this.windows(p, size, async (pos, len) => {
-        const buf = Buffer.allocUnsafe(len);
-        const { bytesRead } = await fh.read(buf, 0, len, pos);
-        return buf.subarray(0, bytesRead);
-      });
+      // Larger files go through one window buffer the session reuses (scanning is synchronous and keeps
+      // no reference to the bytes): an 8 MiB blob each would otherwise wait for a GC to be freed, and a
+      // package of such blobs held several at once (issue 12, install RSS).
+      // Two files read at once (no caller does so today) would each get their own buffer.
+      const mine = this.window && !this.windowBusy ? this.window : Buffer.allocUnsafe(SCAN_WINDOW_BYTES);
+      this.window ??= mine;
+      const owned = mine === this.window;
+      if (owned) this.windowBusy = true;
+      const read = async (pos: number, len: number) => {
+        let got = 0;
+        while (got < len) {
+          const { bytesRead } = await fh.read(mine, got, len - got, pos + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return mine.subarray(0, got);
+      };
+      try {
+        if (size <= SCAN_WINDOW_BYTES) return this.scanBytes(p, await read(0, size), sha256);
+        await this.windows(p, size, read);
+      } finally {
+        if (owned) this.windowBusy = false;
+      }
     } finally {
       await fh.close();
     }

@@ -209,6 +209,9 @@ function scanText(f: ScanInput, perms: Permissions | undefined, dependency: bool
   // (issue 10, class 1: a payload saved as `.dat` got almost no rules).
   let byContent = false;
   try {
+    // Validated first (simdutf, no allocation): a fatal decode of invalid bytes would first build a
+    // UTF-16 buffer of twice the file's size (16 MB for an 8 MB blob) and then throw.
+    if (!isUtf8(f.data)) throw new TypeError('not UTF-8');
     text = UTF8.decode(f.data);
     if (named === 'other' && !appleDouble) {
       byContent = true;
