@@ -14,9 +14,7 @@ import { collectSource, diskSourceFile, memoryFiles } from './inputs/package-sou
 import { parseManifest, validatePackage } from './manifest/validate.js';
 import type { ScanResult } from './scan/index.js';
 import { openArchive } from './pipeline/open.js';
-import { extractVerified } from './archive/extract.js';
-import { dirFiles } from './inputs/package-source.js';
-import { scanStep, vet, type VetOptions } from './pipeline/vet.js';
+import { extractStep, scanStep, validateStep, vet, type VetOptions } from './pipeline/vet.js';
 import { executablesOf, scanSession } from './pipeline/scan-session.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
 import type { Baseline } from './scan/baseline.js';
@@ -63,11 +61,13 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
   return withTemp(async (dir) => {
     const a = await openArchive(target, { limits });
     try {
-      await extractVerified(a.zip, a.pairs, dir);
+      // The install checklist's steps, without its trust and policy decisions: small files are
+      // scanned as they are extracted, the rest from the staging copy.
       const perms = a.manifest.permissions ?? {};
-      const paths = a.envelope.index.files.map((f) => f.path);
-      const info = await validatePackage(dirFiles(dir, paths), limits, target).catch(() => undefined);
-      return { target, ...(await scanStep(dir, a.envelope.index.files, failOn, scanSession(limits, DEFAULT_POLICY, perms, undefined, executablesOf(a.envelope.index.files)), info, perms, opts.baseline)) };
+      const session = scanSession(limits, DEFAULT_POLICY, perms, undefined, executablesOf(a.envelope.index.files));
+      await extractStep(a, dir, session);
+      const info = await validateStep(a, dir, limits, target).catch(() => undefined);
+      return { target, ...(await scanStep(dir, a.envelope.index.files, failOn, session, info, perms, opts.baseline)) };
     } finally {
       await a.close();
     }

@@ -353,6 +353,7 @@ async function codePermissions(files: readonly SourceFile[]): Promise<ReturnType
   const UTF8 = new TextDecoder('utf-8', { fatal: true });
   const texts: Array<{ path: string; text: string; cls: ReturnType<typeof classifyContent> }> = [];
   const credentials = new Map<string, string>();
+  const fromCode = new Set<string>();
   for (const f of files) {
     if (f.size > DEFAULT_LIMITS.maxScanFileBytes) continue;
     const dependency = isDependencyPath(f.path);
@@ -364,14 +365,13 @@ async function codePermissions(files: readonly SourceFile[]): Promise<ReturnType
     }
     const cls = classifyContent(f.path, text);
     if (dependency && cls !== 'code') continue;
-    if (!/\.(?:ssh|aws|config|azure|kube|docker|npmrc|pypirc|netrc|git-credentials|gnupg|pgpass)/i.test(text)) {
-      if (!dependency) texts.push({ path: f.path, text, cls });
-      continue;
-    }
-    const read = dependency ? codeOnly(langOf(f.path, text), text).code : text;
-    // The note names a code file that reads the store where there is one (rather than a README naming it).
-    for (const p of credentialPathsIn(read)) if (!credentials.has(p) || (cls === 'code' && !/\.(?:js|cjs|mjs|ts|py|sh)$/.test(credentials.get(p)!))) credentials.set(p, f.path);
     if (!dependency) texts.push({ path: f.path, text, cls });
+    // The note names a code file that reads the store where there is one (rather than a README naming it).
+    for (const p of credentialPathsIn(dependency ? codeOnly(langOf(f.path, text), text).code : text)) {
+      if (credentials.has(p) && (fromCode.has(p) || cls !== 'code')) continue;
+      credentials.set(p, f.path);
+      if (cls === 'code') fromCode.add(p);
+    }
   }
   return { ...derivePermissions(texts), credentials };
 }

@@ -192,6 +192,11 @@ export class ScanSession {
     return this.seen.has(p);
   }
 
+  /** Whether `p` carries the execute bit (see {@link SessionOptions.executables}). */
+  private isExecutable(p: string): boolean {
+    return this.opts.executables?.has(p) === true;
+  }
+
   private capsFor(p: string): Permissions | undefined {
     if (!this.opts.perms) return undefined;
     return isDependencyPath(p) && !this.opts.components?.has(p) ? undefined : this.opts.perms;
@@ -214,14 +219,14 @@ export class ScanSession {
       return;
     }
     const perms = this.capsFor(p);
-    const key = sha256 && this.opts.cache && data.length >= CACHE_MIN_BYTES ? cacheKey(p, sha256, perms, perms !== undefined, this.opts.executables?.has(p) === true) : undefined;
+    const key = sha256 && this.opts.cache && data.length >= CACHE_MIN_BYTES ? cacheKey(p, sha256, perms, perms !== undefined, this.isExecutable(p)) : undefined;
     const hit = key ? this.opts.cache!.get(key) : undefined;
     if (hit) {
       this.cacheHits++;
       this.findings.push(...hit);
       return;
     }
-    const found = this.harden(scanOne({ path: p, data, executable: this.opts.executables?.has(p) === true }, perms));
+    const found = this.harden(scanOne({ path: p, data, executable: this.isExecutable(p) }, perms));
     this.findings.push(...found);
     if (key) this.opts.cache!.set(key, found);
   }
@@ -325,7 +330,7 @@ export class ScanSession {
         end = nl > chunk.length / 2 ? nl + 1 : utf8Start(chunk, chunk.length);
       }
       const part = chunk.subarray(0, end);
-      for (const f of this.harden(scanOne({ path: p, data: part, executable: this.opts.executables?.has(p) === true }, perms))) {
+      for (const f of this.harden(scanOne({ path: p, data: part, executable: this.isExecutable(p) }, perms))) {
         const g = { ...f, line: f.line ? f.line + lineBase : 0 };
         const k = `${g.rule}\0${g.line}\0${g.column}\0${g.message}`;
         if (seen.has(k)) continue;
@@ -350,7 +355,7 @@ export class ScanSession {
     const mine = (f: Finding) => f.file === p || f.file.startsWith(`${p}!/`);
     const keep = this.findings.filter((f) => !mine(f));
     this.findings.length = 0;
-    this.findings.push(...keep, ...this.harden(scanOne({ path: p, data, executable: this.opts.executables?.has(p) === true }, this.opts.perms, 0, false)));
+    this.findings.push(...keep, ...this.harden(scanOne({ path: p, data, executable: this.isExecutable(p) }, this.opts.perms, 0, false)));
   }
 
   /** Rewrites every finding so far (e.g. capability findings reported as information when nothing is declared). */

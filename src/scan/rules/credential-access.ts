@@ -2,6 +2,9 @@
 import { definePatterns, matchViews, type Rule } from '../engine/match.js';
 import { fileLines } from '../engine/lines.js';
 
+/** Names of the home credential stores below (a cheap test before the patterns run). */
+const STORE_NAME = /\.(?:ssh|aws|config|azure|kube|docker|npmrc|pypirc|netrc|git-credentials|gnupg|pgpass)/i;
+
 /** Credential files and folders under the home directory: the ones a `permissions.filesystem` entry can declare. */
 const HOME_STORES = [
   /(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%|homedir\(\)|expanduser\(["']~)[/\\"', +]*\.ssh(?:[/\\](?:id_[a-z0-9]+|authorized_keys|known_hosts|config))?/gi,
@@ -22,6 +25,7 @@ export function homeCredentialPath(evidenceText: string): string | undefined {
  * `init` declares in `permissions.filesystem.read` so that install sees them declared.
  */
 export function credentialPathsIn(text: string): string[] {
+  if (!STORE_NAME.test(text)) return [];
   const out = new Set<string>();
   for (const re of HOME_STORES) {
     re.lastIndex = 0;
