@@ -28,6 +28,6 @@ if (STREAMING.has(command) && !process.execArgv.some((a) => a.startsWith('--max-
     process.exitCode = code ?? (signal ? 128 + (os.constants.signals[signal] ?? 15) : 1);
   });
 } else {
-  const { main } = await import('../dist/cli/main.js');
+  const { main } = await import('../dist/bundle/cli.js');
   process.exitCode = await main(argv);
 }

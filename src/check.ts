@@ -14,7 +14,7 @@ import { collectSource, diskSourceFile, memoryFiles } from './inputs/package-sou
 import { parseManifest, validatePackage } from './manifest/validate.js';
 import type { ScanResult } from './scan/index.js';
 import { openArchive } from './pipeline/open.js';
-import { extractStep, scanStep, validateStep, vet, type VetOptions } from './pipeline/vet.js';
+import { extractStep, scanStep, sizeOf, validateStep, vet, type VetOptions } from './pipeline/vet.js';
 import { executablesOf, scanSession } from './pipeline/scan-session.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
 import type { Baseline } from './scan/baseline.js';
@@ -49,13 +49,17 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
     // No (valid) aext.json yet — a reviewer's first look: capabilities are inferred against an empty
     // declaration and reported as information, with one finding saying that nothing is declared.
     const undeclared = perms === undefined;
-    const session = scanSession(limits, DEFAULT_POLICY, perms ?? {}, undefined, executablesOf(files));
-    await session.addSources(files);
+    const session = scanSession(limits, DEFAULT_POLICY, perms ?? {}, undefined, executablesOf(files), sizeOf(files));
+    try {
+      await session.addSources(files);
+    } finally {
+      session.close();
+    }
     if (undeclared) {
       session.mapFindings((x) => (x.rule.startsWith('AEXT-CAP-') ? { ...x, severity: 'info', message: `${x.message.replace(/ \(not in aext\.json "permissions"\)$/, '')} (inferred; no aext.json declares it yet)` } : x));
       session.push({ rule: 'AEXT-CAP-000', severity: 'info', file: manifestFile ? 'aext.json' : '.', line: 0, column: 0, message: manifestFile ? 'aext.json is not valid: capabilities are inferred, none is declared (run aext validate)' : 'no aext.json: capabilities are inferred from the code, none is declared (aext init writes them)', evidence: '' });
     }
-    return { target, ...session.finish(failOn, opts.baseline) };
+    return { target, ...(await session.finish(failOn, opts.baseline)) };
 
   }
   return withTemp(async (dir) => {
@@ -64,10 +68,14 @@ export async function scan(target: string, opts: { failOn?: Severity; limits?: P
       // The install checklist's steps, without its trust and policy decisions: small files are
       // scanned as they are extracted, the rest from the staging copy.
       const perms = a.manifest.permissions ?? {};
-      const session = scanSession(limits, DEFAULT_POLICY, perms, undefined, executablesOf(a.envelope.index.files));
-      await extractStep(a, dir, session);
-      const info = await validateStep(a, dir, limits, target).catch(() => undefined);
-      return { target, ...(await scanStep(dir, a.envelope.index.files, failOn, session, info, perms, opts.baseline)) };
+      const session = scanSession(limits, DEFAULT_POLICY, perms, undefined, executablesOf(a.envelope.index.files), sizeOf(a.envelope.index.files));
+      try {
+        await extractStep(a, dir, session);
+        const info = await validateStep(a, dir, limits, target).catch(() => undefined);
+        return { target, ...(await scanStep(dir, a.envelope.index.files, failOn, session, info, perms, opts.baseline)) };
+      } finally {
+        session.close();
+      }
     } finally {
       await a.close();
     }

@@ -18,7 +18,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from './util/package-root.js';
 import { AextError, toAextError } from './errors.js';
 import { parseStrictJson } from './util/json.js';
 import { writeFileAtomic } from './util/fs.js';
@@ -60,10 +60,9 @@ export interface ConnectOptions {
 
 /** The marketplace name aext registers in Claude Code. */
 export const MARKETPLACE = 'aext';
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The command line a host uses to start aext (absolute node and aext paths). */
 export function aextCommand(): { command: string; bin: string } {
-  return { command: process.execPath, bin: path.join(PACKAGE_ROOT, 'bin', 'aext.js') };
+  return { command: process.execPath, bin: path.join(packageRoot(), 'bin', 'aext.js') };
 }
 
 const CONNECTIONS = 'connections.json';

@@ -72,6 +72,7 @@ export interface InstallResult {
  *   E_IO / E_NO_SPACE. On any error ROOT is unchanged.
  */
 export async function install(file: string, opts: InstallOptions = {}): Promise<InstallResult> {
+  performance.mark('aext:install');
   const root = resolveRoot(opts.root);
   const policy = opts.policy ? checkPolicy(opts.policy) : DEFAULT_POLICY;
   try {
@@ -81,6 +82,7 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
   }
   return withRoot(root, async () => {
     const staging = await makeStaging(root);
+    performance.mark('aext:locked');
     try {
       const storeKeys = opts.useTrustStore === false ? [] : await loadStoreKeys(root);
       const scanCache = opts.scanCache ?? new DirScanCache(path.join(root, 'cache', 'scan'));

@@ -113,17 +113,21 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
   const scanAll = async (): Promise<ScanResult> => {
     // The same session install uses (default policy): what would block install blocks the pack.
     const perms = m.permissions ?? {};
-    const session = scanSession(limits, DEFAULT_POLICY, perms, undefined, executablesOf(files));
-    const digests = new Map(index.map((x) => [x.path, x.sha256]));
-    let scannedFiles = 0;
-    await session.addSources(sorted, digests, async () => {
-      opts.onProgress?.({ phase: 'scan', done: ++scannedFiles, total: sorted.length });
-      await new Promise((r) => setImmediate(r)); // let the zip writer make progress between files
-    });
-    for (const c of dependencyComponents(info, sorted.map((f) => f.path))) {
-      session.rescanAsComponent(c, await sorted.find((x) => x.path === c)!.read());
+    const session = scanSession(limits, DEFAULT_POLICY, perms, undefined, executablesOf(files), bytes);
+    try {
+      const digests = new Map(index.map((x) => [x.path, x.sha256]));
+      let scannedFiles = 0;
+      await session.addSources(sorted, digests, async () => {
+        opts.onProgress?.({ phase: 'scan', done: ++scannedFiles, total: sorted.length });
+        await new Promise((r) => setImmediate(r)); // let the zip writer make progress between files
+      });
+      for (const c of dependencyComponents(info, sorted.map((f) => f.path))) {
+        await session.rescanAsComponent(c, await sorted.find((x) => x.path === c)!.read());
+      }
+      return await session.finish(opts.failOn ?? 'high');
+    } finally {
+      session.close();
     }
-    return session.finish(opts.failOn ?? 'high');
   };
   const indexBytes = serializeIndex({ aext_index: 1, publisher: m.publisher, name: m.name, version: m.version, files: index });
   const env = createEnvelope(indexBytes, opts.keys ?? []);

@@ -29,7 +29,8 @@ function checkAgainstIndex(got: { sha256: string; size: number }, file: IndexFil
 
 /**
  * Extracts `pairs` (zip record + its INDEX entry) under `dir`, which must be empty and private.
- * @param onEntry progress callback (entry name, bytes).
+ * @param onEntry called as each entry is written (entry name, bytes, and the bytes themselves when
+ *   they were read into memory); extraction waits for the promise it returns (backpressure).
  * @throws AextError E_DIGEST_MISMATCH, E_SIZE_MISMATCH (exit 3); zip data errors
  *   from {@link ZipArchive.extract}; E_PATH_TRAVERSAL from the containment check; E_IO / E_NO_SPACE.
  */
@@ -37,7 +38,7 @@ export async function extractVerified(
   zip: ZipArchive,
   pairs: ReadonlyArray<{ record: ZipRecord; file: IndexFile | undefined }>,
   dir: string,
-  onEntry?: (name: string, bytes: number, data: Buffer | undefined) => void,
+  onEntry?: (name: string, bytes: number, data: Buffer | undefined) => void | Promise<void>,
 ): Promise<void> {
   const made = new Set<string>([path.resolve(dir)]);
   const mkdirs = async (target: string) => {
@@ -93,7 +94,7 @@ export async function extractVerified(
         }
       }
       checkAgainstIndex(got, file, zip.file, record.name);
-      onEntry?.(record.name, got.size, small);
+      await onEntry?.(record.name, got.size, small);
     } catch (e) {
       throw toAextError(e, d);
     }

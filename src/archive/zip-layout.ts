@@ -20,6 +20,7 @@
  * `maxCentralDirectoryBytes`.
  */
 import { promises as fsp, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { AextError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { checkEntryName, NameSet, showName } from '../util/paths.js';
@@ -59,8 +60,15 @@ export interface ZipLayout {
   records: ZipRecord[];
   /** Sum of declared uncompressed sizes in bytes. */
   totalUncompressed: number;
+  /**
+   * Lowercase hex SHA-256 of the whole archive, of the bytes this check read through its
+   * descriptor (one front-to-back pass that also serves the local-header reads).
+   */
+  sha256: string;
 }
 
+/** Strict UTF-8 decoder of entry names (reused). */
+const UTF8_NAME = new TextDecoder('utf-8', { fatal: true });
 const SIG_LFH = 0x04034b50;
 const SIG_CDH = 0x02014b50;
 const SIG_EOCD = 0x06054b50;
@@ -84,6 +92,71 @@ async function readAt(fh: fsp.FileHandle, pos: number, len: number): Promise<Buf
     got += n;
   }
   return got === len ? buf : buf.subarray(0, got);
+}
+
+/** Window of {@link ForwardReader} (bytes). */
+const FORWARD_WINDOW = 1024 * 1024;
+
+/**
+ * Reads a file front to back in {@link FORWARD_WINDOW} windows, hashing every byte once in
+ * order (SHA-256), and serves reads at offsets that never move backwards: the local-header
+ * check visits headers in offset order, so a package of thousands of small entries costs a few
+ * dozen reads instead of two per entry, and the archive's digest needs no second pass.
+ */
+class ForwardReader {
+  private buf = Buffer.allocUnsafe(FORWARD_WINDOW);
+  /** File offset of `buf[0]`. */
+  private start = 0;
+  /** Bytes of `buf` that hold file data. */
+  private filled = 0;
+  private readonly hash = createHash('sha256');
+  constructor(
+    private readonly fd: number,
+    private readonly size: number,
+  ) {}
+  /** Reads more of the file after what the buffer holds (hashing it); returns false at the end. */
+  private more(): boolean {
+    const n = readSync(this.fd, this.buf, this.filled, Math.min(this.buf.length - this.filled, this.size - this.start - this.filled), this.start + this.filled);
+    if (n <= 0) return false;
+    this.hash.update(this.buf.subarray(this.filled, this.filled + n));
+    this.filled += n;
+    return true;
+  }
+  /**
+   * The bytes at `[pos, pos + len)` (fewer at the end of the file), valid until the next call.
+   * @throws Error when `pos` is before an earlier read's offset (a bug: reads only move forward).
+   */
+  at(pos: number, len: number): Buffer {
+    if (pos < this.start) throw new Error(`ForwardReader: read at ${pos} after ${this.start}`);
+    // Skip (read and hash) whole windows before pos; keep from pos on.
+    while (pos >= this.start + this.filled && this.start + this.filled < this.size) {
+      this.start += this.filled;
+      this.filled = 0;
+      if (!this.more()) break;
+    }
+    if (pos + len > this.start + this.filled) {
+      const keep = Math.max(0, this.start + this.filled - pos);
+      if (len > this.buf.length) {
+        const bigger = Buffer.allocUnsafe(len);
+        this.buf.copy(bigger, 0, this.filled - keep, this.filled);
+        this.buf = bigger;
+      } else this.buf.copy(this.buf, 0, this.filled - keep, this.filled);
+      this.start = pos;
+      this.filled = keep;
+      while (this.filled < len && this.more());
+    }
+    const from = pos - this.start;
+    return this.buf.subarray(from, Math.min(from + len, this.filled));
+  }
+  /** Reads (and hashes) the rest of the file; returns the hex SHA-256 of all of it. */
+  digest(): string {
+    while (this.start + this.filled < this.size) {
+      this.start += this.filled;
+      this.filled = 0;
+      if (!this.more()) break;
+    }
+    return this.hash.digest('hex');
+  }
 }
 
 /** Parses extra fields; returns the Unicode Path value if present. */
@@ -261,7 +334,7 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     let name: string;
     if (flags & 0x0800) {
       try {
-        name = new TextDecoder('utf-8', { fatal: true }).decode(nameRaw);
+        name = UTF8_NAME.decode(nameRaw);
       } catch {
         throw new AextError('E_PATH_INVALID', `${file}: entry ${i} name is not valid UTF-8`, { file, entry: nameRaw.toString('latin1') });
       }
@@ -323,6 +396,7 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
 
   // Local headers must agree with the central directory and tile [0, cdOffset).
   const byOffset = [...records].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  const fwd = new ForwardReader(fh.fd, size);
   let cursor = 0;
   for (const r of byOffset) {
     const eerr = (msg: string) => new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)}: ${msg}`, { file, entry: r.name });
@@ -330,7 +404,7 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
       throw eerr(r.localHeaderOffset < cursor ? `overlaps the previous entry (local header at ${r.localHeaderOffset} < ${cursor}): overlapping-entry zip bomb` : `gap or prepended data before its local header at ${r.localHeaderOffset} (expected ${cursor})`);
     }
     if (r.localHeaderOffset + 30 > cdOffset) throw eerr('local header runs into the central directory (truncated?)');
-    const h = await readAt(fh, r.localHeaderOffset, 30);
+    const h = fwd.at(r.localHeaderOffset, 30);
     if (h.length < 30 || h.readUInt32LE(0) !== SIG_LFH) throw eerr('no local file header at its offset');
     const lFlags = h.readUInt16LE(6);
     const lMethod = h.readUInt16LE(8);
@@ -339,7 +413,7 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     const lU = h.readUInt32LE(22);
     const lN = h.readUInt16LE(26);
     const lX = h.readUInt16LE(28);
-    const nx = await readAt(fh, r.localHeaderOffset + 30, lN + lX);
+    const nx = fwd.at(r.localHeaderOffset + 30, lN + lX);
     if (nx.length !== lN + lX) throw eerr('truncated local header');
     const lName = nx.subarray(0, lN);
     const expectName = Buffer.from(r.name, r.flags & 0x0800 ? 'utf8' : 'ascii');
@@ -362,7 +436,7 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     cursor = r.dataOffset + r.compressedSize;
     if (cursor > cdOffset) throw eerr('entry data runs into the central directory (size lie or truncation)');
     if (dd) {
-      const desc = await readAt(fh, cursor, 16);
+      const desc = fwd.at(cursor, 16);
       let q = 0;
       if (desc.length >= 4 && desc.readUInt32LE(0) === SIG_DD) q = 4;
       if (desc.length < q + 12) throw eerr('truncated data descriptor');
@@ -374,5 +448,5 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     }
   }
   if (cursor !== cdOffset) throw err('E_ZIP_MALFORMED', `${cdOffset - cursor} unaccounted bytes between the last entry and the central directory`);
-  return { size, cdOffset, records, totalUncompressed: total };
+  return { size, cdOffset, records, totalUncompressed: total, sha256: fwd.digest() };
 }

@@ -81,19 +81,6 @@ export interface ZipArchive {
   close(): Promise<void>;
 }
 
-/** SHA-256 of `size` bytes read through `fh` from offset 0 (1 MiB positional reads). */
-async function hashHandle(fh: fsp.FileHandle, size: number): Promise<string> {
-  const h = createHash('sha256');
-  const buf = Buffer.allocUnsafe(Math.min(size, 1 << 20) || 1);
-  for (let pos = 0; pos < size; ) {
-    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - pos), pos);
-    if (bytesRead === 0) break;
-    h.update(buf.subarray(0, bytesRead));
-    pos += bytesRead;
-  }
-  return h.digest('hex');
-}
-
 /**
  * yauzl reader over our open descriptor. Reads are synchronous positional reads whose
  * callbacks run on the next tick: yauzl reads each central-directory record separately,
@@ -180,7 +167,8 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
     const st = await fh.stat();
     if (!st.isFile()) throw new AextError('E_NOT_FOUND', `${file} is not a regular file`, { file });
     const layout = await readZipLayout(fh, file, limits);
-    const sha256 = await hashHandle(fh, st.size);
+    performance.mark('aext:layout');
+    const sha256 = layout.sha256;
     try {
       z = await openYauzl(fh.fd, layout.size);
     } catch (e) {
@@ -192,6 +180,7 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
     } catch (e) {
       throw new AextError('E_ZIP_MALFORMED', `${file}: ${(e as Error).message}`, { file }, { cause: e });
     }
+    performance.mark('aext:yauzl');
     if (entries.length !== layout.records.length) throw new AextError('E_ZIP_MALFORMED', `${file}: zip parsers disagree on the entry count`, { file });
     const byRecord = new Map<ZipRecord, yauzl.Entry>();
     layout.records.forEach((r, i) => {

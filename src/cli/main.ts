@@ -41,6 +41,7 @@ const COMMANDS: Record<string, () => Promise<{ register: (program: Command, ctx:
  * Never throws; never calls process.exit.
  */
 export async function main(argv: string[]): Promise<number> {
+  performance.mark('aext:main');
   const out: Out = { json: argv.includes('--json'), quiet: argv.includes('--quiet') || argv.includes('-q') };
   let exit: number = 0;
   let current = argv.find((a) => !a.startsWith('-')) ?? 'aext';
@@ -92,6 +93,16 @@ export async function main(argv: string[]): Promise<number> {
       return reportError(current, out, new AextError('E_USAGE', e.message.replace(/^error: /, ''), {}));
     }
     return reportError(current, out, e);
+  } finally {
+    if (process.env.AEXT_TRACE === '1') printMarks();
   }
   return exit;
+}
+
+/**
+ * AEXT_TRACE=1: prints the library's phase marks (`performance.mark('aext:…')`) to stderr, in ms
+ * since the process started, for profiling a slow command.
+ */
+function printMarks(): void {
+  for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('aext:')) process.stderr.write(`${m.name} ${m.startTime.toFixed(1)} ms\n`);
 }

@@ -8,11 +8,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { packageRoot } from '../util/package-root.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCHEMA_DIR = path.resolve(HERE, '..', '..', 'schemas');
-/** Validators compiled at build time (scripts/gen-validators.mjs); absent when running from the TypeScript sources. */
+const SCHEMA_DIR = path.join(packageRoot(), 'schemas');
+/**
+ * Validators compiled at build time (scripts/gen-validators.mjs) next to this module: in
+ * `dist/manifest/` and the CLI bundle's `dist/bundle/`; absent when running from the TypeScript sources.
+ */
 const STANDALONE = path.join(HERE, 'validators.cjs');
 const require = createRequire(import.meta.url);
 

@@ -100,6 +100,7 @@ export async function openArchive(file: string, opts: OpenOptions): Promise<Open
     if (!envRecord) throw new AextError('E_ENVELOPE_MISSING', `${file} has no ${ENVELOPE_PATH}: it is not signed and has no INDEX`, d(ENVELOPE_PATH));
     const envBytes = await zip.readBuffer(envRecord, limits.maxEnvelopeBytes);
     const envelope = parseEnvelope(envBytes, limits, file);
+    performance.mark('aext:envelope');
 
     if (rotationRecords.length > limits.maxSignatures) {
       throw new AextError('E_LIMIT_EXCEEDED', `${file}: ${rotationRecords.length} rotation statements exceed the limit of ${limits.maxSignatures}`, d(RESERVED_PREFIX + 'rotation/'));
@@ -137,6 +138,7 @@ export async function openArchive(file: string, opts: OpenOptions): Promise<Open
       }
     }
 
+    performance.mark('aext:signatures');
     // Zip entries ⇔ INDEX, exactly.
     const byPath = new Map(envelope.index.files.map((f) => [f.path, f]));
     const present = new Set<string>();

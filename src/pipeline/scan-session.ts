@@ -17,11 +17,15 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Finding, Permissions, Severity } from '../types.js';
 import type { Baseline } from '../scan/baseline.js';
-import { failClosed, finishScan, isDependencyPath, looksLikeArchive, RULES, scanOne, ScanBudget, unvettedFinding, type ScanResult } from '../scan/index.js';
-import { NESTED_CAPS } from '../scan/nested-zip.js';
+import { classify, failClosed, finishScan, isDependencyPath, RULES, scanOne, ScanBudget, unvettedFinding, type ScanResult } from '../scan/index.js';
+import { AextError, type ErrorCode } from '../errors.js';
+import { SCAN_WINDOW_BYTES, type RunnerContext, type ScanJob } from './scan-runner.js';
+import { inlineExecutor, startScanWorker, workerEntry, workerExecutor, type Executor } from './scan-worker.js';
 import { fsDeclared } from '../scan/capabilities.js';
 import { homeCredentialPath } from '../scan/rules/credential-access.js';
 import { canonicalJson } from '../util/json.js';
@@ -38,10 +42,7 @@ export const READ_AHEAD = 8;
 /** Largest file {@link ScanSession.addSources} (and pack's hashing pass) reads ahead (bytes). */
 export const READ_AHEAD_MAX_BYTES = 1024 * 1024;
 
-/** Files up to this size are scanned whole; larger ones in windows of this size (bytes). */
-export const SCAN_WINDOW_BYTES = 8 * 1024 * 1024;
-/** Bytes each window repeats of the one before it, so a match across a window edge is seen (bytes). */
-export const SCAN_OVERLAP_BYTES = 64 * 1024;
+export { SCAN_WINDOW_BYTES, SCAN_OVERLAP_BYTES } from './scan-runner.js';
 
 /** What a session needs. */
 export interface SessionOptions {
@@ -53,8 +54,10 @@ export interface SessionOptions {
   maxMillis: number;
   /** The manifest's permissions: when given, the capability check runs. */
   perms?: Permissions;
-  /** Policy `scan.allow_unvetted`: paths whose unvetted content is `medium` instead of `high`. */
-  allowUnvetted?: (p: string) => boolean;
+  /** Policy `scan.allow_unvetted` globs: paths whose unvetted content is `medium` instead of `high`. */
+  allowUnvetted?: readonly string[];
+  /** Run jobs in the scan worker when one can start (see {@link WORKER_MIN_BYTES}); else inline. */
+  worker?: boolean;
   /** Dependency files the package names as components: capability-checked like its own. */
   components?: ReadonlySet<string>;
   /** Digest-keyed cache of per-file findings (see {@link DirScanCache}). */
@@ -166,25 +169,52 @@ export class DirScanCache implements ScanCache {
   }
 }
 
-/** One package's scan. Offer every file once (in INDEX order), then call {@link ScanSession.finish}. */
+/**
+ * Packages with at least this many bytes to scan use the scan worker (another core); smaller ones
+ * scan inline, where starting a thread would cost more than it saves (bytes).
+ */
+export const WORKER_MIN_BYTES = 2 * 1024 * 1024;
+
+/**
+ * One package's scan. Offer every file once (in INDEX order), then call {@link ScanSession.finish}.
+ * The `add*` methods resolve once a file is accepted (after waiting for room when the scan worker
+ * is behind); its findings are collected as jobs finish, in offer order.
+ */
 export class ScanSession {
   private readonly findings: Finding[] = [];
   private readonly seen = new Set<string>();
   private readonly budget: ScanBudget;
   private readonly start: number;
   private readonly clock: () => number;
+  private readonly allow: ((p: string) => boolean) | undefined;
+  private readonly exec: Executor;
+  private readonly outstanding: Promise<void>[] = [];
+  private error: AextError | undefined;
   private files = 0;
   private bytes = 0;
+  private closed = false;
   /** Files served from the cache (for the benchmark). */
   cacheHits = 0;
-  /** The read buffer of files over {@link READ_AHEAD_MAX_BYTES} ({@link SCAN_WINDOW_BYTES}), made on first use. */
-  private window: Buffer | undefined;
-  private windowBusy = false;
+  /** Whether this session's jobs run in the scan worker. */
+  readonly parallel: boolean;
 
   constructor(readonly opts: SessionOptions) {
-    this.budget = new ScanBudget(opts.maxFileBytes, opts.maxTotalBytes, opts.allowUnvetted);
+    const globs = opts.allowUnvetted;
+    this.allow = globs?.length ? (p: string) => globs.some((g) => globMatch(g, p)) : undefined;
+    this.budget = new ScanBudget(opts.maxFileBytes, opts.maxTotalBytes, this.allow);
     this.clock = opts.now ?? Date.now;
     this.start = this.clock();
+    const ctx: RunnerContext = {
+      maxTotalBytes: opts.maxTotalBytes,
+      ...(globs?.length ? { allowUnvetted: globs } : {}),
+      ...(opts.perms ? { perms: opts.perms } : {}),
+      deadline: this.start + opts.maxMillis,
+      maxMillis: opts.maxMillis,
+    };
+    // The worker reads Date.now(): a session on a test clock stays inline.
+    const entry = opts.worker && !opts.now ? workerEntry() : undefined;
+    this.parallel = entry !== undefined;
+    this.exec = entry ? workerExecutor(ctx, entry) : inlineExecutor(ctx, opts.now);
   }
 
   /** Whether `p` was already offered. */
@@ -204,52 +234,68 @@ export class ScanSession {
 
   /** Accounts a file and returns a finding when it must not be read (over a cap or the time budget). */
   private gate(p: string, size: number): Finding | undefined {
+    if (this.closed) throw new AextError('E_INTERNAL', `scan session: ${p} offered after finish`);
     this.seen.add(p);
     this.files++;
     this.bytes += size;
-    if (this.clock() - this.start > this.opts.maxMillis) return unvettedFinding('AEXT-LIMIT-003', p, `the scan's time budget of ${this.opts.maxMillis} ms is spent: file not scanned`, `${size} bytes`, this.opts.allowUnvetted);
+    if (this.clock() - this.start > this.opts.maxMillis) return unvettedFinding('AEXT-LIMIT-003', p, `the scan's time budget of ${this.opts.maxMillis} ms is spent: file not scanned`, `${size} bytes`, this.allow);
     return this.budget.oversize(p, size);
   }
 
-  /** Rules (and the capability check) over one file's bytes, through the cache when a digest is known. */
-  private scanBytes(p: string, data: Buffer, sha256?: string): void {
-    const over = this.budget.admit(p, data);
-    if (over) {
-      this.findings.push(over);
-      return;
-    }
-    const perms = this.capsFor(p);
-    const key = sha256 && this.opts.cache && data.length >= CACHE_MIN_BYTES ? cacheKey(p, sha256, perms, perms !== undefined, this.isExecutable(p)) : undefined;
-    const hit = key ? this.opts.cache!.get(key) : undefined;
-    if (hit) {
-      this.cacheHits++;
-      this.findings.push(...hit);
-      return;
-    }
-    const found = this.harden(scanOne({ path: p, data, executable: this.isExecutable(p) }, perms));
-    this.findings.push(...found);
-    if (key) this.opts.cache!.set(key, found);
+  /**
+   * Queues one job and collects its findings when it ends: cached findings when the runner admits
+   * a cached job, fresh findings (stored in the cache under `key`) when it scanned.
+   */
+  private async submit(job: ScanJob, key: string | undefined, hit: Finding[] | undefined): Promise<void> {
+    const { path: p, size } = job; // not `job`: its bytes must not live as long as the promise
+    const done = this.exec.run(job).then((r) => {
+      if (r.kind === 'admitted') {
+        this.cacheHits++;
+        this.findings.push(...(hit ?? []));
+      } else if (r.kind === 'findings') {
+        this.findings.push(...r.findings);
+        if (key) this.opts.cache!.set(key, r.findings);
+      } else if (r.kind === 'unvetted') this.findings.push(...r.findings);
+      else if (r.kind === 'timeout') {
+        this.findings.push(unvettedFinding('AEXT-LIMIT-003', p, `the scan did not finish within its time budget of ${this.opts.maxMillis} ms: file not scanned`, `${size} bytes`, this.allow));
+      } else this.error ??= new AextError(r.code as ErrorCode, r.message, r.details);
+    });
+    this.outstanding.push(done);
+    await this.exec.room();
   }
 
-  private harden(fs: Finding[]): Finding[] {
-    return failClosed(fs, this.opts.allowUnvetted);
+  /** The cache key and cached findings of one file, when the cache applies (digest known, not tiny). */
+  private lookup(p: string, size: number, sha256: string | undefined): { key?: string; hit?: Finding[] } {
+    if (!sha256 || !this.opts.cache || size < CACHE_MIN_BYTES) return {};
+    const perms = this.capsFor(p);
+    const key = cacheKey(p, sha256, perms, perms !== undefined, this.isExecutable(p));
+    const hit = this.opts.cache.get(key);
+    return hit ? { key, hit } : { key };
+  }
+
+  private job(p: string, size: number): ScanJob {
+    return { path: p, executable: this.isExecutable(p), caps: this.capsFor(p) !== undefined, size };
   }
 
   /**
-   * Offers a file held in memory. Files over {@link SCAN_WINDOW_BYTES} are scanned in windows.
+   * Offers a file held in memory (the session copies what it sends: the caller may reuse `data`
+   * once this resolves). Files over SCAN_WINDOW_BYTES are scanned in windows.
    * @param sha256 the content's hex SHA-256 when known (enables the cache).
    */
   async addBytes(p: string, data: Buffer, sha256?: string): Promise<void> {
     const g = this.gate(p, data.length);
     if (g) return void this.findings.push(g);
-    if (data.length <= SCAN_WINDOW_BYTES || (data.length <= NESTED_CAPS.maxTotalBytes && looksLikeArchive(data))) return this.scanBytes(p, data, sha256);
-    await this.windows(p, data.length, async (pos, len) => data.subarray(pos, pos + len));
+    const { key, hit } = this.lookup(p, data.length, sha256);
+    const job = this.job(p, data.length);
+    // A cache hit within the window size is charged by size and opacity alone: its bytes need not travel.
+    if (hit && data.length <= SCAN_WINDOW_BYTES) return this.submit({ ...job, cached: true, opaque: classify(p) === 'other' && !isUtf8(data) }, key, hit);
+    return this.submit({ ...job, data, ...(hit ? { cached: true } : {}) }, key, hit);
   }
 
   /**
    * Offers pack-source files in order: files up to {@link READ_AHEAD_MAX_BYTES} are read ahead (up to
    * {@link READ_AHEAD} reads in flight, so the thread pool reads while this thread scans); larger ones are
-   * read in windows from disk, or whole when held in memory.
+   * read by the runner from disk, or whole when held in memory. Resolves when all are scanned.
    * @param sha256 content digests by path, when known (enables the cache). @param onEach called after each file.
    * @throws AextError E_IO when a file cannot be read.
    */
@@ -261,105 +307,51 @@ export class ScanSession {
       else await this.addBytes(f.path, await f.read(), d);
       await onEach?.();
     }
+    await this.settle();
   }
 
   /**
-   * Offers a file on disk (read whole when small, in windows when large: memory stays
-   * bounded by {@link SCAN_WINDOW_BYTES} whatever the file's size).
-   * @throws AextError E_IO when the file cannot be read.
+   * Offers a file on disk: the runner reads it whole when small, in windows when large (memory
+   * stays bounded by SCAN_WINDOW_BYTES whatever the file's size).
+   * @param abs the file (inside a directory aext controls: staging, or a pack source).
+   * Read errors (E_IO) surface from {@link ScanSession.settle}.
    */
   async addFile(p: string, abs: string, size: number, sha256?: string): Promise<void> {
     const g = this.gate(p, size);
     if (g) return void this.findings.push(g);
-    if (size <= READ_AHEAD_MAX_BYTES) return this.scanBytes(p, await fsp.readFile(abs), sha256);
-    const fh = await fsp.open(abs, 'r');
-    try {
-      // A nested archive is opened whole (up to the nested caps): a window of it could not be.
-      const head = Buffer.alloc(512);
-      await fh.read(head, 0, 512, 0);
-      if (size <= NESTED_CAPS.maxTotalBytes && looksLikeArchive(head)) return this.scanBytes(p, await fsp.readFile(abs), sha256);
-      // Larger files go through one window buffer the session reuses (scanning is synchronous and keeps
-      // no reference to the bytes): an 8 MiB blob each would otherwise wait for a GC to be freed, and a
-      // package of such blobs held several at once (issue 12, install RSS).
-      // Two files read at once (no caller does so today) would each get their own buffer.
-      const mine = this.window && !this.windowBusy ? this.window : Buffer.allocUnsafe(SCAN_WINDOW_BYTES);
-      this.window ??= mine;
-      const owned = mine === this.window;
-      if (owned) this.windowBusy = true;
-      const read = async (pos: number, len: number) => {
-        let got = 0;
-        while (got < len) {
-          const { bytesRead } = await fh.read(mine, got, len - got, pos + got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
-        }
-        return mine.subarray(0, got);
-      };
-      try {
-        if (size <= SCAN_WINDOW_BYTES) return this.scanBytes(p, await read(0, size), sha256);
-        await this.windows(p, size, read);
-      } finally {
-        if (owned) this.windowBusy = false;
-      }
-    } finally {
-      await fh.close();
-    }
+    const { key, hit } = this.lookup(p, size, sha256);
+    return this.submit({ ...this.job(p, size), file: abs, ...(hit ? { cached: true } : {}) }, key, hit);
   }
 
   /**
-   * Scans a large file whole, as overlapping windows cut at line ends: each window's
-   * findings are moved to the file's own line numbers, and a finding seen in two
-   * windows (the overlap) is kept once.
+   * Waits until every job offered so far has ended.
+   * @throws AextError the first job's error (E_IO reading a file; E_INTERNAL when the scan worker failed).
    */
-  private async windows(p: string, size: number, read: (pos: number, len: number) => Promise<Buffer>): Promise<void> {
-    const perms = this.capsFor(p);
-    const seen = new Set<string>();
-    let pos = 0;
-    let lineBase = 0; // newlines before `pos`
-    for (;;) {
-      if (this.clock() - this.start > this.opts.maxMillis) {
-        this.findings.push(unvettedFinding('AEXT-LIMIT-003', p, `the scan's time budget of ${this.opts.maxMillis} ms ran out at byte ${pos} of this file`, `${size} bytes`, this.opts.allowUnvetted));
-        return;
-      }
-      const chunk = await read(pos, Math.min(SCAN_WINDOW_BYTES, size - pos));
-      const last = pos + chunk.length >= size;
-      // Cut at the last newline (else at a UTF-8 character start) so no line or character is split.
-      let end = chunk.length;
-      if (!last) {
-        const nl = chunk.lastIndexOf(0x0a);
-        end = nl > chunk.length / 2 ? nl + 1 : utf8Start(chunk, chunk.length);
-      }
-      const part = chunk.subarray(0, end);
-      for (const f of this.harden(scanOne({ path: p, data: part, executable: this.isExecutable(p) }, perms))) {
-        const g = { ...f, line: f.line ? f.line + lineBase : 0 };
-        const k = `${g.rule}\0${g.line}\0${g.column}\0${g.message}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        this.findings.push(g);
-      }
-      if (last) return;
-      // Next window starts OVERLAP bytes back, at a line start.
-      let next = Math.max(1, end - SCAN_OVERLAP_BYTES);
-      const nl = part.indexOf(0x0a, next - 1);
-      next = nl >= 0 && nl + 1 < end ? nl + 1 : end;
-      lineBase += countNewlines(part.subarray(0, next));
-      pos += next;
-    }
+  async settle(): Promise<void> {
+    this.exec.flush();
+    while (this.outstanding.length) await Promise.all(this.outstanding.splice(0));
+    if (this.error) throw this.error;
   }
 
   /**
    * Scans a dependency file the package names as a component again, as the package's own:
    * full severities and the capability check. Its earlier findings are replaced.
+   * @throws AextError as {@link ScanSession.settle}.
    */
-  rescanAsComponent(p: string, data: Buffer): void {
+  async rescanAsComponent(p: string, data: Buffer): Promise<void> {
+    await this.settle();
     const mine = (f: Finding) => f.file === p || f.file.startsWith(`${p}!/`);
     const keep = this.findings.filter((f) => !mine(f));
     this.findings.length = 0;
-    this.findings.push(...keep, ...this.harden(scanOne({ path: p, data, executable: this.isExecutable(p) }, this.opts.perms, 0, false)));
+    this.findings.push(...keep, ...failClosed(scanOne({ path: p, data, executable: this.isExecutable(p) }, this.opts.perms, 0, false), this.allow));
   }
 
-  /** Rewrites every finding so far (e.g. capability findings reported as information when nothing is declared). */
+  /**
+   * Rewrites every finding so far (e.g. capability findings reported as information when nothing is declared).
+   * @throws AextError E_INTERNAL when files are still being scanned (call {@link ScanSession.settle} first).
+   */
   mapFindings(f: (x: Finding) => Finding): void {
+    if (this.outstanding.length) throw new AextError('E_INTERNAL', 'scan session: mapFindings before settle');
     const all = this.findings.map(f);
     this.findings.length = 0;
     this.findings.push(...all);
@@ -370,8 +362,23 @@ export class ScanSession {
     this.findings.push(...fs);
   }
 
-  /** Sorts findings and computes the verdict (baseline applied). */
-  finish(failOn: Severity, baseline?: Baseline): ScanResult {
+  /** Frees the session's state in the scan worker (also done by {@link ScanSession.finish}); idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.exec.close();
+  }
+
+  /**
+   * Waits for every job, sorts findings and computes the verdict (baseline applied); closes the session.
+   * @throws AextError as {@link ScanSession.settle}.
+   */
+  async finish(failOn: Severity, baseline?: Baseline): Promise<ScanResult> {
+    try {
+      await this.settle();
+    } finally {
+      this.close();
+    }
     const perms = this.opts.perms;
     const findings = perms?.filesystem ? this.findings.map((f) => declaredCredential(f, perms)) : this.findings;
     return finishScan(findings, failOn, { files: this.files, bytes: this.bytes }, baseline);
@@ -391,33 +398,35 @@ function declaredCredential(f: Finding, perms: Permissions): Finding {
   return { ...f, severity: 'medium', message: `${f.message} (${p} is declared in permissions.filesystem: review)` };
 }
 
-/** The largest offset ≤ `at` that splits no UTF-8 character of `b` (a partial last character is left out). */
-function utf8Start(b: Buffer, at: number): number {
-  let i = at - 1;
-  while (i > 0 && i > at - 4 && (b[i]! & 0xc0) === 0x80) i--;
-  const lead = b[i]!;
-  const len = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-  return i + len <= at ? at : i;
+/** Whether a package of `expectedBytes` scans in the worker (see {@link WORKER_MIN_BYTES}). */
+function wantsWorker(expectedBytes: number): boolean {
+  return expectedBytes >= WORKER_MIN_BYTES && availableParallelism() > 1;
 }
 
-function countNewlines(b: Buffer): number {
-  let n = 0;
-  for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) n++;
-  return n;
+/**
+ * Starts the scan worker ahead of a package of about `expectedBytes` (bytes; e.g. the archive's
+ * size), so it boots and warms up while the archive is opened. Does nothing for small packages,
+ * on one core, or when no worker program exists.
+ */
+export function prepareScan(expectedBytes: number): void {
+  if (wantsWorker(expectedBytes)) startScanWorker();
 }
 
 /**
  * A scan session for one package under `policy` (caps and time budget from `limits`;
  * `scan.allow_unvetted` globs).
+ * @param expectedBytes the package's size (bytes): from {@link WORKER_MIN_BYTES} on, with more than
+ *   one core, jobs run in the scan worker.
  */
-export function scanSession(limits: Limits, policy: Pick<Policy, 'scan'>, perms: Permissions | undefined, cache?: ScanCache, executables?: ReadonlySet<string>): ScanSession {
+export function scanSession(limits: Limits, policy: Pick<Policy, 'scan'>, perms: Permissions | undefined, cache?: ScanCache, executables?: ReadonlySet<string>, expectedBytes = 0): ScanSession {
   const globs = policy.scan?.allow_unvetted;
   return new ScanSession({
+    worker: wantsWorker(expectedBytes),
     maxFileBytes: limits.maxScanFileBytes,
     maxTotalBytes: limits.maxScanTotalBytes,
     maxMillis: limits.maxScanMillis,
     perms,
-    ...(globs?.length ? { allowUnvetted: (p: string) => globs.some((g) => globMatch(g, p)) } : {}),
+    ...(globs?.length ? { allowUnvetted: globs } : {}),
     ...(cache ? { cache } : {}),
     ...(executables ? { executables } : {}),
   });

@@ -25,7 +25,7 @@ import { extractVerified } from '../archive/extract.js';
 import { dirFiles } from '../inputs/package-source.js';
 import { validatePackage, type PackageInfo } from '../manifest/validate.js';
 import type { ScanResult } from '../scan/index.js';
-import { dependencyComponents, executablesOf, scanSession, type ScanCache, type ScanSession } from './scan-session.js';
+import { dependencyComponents, executablesOf, prepareScan, scanSession, type ScanCache, type ScanSession } from './scan-session.js';
 import type { IndexFile } from '../trust/signed-index.js';
 import type { Baseline } from '../scan/baseline.js';
 import { checkPolicy, DEFAULT_POLICY, evaluatePolicy, type Policy } from '../policy/policy.js';
@@ -81,23 +81,40 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
   }
   const limits = resolveLimits(policy.limits);
   const trusted = trustedKeys(opts, policy);
+  // A large archive's scan worker boots while the archive is opened and its signatures checked.
+  prepareScan((await fsp.stat(file).catch(() => undefined))?.size ?? 0);
+  performance.mark('aext:open');
   const archive = await openStep(file, limits, trusted, policy, opts);
+  performance.mark('aext:opened');
   try {
     await opts.onVerified?.();
     if (archive.unsigned && opts.allowUnsigned) opts.onReport?.('warn', `WARNING: ${file} is UNSIGNED; installing it only because --allow-unsigned was given`);
     const perms = archive.manifest.permissions ?? {};
-    const session = scanSession(limits, policy, perms, opts.scanCache, executablesOf(archive.envelope.index.files));
-    await extractStep(archive, staging, session, opts.onProgress);
-    // The digest recorded in the lock names the bytes that were verified and extracted.
-    await archive.zip.assertUnchanged();
-    const info = await validateStep(archive, staging, limits, file);
-    const failOn = opts.failOn ?? policy.scan?.fail_on ?? 'high';
-    const scan = await scanStep(staging, archive.envelope.index.files, failOn, session, info, perms, opts.baseline);
-    decideStep(file, scan, info, policy);
-    return { archive, info, scan, archiveSha256: archive.zip.sha256, trusted };
+    const files = archive.envelope.index.files;
+    const session = scanSession(limits, policy, perms, opts.scanCache, executablesOf(files), sizeOf(files));
+    try {
+      await extractStep(archive, staging, session, opts.onProgress);
+      performance.mark('aext:extracted');
+      // The digest recorded in the lock names the bytes that were verified and extracted.
+      await archive.zip.assertUnchanged();
+      const info = await validateStep(archive, staging, limits, file);
+      const failOn = opts.failOn ?? policy.scan?.fail_on ?? 'high';
+      performance.mark('aext:validated');
+      const scan = await scanStep(staging, files, failOn, session, info, perms, opts.baseline);
+      performance.mark('aext:scanned');
+      decideStep(file, scan, info, policy);
+      return { archive, info, scan, archiveSha256: archive.zip.sha256, trusted };
+    } finally {
+      session.close();
+    }
   } finally {
     await archive.close();
   }
+}
+
+/** Total size of the files an INDEX lists (bytes). */
+export function sizeOf(files: ReadonlyArray<{ size: number }>): number {
+  return files.reduce((n, f) => n + f.size, 0);
 }
 
 /** Every key this operation trusts: `--pub` (unscoped), the trust store's and the policy's `trusted_keys` (scoped). */
@@ -124,13 +141,12 @@ export function openStep(file: string, limits: Limits, trusted: TrustedKey[], po
  */
 export async function extractStep(archive: OpenedArchive, staging: string, session: ScanSession, onProgress?: Progress): Promise<void> {
   const sha = new Map(archive.envelope.index.files.map((f) => [f.path, f.sha256]));
-  const pending: Promise<void>[] = [];
   let extracted = 0;
   await extractVerified(archive.zip, archive.pairs, staging, (name, _size, data) => {
-    if (data) pending.push(session.addBytes(name, data, sha.get(name)));
     onProgress?.({ phase: 'extract', done: ++extracted, total: archive.pairs.length });
+    // Resolves once the scanner took the bytes (at once inline; when the worker has room otherwise).
+    return data ? session.addBytes(name, data, sha.get(name)) : undefined;
   });
-  await Promise.all(pending);
 }
 
 /**
@@ -162,7 +178,7 @@ export async function scanStep(
   }
   if (info) {
     for (const c of dependencyComponents(info, files.map((f) => f.path))) {
-      session.rescanAsComponent(c, await fsp.readFile(path.join(dir, c)));
+      await session.rescanAsComponent(c, await fsp.readFile(path.join(dir, c)));
     }
   }
   return session.finish(failOn, baseline);

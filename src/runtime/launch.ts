@@ -22,7 +22,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../util/package-root.js';
 import type { Readable, Writable } from 'node:stream';
 import { AextError } from '../errors.js';
 import { resolveLimits } from '../limits.js';
@@ -80,13 +80,12 @@ export interface Prepared {
   config: ConfigValues;
 }
 
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
 /** aext's in-sandbox programs (built into dist/runtime by `npm run build`). */
 export function sandboxAssets(): { node: string; bridge: string; preload: string; undiciDir: string } {
-  const dir = path.join(PACKAGE_ROOT, 'dist', 'runtime');
-  const req = createRequire(path.join(PACKAGE_ROOT, 'package.json'));
-  let undiciDir = path.join(PACKAGE_ROOT, 'node_modules', 'undici');
+  const root = packageRoot();
+  const dir = path.join(root, 'dist', 'runtime');
+  const req = createRequire(path.join(root, 'package.json'));
+  let undiciDir = path.join(root, 'node_modules', 'undici');
   try {
     undiciDir = path.dirname(req.resolve('undici/package.json'));
   } catch {

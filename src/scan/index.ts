@@ -294,9 +294,16 @@ export class ScanBudget {
    * UTF-8) are admitted free: only byte rules read them (a few header bytes).
    */
   admit(p: string, data: Uint8Array): Finding | undefined {
-    if (classify(p) === 'other' && !isUtf8(data)) return undefined;
-    if (this.used + data.length > this.maxTotalBytes) return unvettedFinding('AEXT-LIMIT-002', p, `the package's scan budget of ${this.maxTotalBytes} bytes is spent: file could not be vetted`, `${data.length} bytes`, this.allow);
-    this.used += data.length;
+    return this.admitSized(p, data.length, classify(p) === 'other' && !isUtf8(data));
+  }
+  /**
+   * {@link ScanBudget.admit} for a file known by its size (bytes) and whether it is opaque (not
+   * text by name, not UTF-8: admitted free).
+   */
+  admitSized(p: string, size: number, opaque: boolean): Finding | undefined {
+    if (opaque) return undefined;
+    if (this.used + size > this.maxTotalBytes) return unvettedFinding('AEXT-LIMIT-002', p, `the package's scan budget of ${this.maxTotalBytes} bytes is spent: file could not be vetted`, `${size} bytes`, this.allow);
+    this.used += size;
     return undefined;
   }
 }

@@ -1,6 +1,6 @@
 // Checks the system tools the tests need (naming the package and the set-up script when one is
-// missing, instead of failing later on ENOENT), then builds dist/ once so CLI tests run the
-// current sources through bin/aext.js.
+// missing, instead of failing later on ENOENT), then builds dist/ (and the CLI bundle in dist/bundle/)
+// once so CLI tests run the current sources through bin/aext.js.
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,4 +21,5 @@ export default function setup(): void {
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   execFileSync(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.build.json')], { stdio: 'inherit' });
   execFileSync(process.execPath, [path.join(repo, 'scripts', 'gen-validators.mjs')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(repo, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
 }

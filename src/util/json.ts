@@ -17,26 +17,80 @@ export class StrictJsonError extends Error {}
  */
 export function parseStrictJson(text: string): unknown {
   if (text.charCodeAt(0) === 0xfeff) throw new StrictJsonError('byte-order mark before JSON');
+  // Fast path: JSON.parse (the same RFC 8259 grammar) merges duplicate keys, so a document whose
+  // parsed objects hold as many keys as its text has key tokens has none; strings are checked for
+  // lone surrogates and nesting for depth on the parsed value. Anything else is parsed again below,
+  // which says exactly what is wrong and where.
+  let fast: unknown;
+  try {
+    fast = JSON.parse(text);
+  } catch {
+    return parseCarefully(text);
+  }
+  let keys = 0;
+  for (KEY_TOKEN.lastIndex = 0; KEY_TOKEN.test(text); ) keys++;
+  const seen = checkParsed(fast, 0);
+  return seen === keys ? fast : parseCarefully(text);
+}
+
+/** A JSON string followed by a colon: in valid JSON, an object key (global). */
+const KEY_TOKEN = /"(?:[^"\\]|\\.)*"[ \t\n\r]*:/g;
+
+/**
+ * Number of object keys in a parsed value, or -1 when a string is not well formed (a lone
+ * surrogate) or nesting is deeper than 64 (the checks {@link parseCarefully} makes).
+ */
+function checkParsed(v: unknown, depth: number): number {
+  if (depth > 64) return -1;
+  if (typeof v === 'string') return v.isWellFormed() ? 0 : -1;
+  if (v === null || typeof v !== 'object') return 0;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const k = checkParsed(x, depth + 1);
+      if (k < 0) return -1;
+      n += k;
+    }
+    return n;
+  }
+  const o = v as Record<string, unknown>;
+  // JSON.parse makes plain objects whose own keys are the only enumerable ones.
+  for (const key in o) {
+    const k = checkParsed(o[key], depth + 1);
+    if (k < 0 || !key.isWellFormed()) return -1;
+    n += k + 1;
+  }
+  return n;
+}
+
+/** The character-by-character strict parser: slower, and names the first problem. */
+function parseCarefully(text: string): unknown {
   let i = 0;
   const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+    for (let c = text.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = text.charCodeAt(++i));
   };
   const fail = (why: string): never => {
     throw new StrictJsonError(`${why} at offset ${i}`);
   };
   const str = (): string => {
     const start = i;
-    i++; // opening quote
+    // The common case, no escape: the characters between the quotes are the value.
+    PLAIN.lastIndex = i + 1;
+    PLAIN.test(text);
+    i = PLAIN.lastIndex;
+    let escaped = false;
     while (i < text.length) {
-      const c = text[i]!;
-      if (c === '"') break;
-      if (c === '\\') i += 2;
-      else if (c < ' ') fail('control character in string');
+      const c = text.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c === 0x5c) {
+        escaped = true;
+        i += 2;
+      } else if (c < 0x20) fail('control character in string');
       else i++;
     }
     if (i >= text.length) fail('unterminated string');
     i++;
-    const s = JSON.parse(text.slice(start, i)) as string;
+    const s = escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
     if (!s.isWellFormed()) fail('lone surrogate in string');
     return s;
   };
@@ -46,23 +100,22 @@ export function parseStrictJson(text: string): unknown {
     const c = text[i];
     if (c === '{') {
       i++;
-      const out: Record<string, unknown> = Object.create(null);
-      const keys = new Set<string>();
+      // A plain object whose keys are defined, never assigned: `__proto__` is an ordinary key.
+      const out: Record<string, unknown> = {};
       ws();
       if (text[i] === '}') {
         i++;
-        return { ...out };
+        return out;
       }
       for (;;) {
         ws();
         if (text[i] !== '"') fail('expected a key');
         const k = str();
-        if (keys.has(k)) fail(`duplicate key ${JSON.stringify(k)}`);
-        keys.add(k);
+        if (Object.prototype.hasOwnProperty.call(out, k)) fail(`duplicate key ${JSON.stringify(k)}`);
         ws();
         if (text[i] !== ':') fail('expected ":"');
         i++;
-        out[k] = value(depth + 1);
+        Object.defineProperty(out, k, { value: value(depth + 1), enumerable: true, writable: true, configurable: true });
         ws();
         if (text[i] === ',') {
           i++;
@@ -74,10 +127,7 @@ export function parseStrictJson(text: string): unknown {
         }
         fail('expected "," or "}"');
       }
-      // Plain object (no null prototype) but never via __proto__ setter.
-      const plain: Record<string, unknown> = {};
-      for (const k of Object.keys(out)) Object.defineProperty(plain, k, { value: out[k], enumerable: true, writable: true, configurable: true });
-      return plain;
+      return out;
     }
     if (c === '[') {
       i++;
@@ -103,16 +153,22 @@ export function parseStrictJson(text: string): unknown {
       return arr;
     }
     if (c === '"') return str();
-    const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    SCALAR.lastIndex = i;
+    const m = SCALAR.exec(text);
     if (!m) fail('unexpected token');
     i += m![0].length;
-    return JSON.parse(m![0]);
+    return m![0] === 'true' ? true : m![0] === 'false' ? false : m![0] === 'null' ? null : Number(m![0]);
   };
   const v = value(0);
   ws();
   if (i !== text.length) fail('trailing content after JSON');
   return v;
 }
+
+/** Characters a JSON string may hold without an escape, as a run (sticky). */
+const PLAIN = /[^"\\\u0000-\u001f]*/y;
+/** A JSON number (RFC 8259 §6) or literal, at the current offset (sticky). */
+const SCALAR = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
 
 /**
  * Canonical JSON (RFC 8785 JCS for the I-JSON subset aext writes): object keys

@@ -1,6 +1,6 @@
 // Pure helpers: strict JSON, canonical JSON, entry-name rules, containment.
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, parseStrictJson } from './json.js';
+import { canonicalJson, parseStrictJson, StrictJsonError } from './json.js';
 import { checkEntryName, ensureWithin, NameSet, compareUtf8 } from './paths.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { expectThrowCode } from '../test-helpers/index.js';
@@ -11,8 +11,33 @@ describe('strict JSON', () => {
     for (const d of docs) expect(parseStrictJson(d)).toEqual(JSON.parse(d));
   });
   it('refuses duplicate keys at any depth, trailing content, BOM and lone surrogates', () => {
-    for (const bad of ['{"a":1,"a":2}', '{"x":{"b":1,"b":1}}', '{"a":1} x', '\ufeff{}', '"\\ud800"', '{"a":1,}', '[1,]', '{a:1}']) {
-      expect(() => parseStrictJson(bad), bad).toThrow();
+    const deep = (n: number, leaf: string) => '['.repeat(n) + leaf + ']'.repeat(n);
+    for (const bad of ['{"a":1,"a":2}', '{"x":{"b":1,"b":1}}', '{"a":1,"\\u0061":2}', '[{"k":"x : y","k":2}]', '{"a":1} x', '\ufeff{}', '"\\ud800"', '{"\\udc00":1}', '{"a":1,}', '[1,]', '{a:1}', deep(65, '1'), deep(66, '')]) {
+      expect(() => parseStrictJson(bad), bad).toThrow(StrictJsonError);
+    }
+    // Nesting up to the limit parses, exactly as JSON.parse reads it.
+    expect(parseStrictJson(deep(64, '1'))).toEqual(JSON.parse(deep(64, '1')));
+    expect(parseStrictJson(deep(65, ''))).toEqual(JSON.parse(deep(65, '')));
+  });
+  it('agrees with JSON.parse on 2,000 seeded random documents (escapes, unicode, numbers, nesting)', () => {
+    let seed = 12345;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const chars = ['a', 'Z', ' ', '"', '\\', '/', '\n', '\t', '\u0001', 'é', '日', '\u{1F600}', '\u2028', '{', ']', ':', ','];
+    const str = () => Array.from({ length: rnd(8) }, () => chars[rnd(chars.length)]).join('');
+    const num = () => [0, -0, 1, -17, 3.25, 1e21, -2.5e-7, 123456789012, Number.MAX_SAFE_INTEGER][rnd(9)]!;
+    const gen = (d: number): unknown => {
+      const k = rnd(d > 3 ? 4 : 6);
+      if (k === 0) return str();
+      if (k === 1) return num();
+      if (k === 2) return [true, false, null][rnd(3)];
+      if (k === 3) return d > 3 ? 'leaf' : Array.from({ length: rnd(4) }, () => gen(d + 1));
+      const o: Record<string, unknown> = {};
+      for (let n = rnd(5); n > 0; n--) o[str() + String(n)] = gen(d + 1);
+      return o;
+    };
+    for (let n = 0; n < 2000; n++) {
+      const doc = JSON.stringify(gen(0), null, rnd(2) ? 0 : 2);
+      expect(parseStrictJson(doc)).toEqual(JSON.parse(doc));
     }
   });
   it('does not let __proto__ pollute', () => {

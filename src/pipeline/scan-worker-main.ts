@@ -1,0 +1,38 @@
+/**
+ * The scan worker's program (a `worker_threads` thread started by `scan-worker.ts`): keeps one
+ * {@link ScanRunner} per open package scan and answers each batch of jobs, in order, with one
+ * message. Runs nothing but the scanner over bytes it is sent or staged files it is named.
+ */
+import { parentPort } from 'node:worker_threads';
+import { ScanRunner, type JobResult, type RunnerContext, type ScanJob } from './scan-runner.js';
+import type { HostMessage } from './scan-worker.js';
+import { scanOne } from '../scan/index.js';
+
+const runners = new Map<number, ScanRunner>();
+
+/**
+ * Warms the scanner up while the main thread is still opening the archive: the first scan of each
+ * file class builds the rules' literal automaton and compiles their patterns (about 100 ms), which
+ * would otherwise hold up the first batch of an install.
+ */
+function warmUp(): void {
+  const text = 'const fs = require("fs");\nfetch("https://example.com/a").then((r) => r.text());\n# Heading\nRun `npm test` before you commit.\n'.repeat(40);
+  for (const p of ['a.js', 'a.py', 'scripts/a.sh', 'SKILL.md', 'a.json', 'a.txt', 'a.bin']) {
+    scanOne({ path: p, data: Buffer.from(text) }, {});
+  }
+}
+warmUp();
+
+parentPort?.on('message', (m: HostMessage) => {
+  if (m.type === 'open') runners.set(m.session, new ScanRunner(m.ctx as RunnerContext));
+  else if (m.type === 'close') runners.delete(m.session);
+  else {
+    const runner = runners.get(m.session);
+    const results: JobResult[] = m.jobs.map((j): JobResult => {
+      if (!runner) return { kind: 'error', code: 'E_INTERNAL', message: `scan worker: no open scan ${m.session}` };
+      const job: ScanJob = j.at === undefined ? j : { ...j, data: new Uint8Array(m.bytes!, j.at, j.size) };
+      return runner.run(job);
+    });
+    parentPort!.postMessage({ type: 'done', results });
+  }
+});

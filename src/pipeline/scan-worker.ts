@@ -1,0 +1,257 @@
+/**
+ * Where scan jobs run (issue 12: "scan in a worker thread beside extraction (both cores)").
+ *
+ * {@link inlineExecutor} runs each job at once on the calling thread. {@link workerExecutor}
+ * sends them to one shared `worker_threads` thread (`scan-worker-main.ts`) in batches, so
+ * extraction, inflation and hashing on the main thread overlap the rules on the other core.
+ * Jobs are answered in the order they were sent. Bytes sent are copied into one transferred
+ * buffer per batch (never a pooled or caller-owned buffer), and at most {@link MAX_IN_FLIGHT_BYTES}
+ * are in flight: {@link Executor.room} makes the producer wait (memory stays bounded whatever
+ * the package's size).
+ *
+ * Fail closed: a worker that dies fails every job in flight (`E_INTERNAL`, the install stops);
+ * a worker still busy {@link HANG_GRACE_MS} after a job's time budget ended is terminated and
+ * its jobs in flight come back `timeout` (the session reports them unvetted, AEXT-LIMIT-003), so
+ * a scan that hangs cannot hold an install forever.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ScanRunner, type JobResult, type RunnerContext, type ScanJob } from './scan-runner.js';
+
+/** Bytes a batch collects before it is sent (bytes). */
+export const BATCH_BYTES = 256 * 1024;
+/** Jobs a batch collects before it is sent. */
+export const BATCH_JOBS = 256;
+/** Bytes sent to the worker and not yet answered, above which producers wait (bytes). */
+export const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
+/** How long after a job's deadline a busy worker is given before it is terminated (ms). */
+export const HANG_GRACE_MS = 2000;
+/** Young-generation cap of the worker's heap (MiB): keeps install's peak RSS flat (issue 12). */
+const WORKER_YOUNG_MB = 4;
+
+/** A job's outcome as the session sees it: a runner result, or `timeout` when its worker was stopped. */
+export type ExecResult = JobResult | { kind: 'timeout' };
+
+/** Runs one package's jobs. */
+export interface Executor {
+  /** Queues a job; settles with its result (never rejects). */
+  run(job: ScanJob): Promise<ExecResult>;
+  /** Undefined when the producer may go on; else a promise that resolves when there is room again. */
+  room(): Promise<void> | undefined;
+  /** Sends what is queued (call before waiting on results). */
+  flush(): void;
+  /** Ends the package's scan (frees its state in the worker). */
+  close(): void;
+}
+
+/** An executor that runs every job at once on this thread. @param now the session's clock (ms). */
+export function inlineExecutor(ctx: RunnerContext, now?: () => number): Executor {
+  const runner = new ScanRunner(ctx, now);
+  return { run: (job) => Promise.resolve(runner.run(job)), room: () => undefined, flush: () => undefined, close: () => undefined };
+}
+
+/** Messages from the main thread to the worker. */
+export type HostMessage =
+  | { type: 'open'; session: number; ctx: RunnerContext }
+  | { type: 'close'; session: number }
+  /** Jobs whose bytes were sent sit in `bytes` at `at` (length `size`); `data` is never set. */
+  | { type: 'jobs'; session: number; jobs: Array<Omit<ScanJob, 'data'> & { at?: number }>; bytes?: ArrayBuffer };
+
+interface Pending {
+  resolve: (r: ExecResult) => void;
+  bytes: number;
+  deadline: number;
+}
+
+/**
+ * The worker's program, next to this module; under the test runner (sources in `.ts`) the one
+ * built in `dist/`. Undefined when neither exists: jobs then run inline.
+ */
+export function workerEntry(): URL | undefined {
+  for (const rel of ['./scan-worker-main.js', '../../dist/pipeline/scan-worker-main.js']) {
+    const u = new URL(rel, import.meta.url);
+    if (existsSync(fileURLToPath(u))) return u;
+  }
+  return undefined;
+}
+
+/** One worker thread shared by every package scan of this process, started on first use. */
+class ScanWorker {
+  private readonly worker: Worker;
+  /** Jobs sent, in order (the worker answers in this order). */
+  private readonly sent: Pending[][] = [];
+  private inFlight = 0;
+  private waiters: Array<() => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private timerFor: number | undefined;
+  dead = false;
+
+  constructor(entry: URL) {
+    this.worker = new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
+    this.worker.unref();
+    this.worker.on('message', (m: { type: 'done'; results: JobResult[] }) => this.done(m.results));
+    this.worker.on('error', (e) => this.fail(`the scan worker failed: ${e.message}`));
+    this.worker.on('exit', (code) => this.fail(`the scan worker exited (status ${code})`));
+  }
+
+  post(m: HostMessage, pending?: Pending[]): void {
+    if (this.dead) {
+      for (const p of pending ?? []) p.resolve({ kind: 'error', code: 'E_INTERNAL', message: 'the scan worker is not running' });
+      return;
+    }
+    if (pending?.length) {
+      if (!this.sent.length) this.worker.ref(); // results are awaited: keep the process alive
+      this.sent.push(pending);
+      for (const p of pending) this.inFlight += p.bytes;
+      this.arm();
+    }
+    this.worker.postMessage(m, m.type === 'jobs' && m.bytes ? [m.bytes] : []);
+  }
+
+  inFlightBytes(): number {
+    return this.inFlight;
+  }
+
+  /** Resolves when in-flight bytes drop to half the cap (or the worker is gone). */
+  drained(): Promise<void> {
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  private done(results: JobResult[]): void {
+    const batch = this.sent.shift();
+    if (!batch) return;
+    batch.forEach((p, i) => {
+      this.inFlight -= p.bytes;
+      p.resolve(results[i] ?? { kind: 'error', code: 'E_INTERNAL', message: 'the scan worker returned too few results' });
+    });
+    if (!this.sent.length) this.worker.unref();
+    this.wake();
+    this.arm();
+  }
+
+  private wake(): void {
+    if (this.inFlight > MAX_IN_FLIGHT_BYTES / 2 && !this.dead) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r();
+  }
+
+  /** Watches the oldest job in flight: past its deadline and the grace, the worker is stopped. */
+  private arm(): void {
+    const head = this.sent[0]?.[0];
+    if (!head) {
+      clearTimeout(this.timer);
+      this.timer = this.timerFor = undefined;
+      return;
+    }
+    if (this.timerFor === head.deadline) return;
+    clearTimeout(this.timer);
+    this.timerFor = head.deadline;
+    // setTimeout takes at most 2^31-1 ms; a later deadline is re-armed when that fires.
+    const wait = Math.min(Math.max(0, head.deadline + HANG_GRACE_MS - Date.now()), 2 ** 31 - 1);
+    this.timer = setTimeout(() => {
+      this.timer = this.timerFor = undefined;
+      if (this.sent[0]?.[0] !== head) return this.arm();
+      if (Date.now() < head.deadline + HANG_GRACE_MS) return this.arm();
+      this.stop({ kind: 'timeout' });
+    }, wait);
+    this.timer.unref();
+  }
+
+  private fail(message: string): void {
+    this.stop({ kind: 'error', code: 'E_INTERNAL', message });
+  }
+
+  private stop(result: ExecResult): void {
+    if (!this.dead) {
+      this.dead = true;
+      if (shared === this) shared = undefined;
+      void this.worker.terminate();
+    }
+    clearTimeout(this.timer);
+    for (const batch of this.sent.splice(0)) for (const p of batch) p.resolve(result);
+    this.inFlight = 0;
+    this.wake();
+  }
+}
+
+let shared: ScanWorker | undefined;
+let sessions = 0;
+
+/** The shared worker, started when none is running. @param entry its program. */
+function sharedWorker(entry: URL): ScanWorker {
+  if (!shared || shared.dead) shared = new ScanWorker(entry);
+  return shared;
+}
+
+/**
+ * Starts the shared worker now (it boots and warms its rules up while the caller does other
+ * work). Does nothing when one is running or no worker program exists.
+ */
+export function startScanWorker(): void {
+  const entry = workerEntry();
+  if (entry) sharedWorker(entry);
+}
+
+/**
+ * An executor over the shared worker thread (started on first use; a worker that died is
+ * replaced by the next package scan).
+ * @param entry the worker's program (default {@link workerEntry}; tests give others).
+ * @throws Error when no worker program exists (check {@link workerEntry} first).
+ */
+export function workerExecutor(ctx: RunnerContext, entry: URL | undefined = workerEntry()): Executor {
+  if (!entry) throw new Error('no scan worker program');
+  const w = sharedWorker(entry);
+  const session = ++sessions;
+  w.post({ type: 'open', session, ctx });
+  let jobs: Array<Omit<ScanJob, 'data'> & { at?: number }> = [];
+  let pending: Pending[] = [];
+  // The batch's bytes, copied in as each job is queued (the caller may reuse its buffer at once).
+  let buf: Uint8Array | undefined;
+  let bytes = 0;
+  let scheduled = false;
+  const flush = () => {
+    if (!jobs.length) return;
+    // The whole buffer is transferred (not copied), its unused tail too.
+    w.post({ type: 'jobs', session, jobs, ...(buf ? { bytes: buf.buffer as ArrayBuffer } : {}) }, pending);
+    jobs = [];
+    pending = [];
+    buf = undefined;
+    bytes = 0;
+  };
+  return {
+    run(job) {
+      return new Promise<ExecResult>((resolve) => {
+        const { data, ...rest } = job;
+        if (data) {
+          if (buf && bytes + data.length > buf.length) flush();
+          buf ??= new Uint8Array(Math.max(BATCH_BYTES, data.length));
+          buf.set(data, bytes);
+          jobs.push({ ...rest, size: data.length, at: bytes });
+          bytes += data.length;
+        } else jobs.push(rest);
+        pending.push({ resolve, bytes: data?.length ?? 0, deadline: ctx.deadline });
+        if (bytes >= BATCH_BYTES || jobs.length >= BATCH_JOBS) flush();
+        else if (!scheduled) {
+          // A lone job is not left waiting for company: sent once this turn of the event loop ends.
+          scheduled = true;
+          setImmediate(() => {
+            scheduled = false;
+            flush();
+          });
+        }
+      });
+    },
+    room() {
+      if (w.dead || w.inFlightBytes() + bytes <= MAX_IN_FLIGHT_BYTES) return undefined;
+      flush();
+      return w.drained();
+    },
+    flush,
+    close() {
+      flush();
+      w.post({ type: 'close', session });
+    },
+  };
+}
