@@ -58,6 +58,8 @@ export interface SessionOptions {
   allowUnvetted?: readonly string[];
   /** Run jobs in the scan worker when one can start (see {@link WORKER_MIN_BYTES}); else inline. */
   worker?: boolean;
+  /** The worker's program (default: scan-worker-main.js, see workerEntry); tests give others. */
+  workerEntry?: URL;
   /** Dependency files the package names as components: capability-checked like its own. */
   components?: ReadonlySet<string>;
   /** Digest-keyed cache of per-file findings (see {@link DirScanCache}). */
@@ -212,7 +214,7 @@ export class ScanSession {
       maxMillis: opts.maxMillis,
     };
     // The worker reads Date.now(): a session on a test clock stays inline.
-    const entry = opts.worker && !opts.now ? workerEntry() : undefined;
+    const entry = opts.worker && !opts.now ? (opts.workerEntry ?? workerEntry()) : undefined;
     this.parallel = entry !== undefined;
     this.exec = entry ? workerExecutor(ctx, entry) : inlineExecutor(ctx, opts.now);
   }

@@ -166,7 +166,6 @@ class ScanWorker {
   private stop(result: ExecResult): void {
     if (!this.dead) {
       this.dead = true;
-      if (shared === this) shared = undefined;
       void this.worker.terminate();
     }
     clearTimeout(this.timer);
@@ -176,13 +175,15 @@ class ScanWorker {
   }
 }
 
-let shared: ScanWorker | undefined;
+/** The running worker of each program (one in practice; tests start others). */
+const shared = new Map<string, ScanWorker>();
 let sessions = 0;
 
-/** The shared worker, started when none is running. @param entry its program. */
+/** The shared worker of `entry`, started when none is running. */
 function sharedWorker(entry: URL): ScanWorker {
-  if (!shared || shared.dead) shared = new ScanWorker(entry);
-  return shared;
+  let w = shared.get(entry.href);
+  if (!w || w.dead) shared.set(entry.href, (w = new ScanWorker(entry)));
+  return w;
 }
 
 /**
