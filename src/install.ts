@@ -23,6 +23,7 @@ import { loadStoreRotations } from './trust/trust-store.js';
 import { commitInstall, commitUninstall, dataDirOf, extensionDir, makeStaging, resolveRoot, withRoot } from './store/root.js';
 import { disconnect, type Connection } from './connect.js';
 import { entryIntegrity, lockKey, readLock, resolveKey, type LockEntry } from './store/lockfile.js';
+import { mark } from './util/trace.js';
 
 /** Options of {@link install}. */
 export interface InstallOptions extends VetOptions {
@@ -72,7 +73,7 @@ export interface InstallResult {
  *   E_IO / E_NO_SPACE. On any error ROOT is unchanged.
  */
 export async function install(file: string, opts: InstallOptions = {}): Promise<InstallResult> {
-  performance.mark('aext:install');
+  mark('install');
   const root = resolveRoot(opts.root);
   const policy = opts.policy ? checkPolicy(opts.policy) : DEFAULT_POLICY;
   try {
@@ -82,7 +83,7 @@ export async function install(file: string, opts: InstallOptions = {}): Promise<
   }
   return withRoot(root, async () => {
     const staging = await makeStaging(root);
-    performance.mark('aext:locked');
+    mark('locked');
     try {
       const storeKeys = opts.useTrustStore === false ? [] : await loadStoreKeys(root);
       const scanCache = opts.scanCache ?? new DirScanCache(path.join(root, 'cache', 'scan'));

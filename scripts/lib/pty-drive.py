@@ -22,4 +22,6 @@ while True:
         sent = True
 _, st = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors='replace'))
-sys.exit(os.waitstatus_to_exitcode(st))
+code = os.waitstatus_to_exitcode(st)
+# A death by signal n is reported as the shell does: 128 + n.
+sys.exit(128 - code if code < 0 else code)

@@ -13,6 +13,16 @@ import { ensureWithin, showName } from '../util/paths.js';
 import { SMALL_ENTRY_BYTES, type ZipArchive, type ZipRecord } from './zip-reader.js';
 import type { IndexFile } from '../trust/signed-index.js';
 
+let umask: number | undefined;
+/** Whether a file created with `mode` gets exactly `mode` under this process's umask (read once). */
+function keepsMode(mode: number): boolean {
+  if (umask === undefined) {
+    // process.umask() with no argument writes the umask twice (0, then back): read once, before this module creates files.
+    umask = process.umask();
+  }
+  return (mode & ~umask) === mode;
+}
+
 /**
  * Compares what was read with the signed INDEX entry.
  * @throws AextError E_SIZE_MISMATCH, E_DIGEST_MISMATCH (exit 3).
@@ -77,10 +87,12 @@ export async function extractVerified(
         got = { sha256: r.sha256, size: r.data.length };
         small = r.data;
         checkAgainstIndex(got, file, zip.file, record.name);
-        const fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        // Created with its final mode when the umask leaves that mode whole (the staging directory is
+        // private either way), else set exactly afterwards.
+        const fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, keepsMode(mode) ? mode : 0o600);
         try {
           for (let off = 0; off < r.data.length; ) off += writeSync(fd, r.data, off, r.data.length - off);
-          fchmodSync(fd, mode);
+          if (!keepsMode(mode)) fchmodSync(fd, mode);
         } finally {
           closeSync(fd);
         }

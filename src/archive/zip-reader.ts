@@ -10,13 +10,14 @@
 import { promises as fsp, read as fsRead, readSync } from 'node:fs';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createHash } from 'node:crypto';
+import { createHash, hash as hashOnce } from 'node:crypto';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { AextError, toAextError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { showName } from '../util/paths.js';
 import { readZipLayout, type ZipLayout, type ZipRecord } from './zip-layout.js';
+import { mark } from '../util/trace.js';
 
 export type { ZipRecord } from './zip-layout.js';
 
@@ -167,7 +168,7 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
     const st = await fh.stat();
     if (!st.isFile()) throw new AextError('E_NOT_FOUND', `${file} is not a regular file`, { file });
     const layout = await readZipLayout(fh, file, limits);
-    performance.mark('aext:layout');
+    mark('layout');
     const sha256 = layout.sha256;
     try {
       z = await openYauzl(fh.fd, layout.size);
@@ -180,9 +181,8 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
     } catch (e) {
       throw new AextError('E_ZIP_MALFORMED', `${file}: ${(e as Error).message}`, { file }, { cause: e });
     }
-    performance.mark('aext:yauzl');
+    mark('yauzl');
     if (entries.length !== layout.records.length) throw new AextError('E_ZIP_MALFORMED', `${file}: zip parsers disagree on the entry count`, { file });
-    const byRecord = new Map<ZipRecord, yauzl.Entry>();
     layout.records.forEach((r, i) => {
       const e = entries[i]!;
       if (
@@ -195,13 +195,13 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
       ) {
         throw new AextError('E_ZIP_MALFORMED', `${file}: zip parsers disagree on entry ${showName(r.name)}`, { file, entry: r.name });
       }
-      byRecord.set(r, e);
     });
     const zip = z;
-    const rawStream = (r: ZipRecord): Promise<Readable> =>
-      new Promise((resolve, reject) =>
-        zip.openReadStream(byRecord.get(r)!, { decodeFileData: false }, (e, s) => (e ? reject(e) : resolve(s!))),
-      );
+    // yauzl's listing is only the second reading (it must agree record by record); entry data is read
+    // from the offsets phase 1 proved, whose local headers it checked against the central directory.
+    entries = [];
+    const reader = new FdReader(fh.fd);
+    const rawStream = async (r: ZipRecord): Promise<Readable> => reader._readStreamForRange(r.dataOffset, r.dataOffset + r.compressedSize);
 
     const extract = async (r: ZipRecord, sink: Writable) => {
       const d = { file, entry: r.name };
@@ -282,6 +282,7 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
       if (r.uncompressedSize > maxBytes) {
         throw new AextError('E_LIMIT_EXCEEDED', `${file}: entry ${showName(r.name)} is ${r.uncompressedSize} bytes, over the limit of ${maxBytes}`, { file, entry: r.name, value: maxBytes });
       }
+      if (r.compressedSize <= SMALL_ENTRY_BYTES && r.uncompressedSize <= SMALL_ENTRY_BYTES) return readSmall(r).data;
       const parts: Buffer[] = [];
       await extract(
         r,
@@ -299,7 +300,7 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
       const d = { file, entry: r.name };
       const bad = (why: string, cause?: unknown) => new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)}: ${why}`, d, { cause });
       if (r.compressedSize > SMALL_ENTRY_BYTES || r.uncompressedSize > SMALL_ENTRY_BYTES) throw new AextError('E_INTERNAL', `readSmall on a large entry ${r.name}`, d);
-      const raw = Buffer.alloc(r.compressedSize);
+      const raw = Buffer.allocUnsafe(r.compressedSize);
       let got = 0;
       while (got < raw.length) {
         const n = readSync(fh.fd, raw, got, raw.length - got, r.dataOffset + got);
@@ -321,7 +322,7 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
       }
       if (data.length !== r.uncompressedSize) throw bad(`has ${data.length} bytes, header declares ${r.uncompressedSize}`);
       if (zlib.crc32(data) >>> 0 !== r.crc32) throw new AextError('E_CRC_MISMATCH', `${file}: entry ${showName(r.name)} fails its CRC-32 check`, d);
-      return { data, sha256: createHash('sha256').update(data).digest('hex') };
+      return { data, sha256: hashOnce('sha256', data, 'hex') };
     };
 
     return {

@@ -41,7 +41,7 @@ const COMMANDS: Record<string, () => Promise<{ register: (program: Command, ctx:
  * Never throws; never calls process.exit.
  */
 export async function main(argv: string[]): Promise<number> {
-  performance.mark('aext:main');
+  performance.mark('aext:main', { detail: process.memoryUsage.rss() });
   const out: Out = { json: argv.includes('--json'), quiet: argv.includes('--quiet') || argv.includes('-q') };
   let exit: number = 0;
   let current = argv.find((a) => !a.startsWith('-')) ?? 'aext';
@@ -104,5 +104,11 @@ export async function main(argv: string[]): Promise<number> {
  * since the process started, for profiling a slow command.
  */
 function printMarks(): void {
-  for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('aext:')) process.stderr.write(`${m.name} ${m.startTime.toFixed(1)} ms\n`);
+  const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
+  for (const m of performance.getEntriesByType('mark')) {
+    const rss = (m as { detail?: unknown }).detail;
+    if (m.name.startsWith('aext:')) process.stderr.write(`${m.name} ${m.startTime.toFixed(1)} ms${typeof rss === 'number' ? `, RSS ${mb(rss)}` : ''}\n`);
+  }
+  const u = process.memoryUsage();
+  process.stderr.write(`aext:memory peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}; now heap ${mb(u.heapTotal)}, external ${mb(u.external)}, array buffers ${mb(u.arrayBuffers)}\n`);
 }

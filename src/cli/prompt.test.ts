@@ -27,7 +27,7 @@ describe('the permission prompt on a terminal', () => {
       expect(existsSync(path.join(root, 'extensions', 'aext-samples', 'notes-plugin'))).toBe(false);
     });
   }
-  it('a SIGTERM sent to the aext process at the prompt reaches the process doing the work (bin/aext.js runs install in a second node): exit 143, nothing installed, the next command cleans up', () => {
+  it('a SIGTERM sent to the aext process at the prompt ends it (status 143: killed by SIGTERM), nothing installed, the next command cleans up', () => {
     const root = path.join(tmpdir(), 'root');
     const r = drive('SIGTERM', ['install', archive, '--pub', `${DEV_KEY}.pub.pem`, '--root', root]);
     expect(r.stdout).toContain('[y/N]');

@@ -23,6 +23,7 @@ import { parseRotation, ROTATION_ENTRY, type ParsedRotation } from '../trust/rot
 import { parseManifest } from '../manifest/validate.js';
 import { showName } from '../util/paths.js';
 import { sha256Hex } from '../util/hash.js';
+import { mark } from '../util/trace.js';
 
 /** How signatures are treated when opening. */
 export interface OpenOptions {
@@ -100,7 +101,7 @@ export async function openArchive(file: string, opts: OpenOptions): Promise<Open
     if (!envRecord) throw new AextError('E_ENVELOPE_MISSING', `${file} has no ${ENVELOPE_PATH}: it is not signed and has no INDEX`, d(ENVELOPE_PATH));
     const envBytes = await zip.readBuffer(envRecord, limits.maxEnvelopeBytes);
     const envelope = parseEnvelope(envBytes, limits, file);
-    performance.mark('aext:envelope');
+    mark('envelope');
 
     if (rotationRecords.length > limits.maxSignatures) {
       throw new AextError('E_LIMIT_EXCEEDED', `${file}: ${rotationRecords.length} rotation statements exceed the limit of ${limits.maxSignatures}`, d(RESERVED_PREFIX + 'rotation/'));
@@ -138,7 +139,7 @@ export async function openArchive(file: string, opts: OpenOptions): Promise<Open
       }
     }
 
-    performance.mark('aext:signatures');
+    mark('signatures');
     // Zip entries ⇔ INDEX, exactly.
     const byPath = new Map(envelope.index.files.map((f) => [f.path, f]));
     const present = new Set<string>();

@@ -19,7 +19,7 @@ import { globMatch } from '../util/glob.js';
 import { toAextError } from '../errors.js';
 
 /** Files up to this size are scanned whole; larger ones in windows of this size (bytes). */
-export const SCAN_WINDOW_BYTES = 8 * 1024 * 1024;
+export const SCAN_WINDOW_BYTES = 4 * 1024 * 1024;
 /** Bytes each window repeats of the one before it, so a match across a window edge is seen (bytes). */
 export const SCAN_OVERLAP_BYTES = 64 * 1024;
 /** On-disk files up to this size are read whole into a fresh buffer; larger ones into the thread's window (bytes). */

@@ -15,7 +15,7 @@
  * a library's internal use of the network is enforced by the sandbox at run time, not
  * declared by the extension.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as hashOnce } from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { availableParallelism } from 'node:os';
@@ -102,7 +102,12 @@ export function scannerId(): string {
  * the execute bit (a native binary's severity depends on it).
  */
 export function cacheKey(p: string, sha256: string, perms: Permissions | undefined, capabilities: boolean, executable = false): string {
-  return createHash('sha256').update(`${scannerId()}\0${p}\0${sha256}\0${capabilities && perms ? canonicalJson(perms) : '-'}\0${executable ? 'x' : '-'}`).digest('hex');
+  return cacheKeyOf(p, sha256, capabilities && perms ? canonicalJson(perms) : '-', executable);
+}
+
+/** {@link cacheKey} with the permissions already in canonical JSON (`-` when the capability check does not run). */
+function cacheKeyOf(p: string, sha256: string, permsJson: string, executable: boolean): string {
+  return hashOnce('sha256', `${scannerId()}\0${p}\0${sha256}\0${permsJson}\0${executable ? 'x' : '-'}`, 'hex');
 }
 
 /** Most entries the cache file keeps; the oldest are dropped first (bounds its size, ~100 bytes an entry). */
@@ -195,6 +200,8 @@ export class ScanSession {
   private files = 0;
   private bytes = 0;
   private closed = false;
+  /** The manifest's permissions in canonical JSON (cache keys), made on first use. */
+  private permsJson: string | undefined;
   /** Files served from the cache (for the benchmark). */
   cacheHits = 0;
   /** Whether this session's jobs run in the scan worker. */
@@ -269,8 +276,8 @@ export class ScanSession {
   /** The cache key and cached findings of one file, when the cache applies (digest known, not tiny). */
   private lookup(p: string, size: number, sha256: string | undefined): { key?: string; hit?: Finding[] } {
     if (!sha256 || !this.opts.cache || size < CACHE_MIN_BYTES) return {};
-    const perms = this.capsFor(p);
-    const key = cacheKey(p, sha256, perms, perms !== undefined, this.isExecutable(p));
+    this.permsJson ??= this.opts.perms ? canonicalJson(this.opts.perms) : '-';
+    const key = cacheKeyOf(p, sha256, this.capsFor(p) ? this.permsJson : '-', this.isExecutable(p));
     const hit = this.opts.cache.get(key);
     return hit ? { key, hit } : { key };
   }

@@ -4,6 +4,11 @@
  * message. Runs nothing but the scanner over bytes it is sent or staged files it is named.
  */
 import { parentPort } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+
+// A worker starting up puts V8's process-wide flags back to the command line's; the CLI keeps the
+// young generation from growing (bin/aext.js, AEXT_YOUNG_GROWTH=1), so that is restored first.
+if (process.env.AEXT_YOUNG_GROWTH === '1') setFlagsFromString('--semi-space-growth-factor=1');
 import { ScanRunner, type JobResult, type RunnerContext, type ScanJob } from './scan-runner.js';
 import type { HostMessage } from './scan-worker.js';
 import { scanOne } from '../scan/index.js';

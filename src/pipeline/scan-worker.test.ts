@@ -11,6 +11,7 @@ import { REPO, tmpdir } from '../test-helpers/index.js';
 import type { Finding, Permissions } from '../types.js';
 import { SCAN_WINDOW_BYTES, ScanSession, type ScanCache, type SessionOptions } from './scan-session.js';
 import { workerEntry } from './scan-worker.js';
+// @ts-expect-error plain ESM helper
 import { entry, tarball } from '../../scripts/lib/rawtar.mjs';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');

@@ -24,7 +24,7 @@ export const BATCH_BYTES = 256 * 1024;
 /** Jobs a batch collects before it is sent. */
 export const BATCH_JOBS = 256;
 /** Bytes sent to the worker and not yet answered, above which producers wait (bytes). */
-export const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
+export const MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /** How long after a job's deadline a busy worker is given before it is terminated (ms). */
 export const HANG_GRACE_MS = 2000;
 /** Young-generation cap of the worker's heap (MiB): keeps install's peak RSS flat (issue 12). */

@@ -31,6 +31,7 @@ import type { Baseline } from '../scan/baseline.js';
 import { checkPolicy, DEFAULT_POLICY, evaluatePolicy, type Policy } from '../policy/policy.js';
 import type { PublicKey } from '../trust/ed25519.js';
 import { cliKeys, keyFromRecord, type TrustedKey } from '../trust/trusted-keys.js';
+import { mark } from '../util/trace.js';
 
 /** Options shared by install and check. */
 export interface VetOptions {
@@ -83,9 +84,9 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
   const trusted = trustedKeys(opts, policy);
   // A large archive's scan worker boots while the archive is opened and its signatures checked.
   prepareScan((await fsp.stat(file).catch(() => undefined))?.size ?? 0);
-  performance.mark('aext:open');
+  mark('open');
   const archive = await openStep(file, limits, trusted, policy, opts);
-  performance.mark('aext:opened');
+  mark('opened');
   try {
     await opts.onVerified?.();
     if (archive.unsigned && opts.allowUnsigned) opts.onReport?.('warn', `WARNING: ${file} is UNSIGNED; installing it only because --allow-unsigned was given`);
@@ -94,14 +95,14 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
     const session = scanSession(limits, policy, perms, opts.scanCache, executablesOf(files), sizeOf(files));
     try {
       await extractStep(archive, staging, session, opts.onProgress);
-      performance.mark('aext:extracted');
+      mark('extracted');
       // The digest recorded in the lock names the bytes that were verified and extracted.
       await archive.zip.assertUnchanged();
       const info = await validateStep(archive, staging, limits, file);
       const failOn = opts.failOn ?? policy.scan?.fail_on ?? 'high';
-      performance.mark('aext:validated');
+      mark('validated');
       const scan = await scanStep(staging, files, failOn, session, info, perms, opts.baseline);
-      performance.mark('aext:scanned');
+      mark('scanned');
       decideStep(file, scan, info, policy);
       return { archive, info, scan, archiveSha256: archive.zip.sha256, trusted };
     } finally {

@@ -63,8 +63,9 @@ export interface DsseExpect {
  */
 export function decodeBase64Strict(s: string): Buffer | undefined {
   if (!/^[A-Za-z0-9+/\-_]*={0,2}$/.test(s)) return undefined;
-  if (/[+/]/.test(s) && /[-_]/.test(s)) return undefined;
-  const std = s.replace(/-/g, '+').replace(/_/g, '/');
+  const urlSafe = /[-_]/.test(s);
+  if (urlSafe && /[+/]/.test(s)) return undefined;
+  const std = urlSafe ? s.replace(/-/g, '+').replace(/_/g, '/') : s;
   const buf = Buffer.from(std, 'base64');
   const canon = buf.toString('base64');
   // Unpadded text must equal the canonical text without its padding; padded text must equal it exactly.

@@ -136,6 +136,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A lowercase hex SHA-256. */
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 /**
  * Parses the signed INDEX bytes strictly.
  * @throws AextError E_INDEX_INVALID (JSON, duplicate keys, unknown fields,
@@ -165,11 +168,12 @@ export function parseIndex(bytes: Buffer, limits: Pick<Limits, 'maxPathBytes' | 
   let prev: string | undefined;
   for (const f of v.files) {
     if (!isPlainObject(f)) throw bad('a files[] item is not an object');
-    const x = Object.keys(f).filter((k) => !['path', 'size', 'sha256', 'executable'].includes(k));
-    if (x.length) throw bad(`unknown files[] field(s) ${x.join(', ')}`);
+    for (const k in f) {
+      if (k !== 'path' && k !== 'size' && k !== 'sha256' && k !== 'executable') throw bad(`unknown files[] field(s) ${Object.keys(f).filter((y) => !['path', 'size', 'sha256', 'executable'].includes(y)).join(', ')}`);
+    }
     if (typeof f.path !== 'string') throw bad('a files[] path is not a string');
     if (typeof f.size !== 'number' || !Number.isSafeInteger(f.size) || f.size < 0) throw bad(`size of ${JSON.stringify(f.path)} is not a byte count`);
-    if (typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) throw bad(`sha256 of ${JSON.stringify(f.path)} is not lowercase hex`);
+    if (typeof f.sha256 !== 'string' || !SHA256_HEX.test(f.sha256)) throw bad(`sha256 of ${JSON.stringify(f.path)} is not lowercase hex`);
     if (f.executable !== undefined && f.executable !== true) throw bad(`executable of ${JSON.stringify(f.path)} must be true or absent`);
     checkEntryName(f.path, limits, { file });
     if (f.path.startsWith(RESERVED_PREFIX)) throw bad(`reserved path ${JSON.stringify(f.path)} listed`);

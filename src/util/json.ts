@@ -27,14 +27,33 @@ export function parseStrictJson(text: string): unknown {
   } catch {
     return parseCarefully(text);
   }
-  let keys = 0;
-  for (KEY_TOKEN.lastIndex = 0; KEY_TOKEN.test(text); ) keys++;
-  const seen = checkParsed(fast, 0);
-  return seen === keys ? fast : parseCarefully(text);
+  return checkParsed(fast, 0) === countKeys(text) ? fast : parseCarefully(text);
 }
 
-/** A JSON string followed by a colon: in valid JSON, an object key (global). */
-const KEY_TOKEN = /"(?:[^"\\]|\\.)*"[ \t\n\r]*:/g;
+/**
+ * Number of object keys in valid JSON text (strings followed by a colon), found by jumping from
+ * quote to quote (`indexOf`), so a long string value costs a memchr, not a regex step per character.
+ * Linear: each run of backslashes is counted once, by the quote that follows it.
+ */
+function countKeys(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('"'); i >= 0; ) {
+    let end = i + 1;
+    for (;;) {
+      const q = text.indexOf('"', end);
+      if (q < 0) return n;
+      let slashes = 0;
+      for (let k = q - 1; text.charCodeAt(k) === 0x5c; k--) slashes++;
+      end = q + 1;
+      if (slashes % 2 === 0) break;
+    }
+    let k = end;
+    for (let c = text.charCodeAt(k); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = text.charCodeAt(++k));
+    if (text.charCodeAt(k) === 0x3a) n++;
+    i = text.indexOf('"', k);
+  }
+  return n;
+}
 
 /**
  * Number of object keys in a parsed value, or -1 when a string is not well formed (a lone

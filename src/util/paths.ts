@@ -21,6 +21,12 @@ export function showName(name: string): string {
   return JSON.stringify(name);
 }
 
+/** True when every character of `s` is ASCII (U+0000–U+007F). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /**
  * Validates one archive entry name (a file path, `/`-separated, no trailing `/`
  * unless `isDir`). Returns the name unchanged when it is acceptable.
@@ -46,22 +52,24 @@ export function checkEntryName(name: string, limits: NameLimits, ctx: { file?: s
   const segs = body.split(/[\\/]/);
   if (segs.includes('..')) throw bad('E_PATH_TRAVERSAL', '".." segment');
   if (body.includes('\\')) throw bad('E_PATH_INVALID', 'backslash in name');
-  if (Buffer.byteLength(name, 'utf8') > limits.maxPathBytes) {
+  // ASCII is its own NFC and NFKC form and one byte a character: the Unicode checks below need not run.
+  const ascii = isAscii(name);
+  if ((ascii ? name.length : Buffer.byteLength(name, 'utf8')) > limits.maxPathBytes) {
     throw bad('E_LIMIT_EXCEEDED', `path longer than ${limits.maxPathBytes} bytes`, { limit: 'maxPathBytes', value: limits.maxPathBytes });
   }
   if (segs.length > limits.maxDepth) {
     throw bad('E_LIMIT_EXCEEDED', `nesting deeper than ${limits.maxDepth}`, { limit: 'maxDepth', value: limits.maxDepth });
   }
-  if (name.normalize('NFC') !== name) throw bad('E_PATH_INVALID', 'name is not in Unicode NFC form');
+  if (!ascii && name.normalize('NFC') !== name) throw bad('E_PATH_INVALID', 'name is not in Unicode NFC form');
   for (const seg of segs) {
     if (seg === '') throw bad('E_PATH_INVALID', 'empty path segment');
     if (seg === '.') throw bad('E_PATH_INVALID', '"." segment');
     if (FORBIDDEN_CHARS.test(seg)) throw bad('E_PATH_INVALID', 'control, format or Windows-invalid character');
-    const k = seg.normalize('NFKC');
+    const k = ascii ? seg : seg.normalize('NFKC');
     if (k === '.' || k === '..' || /[/\\:]/.test(k)) throw bad('E_PATH_TRAVERSAL', 'segment is a Unicode look-alike of ".", ".." or a separator');
     if (/[. ]$/.test(seg)) throw bad('E_PATH_INVALID', 'segment ends in a dot or space');
     if (WINDOWS_RESERVED.test(seg)) throw bad('E_PATH_INVALID', 'Windows reserved device name');
-    if (Buffer.byteLength(seg, 'utf8') > limits.maxSegmentBytes) {
+    if ((ascii ? seg.length : Buffer.byteLength(seg, 'utf8')) > limits.maxSegmentBytes) {
       throw bad('E_LIMIT_EXCEEDED', `segment longer than ${limits.maxSegmentBytes} bytes`, { limit: 'maxSegmentBytes', value: limits.maxSegmentBytes });
     }
   }
@@ -131,8 +139,9 @@ export class NameSet {
 export function ensureWithin(root: string, rel: string): string {
   const absRoot = path.resolve(root);
   const target = path.resolve(absRoot, rel);
-  const r = path.relative(absRoot, target);
-  if (r === '' || r.startsWith('..') || path.isAbsolute(r)) {
+  const prefix = absRoot.endsWith(path.sep) ? absRoot : absRoot + path.sep;
+  // Strictly below the root: the resolved path starts with the root and a separator, and is longer.
+  if (target.length <= prefix.length || !target.startsWith(prefix)) {
     throw new AextError('E_PATH_TRAVERSAL', `refusing to write ${showName(rel)} outside ${absRoot}`, { entry: rel });
   }
   return target;
@@ -140,5 +149,17 @@ export function ensureWithin(root: string, rel: string): string {
 
 /** Compares two strings by their UTF-8 bytes (CONTRACT §6 sort order). */
 export function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  // UTF-8 byte order is code point order. UTF-16 code units (JS string order) agree with it except
+  // that a surrogate (a code point from U+10000) sorts below U+E000–U+FFFF: only that case is turned.
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys && (xs ? y : x) >= 0xe000) return xs ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }

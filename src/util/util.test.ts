@@ -78,6 +78,17 @@ describe('entry names', () => {
     expect(compareUtf8(a, b)).toBeLessThan(0);
     expect(a < b).toBe(false);
   });
+  it('orders 20,000 seeded random pairs exactly as their UTF-8 bytes do (ASCII, BMP, surrogates, prefixes)', () => {
+    let seed = 99;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const pool = ['a', 'b', 'z', '/', '.', '\u00e9', '\u0800', '\ud7ff', '\ue000', '\uff5e', '\uffff', '\u{10000}', '\u{1f600}', '\u{10ffff}'];
+    const str = () => Array.from({ length: rnd(5) }, () => pool[rnd(pool.length)]).join('');
+    for (let n = 0; n < 20000; n++) {
+      const a = str();
+      const b = rnd(4) === 0 ? a + str() : str();
+      expect(Math.sign(compareUtf8(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    }
+  });
 });
 
 describe('trimEnd / trimStart (linear replacements for /x+$/)', () => {
