@@ -21,7 +21,7 @@ import { checkUpdate } from './trust/pins.js';
 import { storeEnvelope } from './pipeline/installed.js';
 import { loadStoreRotations } from './trust/trust-store.js';
 import { commitInstall, commitUninstall, dataDirOf, extensionDir, makeStaging, resolveRoot, withRoot } from './store/root.js';
-import { disconnect, type Connection } from './connect.js';
+import type { Connection } from './connect.js';
 import { entryIntegrity, lockKey, readLock, resolveKey, type LockEntry } from './store/lockfile.js';
 import { mark } from './util/trace.js';
 
@@ -225,6 +225,8 @@ export async function uninstall(name: string, opts: { root?: string; purge?: boo
   });
   let disconnected: Connection[] = [];
   try {
+    // Loaded here: the host-config code (and the runtime it imports) is not needed to install.
+    const { disconnect } = await import('./connect.js');
     disconnected = await disconnect(lockKey(r.removed.publisher, r.removed.name), { root });
   } catch (e) {
     opts.onReport?.('warn', `uninstalled, but its host connections could not be removed: ${(e as Error).message} (run aext disconnect ${lockKey(r.removed.publisher, r.removed.name)})`);

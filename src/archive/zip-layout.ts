@@ -65,6 +65,11 @@ export interface ZipLayout {
    * descriptor (one front-to-back pass that also serves the local-header reads).
    */
   sha256: string;
+  /**
+   * The bytes from `cdOffset` to the end of the file as this check read them, for the second
+   * parser's listing; the reader drops them once the listing is cross-checked.
+   */
+  tail?: Buffer;
 }
 
 /** Strict UTF-8 decoder of entry names (reused). */
@@ -160,28 +165,28 @@ class ForwardReader {
 }
 
 /** Parses extra fields; returns the Unicode Path value if present. */
-function checkExtra(extra: Buffer, nameRaw: Buffer, where: string, err: (c: 'E_ZIP_MALFORMED' | 'E_ZIP_UNSUPPORTED', m: string) => AextError): void {
+function checkExtra(extra: Buffer, nameRaw: Buffer, where: () => string, err: (c: 'E_ZIP_MALFORMED' | 'E_ZIP_UNSUPPORTED', m: string) => AextError): void {
   let p = 0;
   while (p < extra.length) {
-    if (p + 4 > extra.length) throw err('E_ZIP_MALFORMED', `malformed extra field in ${where}`);
+    if (p + 4 > extra.length) throw err('E_ZIP_MALFORMED', `malformed extra field in ${where()}`);
     const id = extra.readUInt16LE(p);
     const len = extra.readUInt16LE(p + 2);
-    if (p + 4 + len > extra.length) throw err('E_ZIP_MALFORMED', `extra field overruns its block in ${where}`);
+    if (p + 4 + len > extra.length) throw err('E_ZIP_MALFORMED', `extra field overruns its block in ${where()}`);
     const body = extra.subarray(p + 4, p + 4 + len);
-    if (id === 0x0001) throw err('E_ZIP_UNSUPPORTED', `zip64 extra field in ${where} (entries and offsets past 4 GiB are not supported; a zip64 end record for more than 65,535 entries is)`);
+    if (id === 0x0001) throw err('E_ZIP_UNSUPPORTED', `zip64 extra field in ${where()} (entries and offsets past 4 GiB are not supported; a zip64 end record for more than 65,535 entries is)`);
     // Only fields that every common extractor reads alike and that cannot change what a file is:
     // aext's writer emits none; Info-ZIP's extended timestamp (0x5455) and a Unicode Path that
     // agrees with the name (0x7075) are tolerated. Unix fields (0x000d PKWARE, 0x756e ASi,
     // 0x7855/0x7875 Info-ZIP uid/gid, 0x6c78 "xl") carry modes, owners or link targets that
     // some extractors honour and others ignore (a symlink or setuid file for one, a plain file
     // for another): refused.
-    if (id !== 0x5455 && id !== 0x7075) throw err('E_ZIP_MALFORMED', `extra field 0x${id.toString(16).padStart(4, '0')} in ${where}: only 0x5455 (timestamps) and 0x7075 (Unicode Path) are accepted, since other extractors may read modes, owners or link targets from it`);
+    if (id !== 0x5455 && id !== 0x7075) throw err('E_ZIP_MALFORMED', `extra field 0x${id.toString(16).padStart(4, '0')} in ${where()}: only 0x5455 (timestamps) and 0x7075 (Unicode Path) are accepted, since other extractors may read modes, owners or link targets from it`);
     if (id === 0x7075) {
       // Info-ZIP Unicode Path: version(1) | crc32(name, 4) | UTF-8 name. Must agree exactly.
-      if (len < 5 || body[0] !== 1) throw err('E_ZIP_MALFORMED', `malformed Unicode Path extra field (0x7075) in ${where}`);
+      if (len < 5 || body[0] !== 1) throw err('E_ZIP_MALFORMED', `malformed Unicode Path extra field (0x7075) in ${where()}`);
       const uname = body.subarray(5);
       if (body.readUInt32LE(1) !== crc32(nameRaw) || !uname.equals(nameRaw)) {
-        throw err('E_ZIP_MALFORMED', `Unicode Path extra field (0x7075) disagrees with the entry name in ${where}`);
+        throw err('E_ZIP_MALFORMED', `Unicode Path extra field (0x7075) disagrees with the entry name in ${where()}`);
       }
     }
     p += 4 + len;
@@ -301,7 +306,10 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
   if (cdOffset + cdSize !== cdEnd) {
     throw err('E_ZIP_MALFORMED', `central directory (offset ${cdOffset}, size ${cdSize}) does not end at the ${cdEnd === eocdPos ? 'EOCD' : 'zip64 end record'} (${cdEnd}): size lie, prepended or appended data`);
   }
-  const cd = await readAt(fh, cdOffset, cdSize);
+  // The central directory and what follows it to the end of the file (zip64 records, EOCD), read once:
+  // the second parser (yauzl, in zip-reader.ts) lists the entries from these bytes too.
+  const tail = await readAt(fh, cdOffset, size - cdOffset);
+  const cd = tail.subarray(0, cdSize);
   if (cd.length !== cdSize) throw err('E_ZIP_MALFORMED', 'truncated central directory');
 
   const names = new NameSet(file);
@@ -344,9 +352,9 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
       }
       name = nameRaw.toString('ascii');
     }
-    const where = `entry ${showName(name)}`;
+    const where = () => `entry ${showName(name)}`; // made only for a message
     const eerr = (code: 'E_ZIP_MALFORMED' | 'E_ZIP_UNSUPPORTED' | 'E_LIMIT_EXCEEDED', msg: string, x: object = {}) =>
-      new AextError(code, `${file}: ${where}: ${msg}`, { file, entry: name, ...x });
+      new AextError(code, `${file}: ${where()}: ${msg}`, { file, entry: name, ...x });
     if (flags & 0x0001 || flags & 0x0040 || flags & 0x2000) throw eerr('E_ZIP_UNSUPPORTED', 'is encrypted');
     if (flags & ~KNOWN_FLAGS) throw eerr('E_ZIP_MALFORMED', `unknown general-purpose flags 0x${flags.toString(16)}`);
     if (method !== 0 && method !== 8) throw eerr('E_ZIP_UNSUPPORTED', `compression method ${method} (only stored and deflate are allowed)`);
@@ -361,14 +369,14 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     const mode = extAttr >>> 16;
     const host = madeBy >> 8;
     const ftype = mode & S_IFMT;
-    if (ftype === S_IFLNK) throw new AextError('E_ENTRY_TYPE', `${file}: ${where} is a symbolic link`, { file, entry: name });
+    if (ftype === S_IFLNK) throw new AextError('E_ENTRY_TYPE', `${file}: ${where()} is a symbolic link`, { file, entry: name });
     if (host === 3 && mode !== 0) {
       if (ftype !== (isDir ? S_IFDIR : S_IFREG)) {
-        throw new AextError('E_ENTRY_TYPE', `${file}: ${where} is not a regular file or directory (mode 0${mode.toString(8)})`, { file, entry: name });
+        throw new AextError('E_ENTRY_TYPE', `${file}: ${where()} is not a regular file or directory (mode 0${mode.toString(8)})`, { file, entry: name });
       }
-      if (mode & 0o7000) throw new AextError('E_UNSAFE_MODE', `${file}: ${where} has setuid/setgid/sticky bits (mode 0${mode.toString(8)})`, { file, entry: name });
+      if (mode & 0o7000) throw new AextError('E_UNSAFE_MODE', `${file}: ${where()} has setuid/setgid/sticky bits (mode 0${mode.toString(8)})`, { file, entry: name });
     } else if (ftype !== 0 && ftype !== (isDir ? S_IFDIR : S_IFREG)) {
-      throw new AextError('E_ENTRY_TYPE', `${file}: ${where} is not a regular file or directory`, { file, entry: name });
+      throw new AextError('E_ENTRY_TYPE', `${file}: ${where()} is not a regular file or directory`, { file, entry: name });
     }
     if (!isDir && extAttr & 0x10) throw eerr('E_ZIP_MALFORMED', 'file entry carries the DOS directory attribute');
     if (isDir && (csize !== 0 || usize !== 0)) throw eerr('E_ZIP_MALFORMED', 'directory entry carries data');
@@ -420,7 +428,7 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     if (!lName.equals(expectName)) throw eerr(`local header name ${showName(lName.toString('utf8'))} differs from the central directory`);
     if (lFlags !== r.flags) throw eerr('local header flags differ from the central directory');
     if (lMethod !== r.method) throw eerr('local header compression method differs from the central directory');
-    checkExtra(nx.subarray(lN), lName, `local header of ${showName(r.name)}`, (_c, m) => eerr(m));
+    checkExtra(nx.subarray(lN), lName, () => `local header of ${showName(r.name)}`, (_c, m) => eerr(m));
     const dd = (r.flags & 0x0008) !== 0;
     // A stored entry's end is known only from the central directory: a streaming reader, which
     // trusts the local header, cannot find it and may read a different entry out of its bytes.
@@ -448,5 +456,5 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     }
   }
   if (cursor !== cdOffset) throw err('E_ZIP_MALFORMED', `${cdOffset - cursor} unaccounted bytes between the last entry and the central directory`);
-  return { size, cdOffset, records, totalUncompressed: total, sha256: fwd.digest() };
+  return { size, cdOffset, records, totalUncompressed: total, sha256: fwd.digest(), tail };
 }

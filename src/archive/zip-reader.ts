@@ -89,8 +89,20 @@ export interface ZipArchive {
  * ordinary `fs` read streams on the same descriptor. We own (and close) the descriptor.
  */
 class FdReader extends (yauzl.RandomAccessReader as unknown as new () => yauzl.RandomAccessReader) {
-  constructor(private readonly fd: number) {
+  /**
+   * @param fd the archive. @param tail bytes already read from `tailAt` to the end (central directory,
+   * EOCD): yauzl's listing reads are served from them, not thousands of small reads.
+   */
+  constructor(
+    private readonly fd: number,
+    private tail?: Buffer,
+    private readonly tailAt = 0,
+  ) {
     super();
+  }
+  /** Stops serving reads from memory (the listing is done). */
+  dropTail(): void {
+    this.tail = undefined;
   }
   override _readStreamForRange(start: number, end: number): Readable {
     const fd = this.fd;
@@ -115,6 +127,12 @@ class FdReader extends (yauzl.RandomAccessReader as unknown as new () => yauzl.R
   }
   override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
     let err: Error | null = null;
+    const t = this.tail;
+    if (t && position >= this.tailAt && position + length <= this.tailAt + t.length) {
+      t.copy(buffer, offset, position - this.tailAt, position - this.tailAt + length);
+      process.nextTick(callback, null);
+      return;
+    }
     try {
       let got = 0;
       while (got < length) {
@@ -129,9 +147,9 @@ class FdReader extends (yauzl.RandomAccessReader as unknown as new () => yauzl.R
   }
 }
 
-function openYauzl(fd: number, size: number): Promise<yauzl.ZipFile> {
+function openYauzl(reader: FdReader, size: number): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.fromRandomAccessReader(new FdReader(fd), size, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true, decodeStrings: true, autoClose: false }, (e, z) =>
+    yauzl.fromRandomAccessReader(reader, size, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true, decodeStrings: true, autoClose: false }, (e, z) =>
       e ? reject(e) : resolve(z!),
     ),
   );
@@ -170,8 +188,10 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
     const layout = await readZipLayout(fh, file, limits);
     mark('layout');
     const sha256 = layout.sha256;
+    const listing = new FdReader(fh.fd, layout.tail, layout.cdOffset);
+    delete layout.tail;
     try {
-      z = await openYauzl(fh.fd, layout.size);
+      z = await openYauzl(listing, layout.size);
     } catch (e) {
       throw new AextError('E_ZIP_MALFORMED', `${file}: ${(e as Error).message}`, { file }, { cause: e });
     }
@@ -181,6 +201,7 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
     } catch (e) {
       throw new AextError('E_ZIP_MALFORMED', `${file}: ${(e as Error).message}`, { file }, { cause: e });
     }
+    listing.dropTail();
     mark('yauzl');
     if (entries.length !== layout.records.length) throw new AextError('E_ZIP_MALFORMED', `${file}: zip parsers disagree on the entry count`, { file });
     layout.records.forEach((r, i) => {

@@ -81,6 +81,8 @@ export function checkEntryName(name: string, limits: NameLimits, ctx: { file?: s
  * case), so names that map to one file on macOS/Windows file systems collide.
  */
 export function collisionKey(name: string): string {
+  // ASCII is its own NFKC form and its case folding is toLowerCase.
+  if (isAscii(name)) return name.toLowerCase();
   return name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 }
 
