@@ -136,6 +136,11 @@ export const connect = lazy(connectM, 'connect');
 export const disconnect = lazy(connectM, 'disconnect');
 /** aext's entries in the agent hosts' configs (see `connect.ts`). */
 export const connections = lazy(connectM, 'connections');
+/**
+ * Starts the scan worker ahead of a package of about `bytes` (so it boots while the caller loads and
+ * opens the archive); does nothing for small packages or on one core (see `pipeline/scan-worker.ts`).
+ */
+export const prepareScan = lazy(() => import('./pipeline/scan-worker.js'), 'prepareScan');
 /** Shows or sets an installed server's `user_config` (see `config.ts`). */
 export const configure = lazy(() => import('./config.js'), 'configure');
 /** Starts a server and lists its tool surface (see `runtime/mcp-client.ts`). */

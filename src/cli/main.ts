@@ -4,7 +4,8 @@
  * returns the exit code (CONTRACT §3). The only module that reads argv.
  */
 import { Command, CommanderError } from 'commander';
-import { AextError, VERSION } from '../index.js';
+import { stat } from 'node:fs/promises';
+import { AextError, prepareScan, VERSION } from '../index.js';
 import { reportError, runCommand, type Out } from './output.js';
 import type { Ctx } from './context.js';
 export type { Ctx } from './context.js';
@@ -45,6 +46,11 @@ export async function main(argv: string[]): Promise<number> {
   const out: Out = { json: argv.includes('--json'), quiet: argv.includes('--quiet') || argv.includes('-q') };
   let exit: number = 0;
   let current = argv.find((a) => !a.startsWith('-')) ?? 'aext';
+  // A large archive's scan worker boots while the CLI and the command load (issue 12).
+  if (current === 'install' || current === 'check') {
+    const target = argv.slice(argv.indexOf(current) + 1).find((a) => !a.startsWith('-'));
+    if (target) void stat(target).then((st) => (st.isFile() ? prepareScan(st.size) : undefined), () => undefined);
+  }
   const ctx: Ctx = {
     out,
     run: async (command, body) => {

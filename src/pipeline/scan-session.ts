@@ -18,14 +18,13 @@
 import { createHash, hash as hashOnce } from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Finding, Permissions, Severity } from '../types.js';
 import type { Baseline } from '../scan/baseline.js';
 import { classify, failClosed, finishScan, isDependencyPath, RULES, scanOne, ScanBudget, unvettedFinding, type ScanResult } from '../scan/index.js';
 import { AextError, type ErrorCode } from '../errors.js';
-import { SCAN_WINDOW_BYTES, type RunnerContext, type ScanJob } from './scan-runner.js';
-import { inlineExecutor, startScanWorker, workerEntry, workerExecutor, type Executor } from './scan-worker.js';
+import { SCAN_WINDOW_BYTES, ScanRunner, type RunnerContext, type ScanJob } from './scan-runner.js';
+import { wantsWorker, workerEntry, workerExecutor, type Executor } from './scan-worker.js';
 import { fsDeclared } from '../scan/capabilities.js';
 import { homeCredentialPath } from '../scan/rules/credential-access.js';
 import { canonicalJson } from '../util/json.js';
@@ -175,12 +174,6 @@ export class DirScanCache implements ScanCache {
     }
   }
 }
-
-/**
- * Packages with at least this many bytes to scan use the scan worker (another core); smaller ones
- * scan inline, where starting a thread would cost more than it saves (bytes).
- */
-export const WORKER_MIN_BYTES = 2 * 1024 * 1024;
 
 /**
  * One package's scan. Offer every file once (in INDEX order), then call {@link ScanSession.finish}.
@@ -407,18 +400,12 @@ function declaredCredential(f: Finding, perms: Permissions): Finding {
   return { ...f, severity: 'medium', message: `${f.message} (${p} is declared in permissions.filesystem: review)` };
 }
 
-/** Whether a package of `expectedBytes` scans in the worker (see {@link WORKER_MIN_BYTES}). */
-function wantsWorker(expectedBytes: number): boolean {
-  return expectedBytes >= WORKER_MIN_BYTES && availableParallelism() > 1;
-}
+export { prepareScan, WORKER_MIN_BYTES } from './scan-worker.js';
 
-/**
- * Starts the scan worker ahead of a package of about `expectedBytes` (bytes; e.g. the archive's
- * size), so it boots and warms up while the archive is opened. Does nothing for small packages,
- * on one core, or when no worker program exists.
- */
-export function prepareScan(expectedBytes: number): void {
-  if (wantsWorker(expectedBytes)) startScanWorker();
+/** An executor that runs every job at once on this thread. @param now the session's clock (ms). */
+function inlineExecutor(ctx: RunnerContext, now?: () => number): Executor {
+  const runner = new ScanRunner(ctx, now);
+  return { run: (job) => Promise.resolve(runner.run(job)), room: () => undefined, flush: () => undefined, close: () => undefined };
 }
 
 /**

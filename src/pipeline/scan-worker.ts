@@ -1,7 +1,7 @@
 /**
  * Where scan jobs run (issue 12: "scan in a worker thread beside extraction (both cores)").
  *
- * {@link inlineExecutor} runs each job at once on the calling thread. {@link workerExecutor}
+ * The inline executor (`scan-session.ts`) runs each job at once on the calling thread. {@link workerExecutor}
  * sends them to one shared `worker_threads` thread (`scan-worker-main.ts`) in batches, so
  * extraction, inflation and hashing on the main thread overlap the rules on the other core.
  * Jobs are answered in the order they were sent. Bytes sent are copied into one transferred
@@ -15,9 +15,11 @@
  * a scan that hangs cannot hold an install forever.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ScanRunner, type JobResult, type RunnerContext, type ScanJob } from './scan-runner.js';
+// Types only: this module stays light (no scanner code), so a command can start the worker first thing.
+import type { JobResult, RunnerContext, ScanJob } from './scan-runner.js';
 
 /** Bytes a batch collects before it is sent (bytes). */
 export const BATCH_BYTES = 256 * 1024;
@@ -45,11 +47,6 @@ export interface Executor {
   close(): void;
 }
 
-/** An executor that runs every job at once on this thread. @param now the session's clock (ms). */
-export function inlineExecutor(ctx: RunnerContext, now?: () => number): Executor {
-  const runner = new ScanRunner(ctx, now);
-  return { run: (job) => Promise.resolve(runner.run(job)), room: () => undefined, flush: () => undefined, close: () => undefined };
-}
 
 /** Messages from the main thread to the worker. */
 export type HostMessage =
@@ -193,6 +190,26 @@ function sharedWorker(entry: URL): ScanWorker {
 export function startScanWorker(): void {
   const entry = workerEntry();
   if (entry) sharedWorker(entry);
+}
+
+/**
+ * Packages with at least this many bytes to scan use the scan worker (another core); smaller ones
+ * scan inline, where starting a thread would cost more than it saves (bytes).
+ */
+export const WORKER_MIN_BYTES = 2 * 1024 * 1024;
+
+/** Whether a package of `expectedBytes` scans in the worker (see {@link WORKER_MIN_BYTES}; more than one core). */
+export function wantsWorker(expectedBytes: number): boolean {
+  return expectedBytes >= WORKER_MIN_BYTES && availableParallelism() > 1;
+}
+
+/**
+ * Starts the scan worker ahead of a package of about `expectedBytes` (bytes; e.g. the archive's
+ * size), so it boots and warms up while the command loads and opens the archive. Does nothing
+ * for small packages, on one core, or when no worker program exists.
+ */
+export function prepareScan(expectedBytes: number): void {
+  if (wantsWorker(expectedBytes)) startScanWorker();
 }
 
 /**

@@ -8,7 +8,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { regexFacts, isJsWhitespace } from './regex-facts.js';
 import { compileLiterals, findLiterals } from './literals.js';
-import { planPattern, setExhaustiveMatching, windowsOf } from './match.js';
+import { allPlans, computePlan, planKey, planPattern, setExhaustiveMatching, windowsOf } from './match.js';
+import { PLAN_TABLE } from './plan-table.js';
 import { buildViews, charTable, findSeams, rawOffset, runsOf } from './views.js';
 import { scanOne } from '../index.js';
 import { REPO } from '../../test-helpers/index.js';
@@ -150,6 +151,27 @@ describe('regex facts', () => {
       }
     }
     expect(checked).toBeGreaterThan(0);
+  });
+});
+
+describe('the precomputed plan table (plan-table.ts, npm run gen:plans)', () => {
+  it('holds exactly the analysis of every rule pattern, so a changed pattern cannot run on a stale plan', () => {
+    const planned = allPlans();
+    expect(planned.length).toBeGreaterThan(100);
+    for (const p of planned) {
+      const t = PLAN_TABLE[planKey(p.re)];
+      expect(t, `no table entry for ${planKey(p.re)}: run npm run gen:plans`).toBeDefined();
+      const c = computePlan(p.re);
+      expect([...t!], `stale entry for ${planKey(p.re)}: run npm run gen:plans`).toEqual([c.mode, c.literals, c.multiline, c.budget, c.lineReach, c.also]);
+      expect(planPattern(p.re)).toEqual(c);
+    }
+    expect(Object.keys(PLAN_TABLE).sort()).toEqual([...new Set(planned.map((p) => planKey(p.re)))].sort());
+  });
+  it('a pattern the table does not hold is analysed when first used', () => {
+    const re = /\bfreshly-added-pattern\s+\w+/gi;
+    expect(PLAN_TABLE[planKey(re)]).toBeUndefined();
+    expect(planPattern(re)).toEqual(computePlan(re));
+    expect(planPattern(re).literals).toContain('freshly-added-pattern');
   });
 });
 

@@ -8,6 +8,7 @@ import { rawOffset, REGION_CONTEXT, type View } from './views.js';
 import { fileLines, firstAtLeast, lastAtMost, lineStarts, regionsAround, resetFileLines } from './lines.js';
 import { compileLiterals, type LiteralMatcher } from './literals.js';
 import { isJsWhitespace, regexFacts } from './regex-facts.js';
+import { PLAN_TABLE } from './plan-table.js';
 
 /** How the runner classifies a file; rules choose which classes they read. */
 export type FileClass = 'instructions' | 'code' | 'config' | 'other';
@@ -86,6 +87,24 @@ const MERGE_GAP = 256;
  */
 export function planPattern(re: RegExp): PatternPlan {
   if (!re.global) throw new Error(`rule pattern /${re.source}/ must be global`);
+  // The rules' plans are computed at development time (plan-table.ts): analysing ~300 patterns at
+  // start-up cost about 35 ms. A pattern the table does not hold (new or changed) is analysed now.
+  const t = PLAN_TABLE[planKey(re)];
+  if (t) return { re, mode: t[0], literals: t[1], multiline: t[2], budget: t[3], lineReach: t[4], also: t[5] };
+  return computePlan(re);
+}
+
+/** The key of a pattern in {@link PLAN_TABLE}: its source and flags. */
+export function planKey(re: RegExp): string {
+  return `/${re.source}/${re.flags}`;
+}
+
+/**
+ * Analyses one pattern (what {@link planPattern} does for patterns the table lacks).
+ * @throws Error when the pattern is not global.
+ */
+export function computePlan(re: RegExp): PatternPlan {
+  if (!re.global) throw new Error(`rule pattern /${re.source}/ must be global`);
   const f = regexFacts(re);
   const lits = f?.literals ?? [];
   const shortest = lits.length ? Math.min(...lits.map((l) => l.length)) : 0;
@@ -134,6 +153,15 @@ function planArray(patterns: readonly RegExp[]): number[] {
 function idsOf(patterns: readonly RegExp[]): number[] {
   if (pending.length) for (const p of pending.splice(0)) if (!planIds.has(p)) planArray(p);
   return planIds.get(patterns) ?? planArray(patterns);
+}
+
+/**
+ * Every declared pattern array planned, and the plans (for scripts/gen-scan-plans.mjs and its test).
+ * Import the rules first (scan/index.ts) so that all of them are declared.
+ */
+export function allPlans(): PatternPlan[] {
+  if (pending.length) for (const p of pending.splice(0)) if (!planIds.has(p)) planArray(p);
+  return [...plans];
 }
 
 /** The plans of a declared pattern array (for tests and docs). */
