@@ -188,7 +188,10 @@ export class ScanSession {
   private readonly clock: () => number;
   private readonly allow: ((p: string) => boolean) | undefined;
   private readonly exec: Executor;
-  private readonly outstanding: Promise<void>[] = [];
+  /** Jobs offered whose results have not come back. */
+  private outstanding = 0;
+  /** Waiters of {@link ScanSession.settle}, woken when nothing is outstanding. */
+  private readonly idle: Array<() => void> = [];
   private error: AextError | undefined;
   private files = 0;
   private bytes = 0;
@@ -248,9 +251,10 @@ export class ScanSession {
    * Queues one job and collects its findings when it ends: cached findings when the runner admits
    * a cached job, fresh findings (stored in the cache under `key`) when it scanned.
    */
-  private async submit(job: ScanJob, key: string | undefined, hit: Finding[] | undefined): Promise<void> {
-    const { path: p, size } = job; // not `job`: its bytes must not live as long as the promise
-    const done = this.exec.run(job).then((r) => {
+  private submit(job: ScanJob, key: string | undefined, hit: Finding[] | undefined): Promise<void> | undefined {
+    const { path: p, size } = job; // not `job`: its bytes must not live as long as the callback
+    this.outstanding++;
+    this.exec.run(job, (r) => {
       if (r.kind === 'admitted') {
         this.cacheHits++;
         this.findings.push(...(hit ?? []));
@@ -261,9 +265,9 @@ export class ScanSession {
       else if (r.kind === 'timeout') {
         this.findings.push(unvettedFinding('AEXT-LIMIT-003', p, `the scan did not finish within its time budget of ${this.opts.maxMillis} ms: file not scanned`, `${size} bytes`, this.allow));
       } else this.error ??= new AextError(r.code as ErrorCode, r.message, r.details);
+      if (--this.outstanding === 0) for (const w of this.idle.splice(0)) w();
     });
-    this.outstanding.push(done);
-    await this.exec.room();
+    return this.exec.room();
   }
 
   /** The cache key and cached findings of one file, when the cache applies (digest known, not tiny). */
@@ -281,10 +285,11 @@ export class ScanSession {
 
   /**
    * Offers a file held in memory (the session copies what it sends: the caller may reuse `data`
-   * once this resolves). Files over SCAN_WINDOW_BYTES are scanned in windows.
+   * once this returns). Files over SCAN_WINDOW_BYTES are scanned in windows. Returns a promise only
+   * when the scan worker is behind: await it before offering more (backpressure).
    * @param sha256 the content's hex SHA-256 when known (enables the cache).
    */
-  async addBytes(p: string, data: Buffer, sha256?: string): Promise<void> {
+  addBytes(p: string, data: Buffer, sha256?: string): Promise<void> | undefined {
     const g = this.gate(p, data.length);
     if (g) return void this.findings.push(g);
     const { key, hit } = this.lookup(p, data.length, sha256);
@@ -331,7 +336,7 @@ export class ScanSession {
    */
   async settle(): Promise<void> {
     this.exec.flush();
-    while (this.outstanding.length) await Promise.all(this.outstanding.splice(0));
+    if (this.outstanding > 0) await new Promise<void>((r) => this.idle.push(r));
     if (this.error) throw this.error;
   }
 
@@ -353,7 +358,7 @@ export class ScanSession {
    * @throws AextError E_INTERNAL when files are still being scanned (call {@link ScanSession.settle} first).
    */
   mapFindings(f: (x: Finding) => Finding): void {
-    if (this.outstanding.length) throw new AextError('E_INTERNAL', 'scan session: mapFindings before settle');
+    if (this.outstanding > 0) throw new AextError('E_INTERNAL', 'scan session: mapFindings before settle');
     const all = this.findings.map(f);
     this.findings.length = 0;
     this.findings.push(...all);
@@ -405,7 +410,7 @@ export { prepareScan, WORKER_MIN_BYTES } from './scan-worker.js';
 /** An executor that runs every job at once on this thread. @param now the session's clock (ms). */
 function inlineExecutor(ctx: RunnerContext, now?: () => number): Executor {
   const runner = new ScanRunner(ctx, now);
-  return { run: (job) => Promise.resolve(runner.run(job)), room: () => undefined, flush: () => undefined, close: () => undefined };
+  return { run: (job, done) => done(runner.run(job)), room: () => undefined, flush: () => undefined, close: () => undefined };
 }
 
 /**

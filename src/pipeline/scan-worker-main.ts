@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 // young generation from growing (bin/aext.js, AEXT_YOUNG_GROWTH=1), so that is restored first.
 if (process.env.AEXT_YOUNG_GROWTH === '1') setFlagsFromString('--semi-space-growth-factor=1');
 import { ScanRunner, type JobResult, type RunnerContext, type ScanJob } from './scan-runner.js';
-import type { HostMessage } from './scan-worker.js';
+import { wireJob, type HostMessage, type WireResult } from './scan-worker.js';
 import { scanOne } from '../scan/index.js';
 
 const runners = new Map<number, ScanRunner>();
@@ -33,10 +33,11 @@ parentPort?.on('message', (m: HostMessage) => {
   else if (m.type === 'close') runners.delete(m.session);
   else {
     const runner = runners.get(m.session);
-    const results: JobResult[] = m.jobs.map((j): JobResult => {
+    const file = new Map(m.files);
+    const results: WireResult[] = m.paths.map((_, i): WireResult => {
       if (!runner) return { kind: 'error', code: 'E_INTERNAL', message: `scan worker: no open scan ${m.session}` };
-      const job: ScanJob = j.at === undefined ? j : { ...j, data: new Uint8Array(m.bytes!, j.at, j.size) };
-      return runner.run(job);
+      const r = runner.run(wireJob(m, i, file.get(i)));
+      return r.kind === 'findings' && r.findings.length === 0 ? 0 : r;
     });
     parentPort!.postMessage({ type: 'done', results });
   }

@@ -37,8 +37,8 @@ export type ExecResult = JobResult | { kind: 'timeout' };
 
 /** Runs one package's jobs. */
 export interface Executor {
-  /** Queues a job; settles with its result (never rejects). */
-  run(job: ScanJob): Promise<ExecResult>;
+  /** Queues a job; `done` is called once with its result (at once when inline, in job order). */
+  run(job: ScanJob, done: (r: ExecResult) => void): void;
   /** Undefined when the producer may go on; else a promise that resolves when there is room again. */
   room(): Promise<void> | undefined;
   /** Sends what is queued (call before waiting on results). */
@@ -52,8 +52,38 @@ export interface Executor {
 export type HostMessage =
   | { type: 'open'; session: number; ctx: RunnerContext }
   | { type: 'close'; session: number }
-  /** Jobs whose bytes were sent sit in `bytes` at `at` (length `size`); `data` is never set. */
-  | { type: 'jobs'; session: number; jobs: Array<Omit<ScanJob, 'data'> & { at?: number }>; bytes?: ArrayBuffer };
+  | ({ type: 'jobs'; session: number } & WireJobs);
+
+/**
+ * A batch of jobs as sent (compact: a few arrays clone much faster than thousands of objects).
+ * Job i is `paths[i]` with `nums[3i..3i+2]` = offset of its bytes in `bytes` (-1: none), size,
+ * {@link JobFlags}; `files` lists `[i, absolute path]` for jobs read from disk.
+ */
+export interface WireJobs {
+  paths: string[];
+  nums: Float64Array;
+  files: Array<[number, string]>;
+  bytes?: ArrayBuffer;
+}
+
+/** Bits of a job's flags on the wire. */
+export const JobFlags = { executable: 1, caps: 2, cached: 4, opaque: 8, opaqueKnown: 16 } as const;
+
+/** Decodes job `i` of a batch (the worker side of {@link WireJobs}). */
+export function wireJob(w: WireJobs, i: number, file: string | undefined): ScanJob {
+  const at = w.nums[3 * i]!;
+  const size = w.nums[3 * i + 1]!;
+  const flags = w.nums[3 * i + 2]!;
+  const job: ScanJob = { path: w.paths[i]!, executable: (flags & JobFlags.executable) !== 0, caps: (flags & JobFlags.caps) !== 0, size };
+  if (flags & JobFlags.cached) job.cached = true;
+  if (flags & JobFlags.opaqueKnown) job.opaque = (flags & JobFlags.opaque) !== 0;
+  if (at >= 0) job.data = new Uint8Array(w.bytes!, at, size);
+  if (file !== undefined) job.file = file;
+  return job;
+}
+
+/** A scan result on the wire: 0 stands for "scanned, no findings" (most files). */
+export type WireResult = JobResult | 0;
 
 interface Pending {
   resolve: (r: ExecResult) => void;
@@ -87,7 +117,7 @@ class ScanWorker {
   constructor(entry: URL) {
     this.worker = new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
     this.worker.unref();
-    this.worker.on('message', (m: { type: 'done'; results: JobResult[] }) => this.done(m.results));
+    this.worker.on('message', (m: { type: 'done'; results: WireResult[] }) => this.done(m.results));
     this.worker.on('error', (e) => this.fail(`the scan worker failed: ${e.message}`));
     this.worker.on('exit', (code) => this.fail(`the scan worker exited (status ${code})`));
   }
@@ -115,12 +145,13 @@ class ScanWorker {
     return new Promise((r) => this.waiters.push(r));
   }
 
-  private done(results: JobResult[]): void {
+  private done(results: WireResult[]): void {
     const batch = this.sent.shift();
     if (!batch) return;
     batch.forEach((p, i) => {
       this.inFlight -= p.bytes;
-      p.resolve(results[i] ?? { kind: 'error', code: 'E_INTERNAL', message: 'the scan worker returned too few results' });
+      const r = results[i];
+      p.resolve(r === 0 ? { kind: 'findings', findings: [] } : (r ?? { kind: 'error', code: 'E_INTERNAL', message: 'the scan worker returned too few results' }));
     });
     if (!this.sent.length) this.worker.unref();
     this.wake();
@@ -223,43 +254,52 @@ export function workerExecutor(ctx: RunnerContext, entry: URL | undefined = work
   const w = sharedWorker(entry);
   const session = ++sessions;
   w.post({ type: 'open', session, ctx });
-  let jobs: Array<Omit<ScanJob, 'data'> & { at?: number }> = [];
+  let paths: string[] = [];
+  let nums: number[] = [];
+  let files: Array<[number, string]> = [];
   let pending: Pending[] = [];
-  // The batch's bytes, copied in as each job is queued (the caller may reuse its buffer at once).
-  let buf: Uint8Array | undefined;
+  // The batch's bytes, copied in as each job is queued (the caller may reuse its buffer at once);
+  // not zero-filled: every byte sent is written before it is read.
+  let buf: Buffer | undefined;
   let bytes = 0;
   let scheduled = false;
   const flush = () => {
-    if (!jobs.length) return;
+    if (!paths.length) return;
     // The whole buffer is transferred (not copied), its unused tail too.
-    w.post({ type: 'jobs', session, jobs, ...(buf ? { bytes: buf.buffer as ArrayBuffer } : {}) }, pending);
-    jobs = [];
+    w.post({ type: 'jobs', session, paths, nums: Float64Array.from(nums), files, ...(buf ? { bytes: buf.buffer as ArrayBuffer } : {}) }, pending);
+    paths = [];
+    nums = [];
+    files = [];
     pending = [];
     buf = undefined;
     bytes = 0;
   };
   return {
-    run(job) {
-      return new Promise<ExecResult>((resolve) => {
-        const { data, ...rest } = job;
-        if (data) {
-          if (buf && bytes + data.length > buf.length) flush();
-          buf ??= new Uint8Array(Math.max(BATCH_BYTES, data.length));
-          buf.set(data, bytes);
-          jobs.push({ ...rest, size: data.length, at: bytes });
-          bytes += data.length;
-        } else jobs.push(rest);
-        pending.push({ resolve, bytes: data?.length ?? 0, deadline: ctx.deadline });
-        if (bytes >= BATCH_BYTES || jobs.length >= BATCH_JOBS) flush();
-        else if (!scheduled) {
-          // A lone job is not left waiting for company: sent once this turn of the event loop ends.
-          scheduled = true;
-          setImmediate(() => {
-            scheduled = false;
-            flush();
-          });
-        }
-      });
+    run(job, done) {
+      const data = job.data;
+      let at = -1;
+      if (data) {
+        if (buf && bytes + data.length > buf.length) flush();
+        buf ??= Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, data.length));
+        buf.set(data, bytes);
+        at = bytes;
+        bytes += data.length;
+      }
+      if (job.file !== undefined) files.push([paths.length, job.file]);
+      const flags =
+        (job.executable ? JobFlags.executable : 0) | (job.caps ? JobFlags.caps : 0) | (job.cached ? JobFlags.cached : 0) | (job.opaque !== undefined ? JobFlags.opaqueKnown | (job.opaque ? JobFlags.opaque : 0) : 0);
+      paths.push(job.path);
+      nums.push(at, data ? data.length : job.size, flags);
+      pending.push({ resolve: done, bytes: data?.length ?? 0, deadline: ctx.deadline });
+      if (bytes >= BATCH_BYTES || paths.length >= BATCH_JOBS) flush();
+      else if (!scheduled) {
+        // A lone job is not left waiting for company: sent once this turn of the event loop ends.
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          flush();
+        });
+      }
     },
     room() {
       if (w.dead || w.inFlightBytes() + bytes <= MAX_IN_FLIGHT_BYTES) return undefined;
