@@ -21,6 +21,7 @@ import { archiveEpoch, writeZip } from './archive/zip-writer.js';
 import type { PrivateKey } from './trust/ed25519.js';
 import { fileSha256 } from './pipeline/open.js';
 import { parseRotation } from './trust/rotation.js';
+import { mark } from './util/trace.js';
 
 
 /** Options of {@link pack}. */
@@ -74,8 +75,11 @@ export interface PackResult {
  */
 export async function pack(src: string, opts: PackOptions = {}): Promise<PackResult> {
   const limits = resolveLimits(opts.limits);
+  mark('pack');
   const files = await collectSource(src, limits);
+  mark('collected');
   const info = await validatePackage(memoryFiles(files), limits, src);
+  mark('validated');
   const m = info.manifest;
   // A Node server whose production dependencies are not in the tree could not start once installed.
   if (m.kind === 'mcp-server' && m.server?.type === 'node') {
@@ -97,34 +101,41 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
   }
   if (m.kind === 'mcp-server' && m.server?.type === 'python') await checkPythonDependencies(files, m, src);
   // Pass 1: hash for the INDEX and refuse secrets (both must finish before anything is written).
+  // Each file is offered to the scan as it is read: with the scan worker, the package is scanned
+  // while this thread hashes, and the write pass below has the cores to itself (issue 12).
   const allow = new Set((opts.allowSecrets ?? []).map((a) => a.replace(/^\.\//, '')));
   const index: IndexFile[] = [];
-  let bytes = 0;
   const sorted = [...files].sort((a, b) => compareUtf8(a.path, b.path));
-  // Only small files are read ahead (memory stays at most READ_AHEAD × READ_AHEAD_MAX_BYTES beyond one large file).
-  for await (const [f, ahead] of readAhead(sorted, READ_AHEAD, (x) => (x.size <= READ_AHEAD_MAX_BYTES ? x.read() : Promise.resolve(undefined)))) {
-    const data = ahead ?? (await f.read());
-    bytes += data.length;
-    checkSecret(f.path, data, allow, src);
-    index.push({ path: f.path, size: data.length, sha256: sha256Hex(data), ...(f.executable ? { executable: true as const } : {}) });
-    opts.onProgress?.({ phase: 'hash', done: index.length, total: sorted.length });
+  // The same session install uses (default policy): what would block install blocks the pack.
+  const session = scanSession(limits, DEFAULT_POLICY, m.permissions ?? {}, undefined, executablesOf(files), files.reduce((n, f) => n + f.size, 0));
+  try {
+    // Only small files are read ahead (memory stays at most READ_AHEAD × READ_AHEAD_MAX_BYTES beyond one large file).
+    for await (const [f, ahead] of readAhead(sorted, READ_AHEAD, (x) => (x.size <= READ_AHEAD_MAX_BYTES ? x.read() : Promise.resolve(undefined)))) {
+      const data = ahead ?? (await f.read());
+      checkSecret(f.path, data, allow, src);
+      const sha256 = sha256Hex(data);
+      index.push({ path: f.path, size: data.length, sha256, ...(f.executable ? { executable: true as const } : {}) });
+      // Bytes in hand go to the scanner; a file on disk is left for it to read itself when it is
+      // large (read in windows, not copied whole) or the worker is behind. Hashing never waits for
+      // the scanner: what is queued in memory stays within the worker's cap plus one file.
+      if (f.abs && (data.length > READ_AHEAD_MAX_BYTES || session.behind())) session.addFile(f.path, f.abs, data.length, sha256);
+      else if (f.abs) session.addBytes(f.path, data, sha256);
+      else await session.addBytes(f.path, data, sha256); // in-memory sources (.tgz): the bytes must wait
+      opts.onProgress?.({ phase: 'hash', done: index.length, total: sorted.length });
+    }
+  } catch (e) {
+    session.close();
+    throw e;
   }
-  // Pass 2 (scan, warnings only) runs on the main thread while yazl deflates on the thread pool.
+  // The rest of the scan (components, the verdict) while yazl deflates on the thread pool.
   const scanAll = async (): Promise<ScanResult> => {
-    // The same session install uses (default policy): what would block install blocks the pack.
-    const perms = m.permissions ?? {};
-    const session = scanSession(limits, DEFAULT_POLICY, perms, undefined, executablesOf(files), bytes);
     try {
-      const digests = new Map(index.map((x) => [x.path, x.sha256]));
-      let scannedFiles = 0;
-      await session.addSources(sorted, digests, async () => {
-        opts.onProgress?.({ phase: 'scan', done: ++scannedFiles, total: sorted.length });
-        await new Promise((r) => setImmediate(r)); // let the zip writer make progress between files
-      });
       for (const c of dependencyComponents(info, sorted.map((f) => f.path))) {
         await session.rescanAsComponent(c, await sorted.find((x) => x.path === c)!.read());
       }
-      return await session.finish(opts.failOn ?? 'high');
+      const r = await session.finish(opts.failOn ?? 'high');
+      opts.onProgress?.({ phase: 'scan', done: sorted.length, total: sorted.length });
+      return r;
     } finally {
       session.close();
     }
@@ -149,7 +160,8 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     if (r.rotation.publisher !== m.publisher) throw new AextError('E_ROTATION_INVALID', `rotation #${i + 1} is for publisher ${r.rotation.publisher}, not ${m.publisher}`);
     return bufferFile(`META-AEXT/rotation/${r.rotation.seq}.dsse.json`, b);
   });
-  const [scanned, written] = await Promise.allSettled([scanAll(), writeZip(out, [...files, bufferFile(ENVELOPE_PATH, envBytes), ...rotationFiles], epoch)]);
+  mark('hashed');
+  const [scanned, written] = await Promise.allSettled([scanAll().finally(() => mark('scanned')), writeZip(out, [...files, bufferFile(ENVELOPE_PATH, envBytes), ...rotationFiles], epoch).finally(() => mark('written'))]);
   if (written.status === 'rejected') throw written.reason;
   if (scanned.status === 'rejected') {
     await fsp.rm(out, { force: true });

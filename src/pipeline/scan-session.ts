@@ -267,7 +267,8 @@ export class ScanSession {
       } else this.error ??= new AextError(r.code as ErrorCode, r.message, r.details);
       if (--this.outstanding === 0) for (const w of this.idle.splice(0)) w();
     });
-    return this.exec.room();
+    // Only bytes fill the worker's queue: a job it reads from disk itself never waits for room.
+    return job.data ? this.exec.room() : undefined;
   }
 
   /** The cache key and cached findings of one file, when the cache applies (digest known, not tiny). */
@@ -299,6 +300,11 @@ export class ScanSession {
     return this.submit({ ...job, data, ...(hit ? { cached: true } : {}) }, key, hit);
   }
 
+  /** Whether the scan worker is behind: bytes offered now would wait for room (a file on disk need not). */
+  behind(): boolean {
+    return this.exec.full();
+  }
+
   /**
    * Offers pack-source files in order: files up to {@link READ_AHEAD_MAX_BYTES} are read ahead (up to
    * {@link READ_AHEAD} reads in flight, so the thread pool reads while this thread scans); larger ones are
@@ -323,7 +329,7 @@ export class ScanSession {
    * @param abs the file (inside a directory aext controls: staging, or a pack source).
    * Read errors (E_IO) surface from {@link ScanSession.settle}.
    */
-  async addFile(p: string, abs: string, size: number, sha256?: string): Promise<void> {
+  addFile(p: string, abs: string, size: number, sha256?: string): Promise<void> | undefined {
     const g = this.gate(p, size);
     if (g) return void this.findings.push(g);
     const { key, hit } = this.lookup(p, size, sha256);
@@ -410,7 +416,7 @@ export { prepareScan, WORKER_MIN_BYTES } from './scan-worker.js';
 /** An executor that runs every job at once on this thread. @param now the session's clock (ms). */
 function inlineExecutor(ctx: RunnerContext, now?: () => number): Executor {
   const runner = new ScanRunner(ctx, now);
-  return { run: (job, done) => done(runner.run(job)), room: () => undefined, flush: () => undefined, close: () => undefined };
+  return { run: (job, done) => done(runner.run(job)), room: () => undefined, full: () => false, flush: () => undefined, close: () => undefined };
 }
 
 /**

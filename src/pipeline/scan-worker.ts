@@ -41,6 +41,8 @@ export interface Executor {
   run(job: ScanJob, done: (r: ExecResult) => void): void;
   /** Undefined when the producer may go on; else a promise that resolves when there is room again. */
   room(): Promise<void> | undefined;
+  /** Whether bytes sent now would wait for room (the worker is behind). */
+  full(): boolean;
   /** Sends what is queued (call before waiting on results). */
   flush(): void;
   /** Ends the package's scan (frees its state in the worker). */
@@ -300,6 +302,9 @@ export function workerExecutor(ctx: RunnerContext, entry: URL | undefined = work
           flush();
         });
       }
+    },
+    full() {
+      return !w.dead && w.inFlightBytes() + bytes > MAX_IN_FLIGHT_BYTES;
     },
     room() {
       if (w.dead || w.inFlightBytes() + bytes <= MAX_IN_FLIGHT_BYTES) return undefined;
