@@ -3,6 +3,7 @@
 // worker hangs, dies or answers wrongly.
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
@@ -124,6 +125,17 @@ describe('scan worker', () => {
       await s.addBytes('SKILL.md', Buffer.from('hello\n'));
       await expect(s.finish('high'), program).rejects.toMatchObject({ code: 'E_INTERNAL' });
     }
+  });
+
+  it('a worker started ahead and never used does not keep the process alive (its port is unref\'d after the listeners)', () => {
+    const mod = pathToFileURL(path.join(REPO, 'dist', 'pipeline', 'scan-worker.js')).href;
+    // A module file, as the CLI runs (a -e script exits by other rules).
+    const script = path.join(tmpdir(), 'start-worker.mjs');
+    writeFileSync(script, `const m = await import(${JSON.stringify(mod)});\nm.startScanWorker();\nconsole.log('started');\n`);
+    const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 15_000 });
+    expect(r.signal, 'the process was still alive after 15 s').toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('started');
   });
 
   it('a staged file that cannot be read fails the scan with its error code, from the worker as inline', async () => {

@@ -29,6 +29,11 @@ export const BATCH_JOBS = 256;
 export const MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /** How long after a job's deadline a busy worker is given before it is terminated (ms). */
 export const HANG_GRACE_MS = 2000;
+/**
+ * A worker with no open package scan for this long is stopped (ms): a long-lived process (a
+ * registry's batch checks) reuses it between packages, but does not keep its memory when idle.
+ */
+export const IDLE_STOP_MS = 30_000;
 /** Young-generation cap of the worker's heap (MiB): keeps install's peak RSS flat (issue 12). */
 const WORKER_YOUNG_MB = 4;
 
@@ -114,17 +119,37 @@ class ScanWorker {
   private waiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
   private timerFor: number | undefined;
+  /** Package scans opened and not closed. */
+  private sessions = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
   dead = false;
 
   constructor(entry: URL) {
     this.worker = new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
-    this.worker.unref();
     this.worker.on('message', (m: { type: 'done'; results: WireResult[] }) => this.done(m.results));
     this.worker.on('error', (e) => this.fail(`the scan worker failed: ${e.message}`));
     this.worker.on('exit', (code) => this.fail(`the scan worker exited (status ${code})`));
+    // After the listeners: adding a 'message' listener refs the worker's port again, and a ref'd
+    // idle worker would keep the process from exiting once the command is done.
+    this.worker.unref();
+    this.armIdle(); // started ahead of a scan that may never come (an archive refused first)
+  }
+
+  /** Stops the worker after {@link IDLE_STOP_MS} without an open scan (an unref'd timer: it never keeps the process alive). */
+  private armIdle(): void {
+    if (this.dead) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.sessions === 0 && !this.sent.length) this.stop({ kind: 'error', code: 'E_INTERNAL', message: 'the scan worker was stopped while idle' });
+    }, IDLE_STOP_MS);
+    this.idleTimer.unref();
   }
 
   post(m: HostMessage, pending?: Pending[]): void {
+    if (m.type === 'open') {
+      this.sessions++;
+      clearTimeout(this.idleTimer);
+    } else if (m.type === 'close' && --this.sessions === 0) this.armIdle();
     if (this.dead) {
       for (const p of pending ?? []) p.resolve({ kind: 'error', code: 'E_INTERNAL', message: 'the scan worker is not running' });
       return;
