@@ -11,9 +11,8 @@
  * depends on the cache).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
 import type { Finding, Permissions } from '../types.js';
-import { classify, failClosed, looksLikeArchive, scanOne, ScanBudget, unvettedFinding } from '../scan/index.js';
+import { classify, failClosed, isOpaque, looksLikeArchive, scanOne, ScanBudget, unvettedFinding } from '../scan/index.js';
 import { NESTED_CAPS } from '../scan/nested-zip.js';
 import { globMatch } from '../util/glob.js';
 import { toAextError } from '../errors.js';
@@ -179,7 +178,7 @@ export class ScanRunner {
       }
       const part = chunk.subarray(0, end);
       if (pos === 0) {
-        const over = this.budget.admitSized(job.path, size, classify(job.path) === 'other' && !isUtf8(part));
+        const over = this.budget.admitSized(job.path, size, isOpaque(job.path, part));
         if (over) return { kind: 'unvetted', findings: [over] };
         if (job.cached) return { kind: 'admitted' };
       }

@@ -17,11 +17,10 @@
  */
 import { createHash, hash as hashOnce } from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import type { Finding, Permissions, Severity } from '../types.js';
 import type { Baseline } from '../scan/baseline.js';
-import { classify, failClosed, finishScan, isDependencyPath, RULES, scanOne, ScanBudget, unvettedFinding, type ScanResult } from '../scan/index.js';
+import { failClosed, finishScan, isDependencyPath, isOpaque, RULES, scanOne, ScanBudget, unvettedFinding, type ScanResult } from '../scan/index.js';
 import { AextError, type ErrorCode } from '../errors.js';
 import { SCAN_WINDOW_BYTES, ScanRunner, type RunnerContext, type ScanJob } from './scan-runner.js';
 import { wantsWorker, workerEntry, workerExecutor, type Executor } from './scan-worker.js';
@@ -296,7 +295,7 @@ export class ScanSession {
     const { key, hit } = this.lookup(p, data.length, sha256);
     const job = this.job(p, data.length);
     // A cache hit within the window size is charged by size and opacity alone: its bytes need not travel.
-    if (hit && data.length <= SCAN_WINDOW_BYTES) return this.submit({ ...job, cached: true, opaque: classify(p) === 'other' && !isUtf8(data) }, key, hit);
+    if (hit && data.length <= SCAN_WINDOW_BYTES) return this.submit({ ...job, cached: true, opaque: isOpaque(p, data) }, key, hit);
     return this.submit({ ...job, data, ...(hit ? { cached: true } : {}) }, key, hit);
   }
 

@@ -294,7 +294,7 @@ export class ScanBudget {
    * UTF-8) are admitted free: only byte rules read them (a few header bytes).
    */
   admit(p: string, data: Uint8Array): Finding | undefined {
-    return this.admitSized(p, data.length, classify(p) === 'other' && !isUtf8(data));
+    return this.admitSized(p, data.length, isOpaque(p, data));
   }
   /**
    * {@link ScanBudget.admit} for a file known by its size (bytes) and whether it is opaque (not
@@ -306,6 +306,11 @@ export class ScanBudget {
     this.used += size;
     return undefined;
   }
+}
+
+/** Opaque content: not text by name and not UTF-8 (only byte rules read it; the scan budget admits it free). */
+export function isOpaque(p: string, data: Uint8Array): boolean {
+  return classify(p) === 'other' && !isUtf8(data);
 }
 
 /** Sorts findings (most severe first) and computes the verdict. */
