@@ -40,7 +40,8 @@ function checkAgainstIndex(got: { sha256: string; size: number }, file: IndexFil
 /**
  * Extracts `pairs` (zip record + its INDEX entry) under `dir`, which must be empty and private.
  * @param onEntry called as each entry is written (entry name, bytes, and the bytes themselves when
- *   they were read into memory); extraction waits for the promise it returns (backpressure).
+ *   they were read into memory, valid only until onEntry returns: it must copy what it keeps);
+ *   extraction waits for the promise it returns (backpressure).
  * @throws AextError E_DIGEST_MISMATCH, E_SIZE_MISMATCH (exit 3); zip data errors
  *   from {@link ZipArchive.extract}; E_PATH_TRAVERSAL from the containment check; E_IO / E_NO_SPACE.
  */
@@ -83,7 +84,8 @@ export async function extractVerified(
       let small: Buffer | undefined;
       if (record.compressedSize <= SMALL_ENTRY_BYTES && record.uncompressedSize <= SMALL_ENTRY_BYTES) {
         // Small entries: verify in memory first, then one synchronous exclusive write.
-        const r = zip.readSmall(record);
+        // Transient: the bytes live until the next entry; onEntry copies what it keeps before returning.
+        const r = zip.readSmall(record, true);
         got = { sha256: r.sha256, size: r.data.length };
         small = r.data;
         checkAgainstIndex(got, file, zip.file, record.name);

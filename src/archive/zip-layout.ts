@@ -62,9 +62,10 @@ export interface ZipLayout {
   totalUncompressed: number;
   /**
    * Lowercase hex SHA-256 of the whole archive, of the bytes this check read through its
-   * descriptor (one front-to-back pass that also serves the local-header reads).
+   * descriptor (one front-to-back pass that also serves the local-header reads); undefined when
+   * the caller hashes the archive itself (`hash: false`).
    */
-  sha256: string;
+  sha256?: string;
   /**
    * The bytes from `cdOffset` to the end of the file as this check read them, for the second
    * parser's listing; the reader drops them once the listing is cross-checked.
@@ -114,16 +115,19 @@ class ForwardReader {
   private start = 0;
   /** Bytes of `buf` that hold file data. */
   private filled = 0;
-  private readonly hash = createHash('sha256');
+  private readonly hash;
   constructor(
     private readonly fd: number,
     private readonly size: number,
-  ) {}
+    hash: boolean,
+  ) {
+    this.hash = hash ? createHash('sha256') : undefined;
+  }
   /** Reads more of the file after what the buffer holds (hashing it); returns false at the end. */
   private more(): boolean {
     const n = readSync(this.fd, this.buf, this.filled, Math.min(this.buf.length - this.filled, this.size - this.start - this.filled), this.start + this.filled);
     if (n <= 0) return false;
-    this.hash.update(this.buf.subarray(this.filled, this.filled + n));
+    this.hash?.update(this.buf.subarray(this.filled, this.filled + n));
     this.filled += n;
     return true;
   }
@@ -153,8 +157,9 @@ class ForwardReader {
     const from = pos - this.start;
     return this.buf.subarray(from, Math.min(from + len, this.filled));
   }
-  /** Reads (and hashes) the rest of the file; returns the hex SHA-256 of all of it. */
-  digest(): string {
+  /** Reads (and hashes) the rest of the file; returns the hex SHA-256 of all of it (undefined when not hashing). */
+  digest(): string | undefined {
+    if (!this.hash) return undefined;
     while (this.start + this.filled < this.size) {
       this.start += this.filled;
       this.filled = 0;
@@ -269,12 +274,12 @@ async function readEnd(fh: fsp.FileHandle, eocd: Buffer, eocdPos: number, err: (
 /**
  * Validates a zip container and returns its records; reads no entry data.
  * @param fh open file handle of the archive. @param file its name for messages.
- * @param limits archive limits.
+ * @param limits archive limits. @param opts `hash: false` leaves the archive's digest to the caller.
  * @throws AextError E_ZIP_MALFORMED, E_ZIP_UNSUPPORTED, E_LIMIT_EXCEEDED,
  *   E_PATH_TRAVERSAL / E_PATH_INVALID, E_DUPLICATE_ENTRY, E_PATH_COLLISION,
  *   E_ENTRY_TYPE, E_UNSAFE_MODE.
  */
-export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Limits): Promise<ZipLayout> {
+export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Limits, opts: { hash?: boolean } = {}): Promise<ZipLayout> {
   const err = (code: 'E_ZIP_MALFORMED' | 'E_ZIP_UNSUPPORTED' | 'E_LIMIT_EXCEEDED', msg: string, extra: object = {}) =>
     new AextError(code, `${file}: ${msg}`, { file, ...extra });
   const size = (await fh.stat()).size;
@@ -404,7 +409,7 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
 
   // Local headers must agree with the central directory and tile [0, cdOffset).
   const byOffset = [...records].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
-  const fwd = new ForwardReader(fh.fd, size);
+  const fwd = new ForwardReader(fh.fd, size, opts.hash !== false);
   let cursor = 0;
   for (const r of byOffset) {
     const eerr = (msg: string) => new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)}: ${msg}`, { file, entry: r.name });
@@ -456,5 +461,6 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     }
   }
   if (cursor !== cdOffset) throw err('E_ZIP_MALFORMED', `${cdOffset - cursor} unaccounted bytes between the last entry and the central directory`);
-  return { size, cdOffset, records, totalUncompressed: total, sha256: fwd.digest(), tail };
+  const sha256 = fwd.digest();
+  return { size, cdOffset, records, totalUncompressed: total, ...(sha256 !== undefined ? { sha256 } : {}), tail };
 }

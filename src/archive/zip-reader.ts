@@ -65,14 +65,25 @@ export interface ZipArchive {
    * Fast path for small entries (compressed ≤ {@link SMALL_ENTRY_BYTES}): one positional
    * read and a bounded synchronous inflate, with the same checks as {@link ZipArchive.extract}
    * (declared size, end of the deflate stream, CRC-32). Returns the content and its sha256.
+   * @param transient when true, the compressed bytes are read into one buffer the archive reuses, so
+   *   a stored entry's `data` is valid only until the next transient call (the caller copies what it
+   *   keeps). Fresh memory is dear on a virtual machine (each first touch of a page faults into the
+   *   host: several µs a page), and extraction reads every entry once, in turn.
    */
-  readSmall(record: ZipRecord): { data: Buffer; sha256: string };
+  readSmall(record: ZipRecord, transient?: boolean): { data: Buffer; sha256: string };
   /**
    * Lowercase hex SHA-256 of the whole archive, read through the descriptor every other
    * read uses (so the digest names the bytes that were verified, not whatever sits at the
    * path later: issue 10, class 11).
+   * @throws AextError E_INTERNAL when read before {@link ZipArchive.settled} resolved.
    */
   readonly sha256: string;
+  /**
+   * Resolves once the checks that may run on a helper thread passed: the second parser's listing
+   * agrees with phase 1, and the archive's digest is known. At once without a helper.
+   * @throws AextError E_ZIP_MALFORMED (the parsers disagree), E_IO.
+   */
+  settled(): Promise<void>;
   /**
    * Checks that the open file was not written since it was opened (size, mtime, and ctime
    * unless its link count changed, of the descriptor's inode). @throws AextError E_ARCHIVE_REWRITTEN.
@@ -86,7 +97,7 @@ export interface ZipArchive {
  * yauzl reader over our open descriptor. Reads are synchronous positional reads whose
  * callbacks run on the next tick: yauzl reads each central-directory record separately,
  * and thousands of thread-pool round trips cost more than the reads. Data streams use
- * ordinary `fs` read streams on the same descriptor. We own (and close) the descriptor.
+ * ordinary `fs` read streams on the same descriptor. The descriptor is not closed here.
  */
 class FdReader extends (yauzl.RandomAccessReader as unknown as new () => yauzl.RandomAccessReader) {
   /**
@@ -95,14 +106,10 @@ class FdReader extends (yauzl.RandomAccessReader as unknown as new () => yauzl.R
    */
   constructor(
     private readonly fd: number,
-    private tail?: Buffer,
+    private readonly tail?: Buffer,
     private readonly tailAt = 0,
   ) {
     super();
-  }
-  /** Stops serving reads from memory (the listing is done). */
-  dropTail(): void {
-    this.tail = undefined;
   }
   override _readStreamForRange(start: number, end: number): Readable {
     const fd = this.fd;
@@ -155,72 +162,132 @@ function openYauzl(reader: FdReader, size: number): Promise<yauzl.ZipFile> {
   );
 }
 
-function listYauzl(z: yauzl.ZipFile): Promise<yauzl.Entry[]> {
-  return new Promise((resolve, reject) => {
-    const out: yauzl.Entry[] = [];
-    z.on('entry', (e: yauzl.Entry) => {
-      out.push(e);
+/**
+ * The second parser's reading of a central directory, compact (it may cross threads): entry i is
+ * `names[i]` with `nums[5i..5i+4]` = compressed size, uncompressed size, local-header offset,
+ * compression method, CRC-32.
+ */
+export interface SecondListing {
+  names: string[];
+  nums: Float64Array;
+}
+
+/** Fields of one entry in {@link SecondListing.nums}. */
+const LISTING_FIELDS = 5;
+
+/**
+ * Lists a zip's central directory with yauzl (`lazyEntries`, `strictFileNames`,
+ * `validateEntrySizes`): the second reading that {@link openZip} compares record by record with its
+ * own. Pure over the bytes of `fd`; runs on any thread (the scan worker shares the descriptor).
+ * @param fd the archive, open for reading (not closed here). @param tail bytes from `tailAt` to the
+ *   end of the file, already read (the central directory and EOCD): reads inside it are served from
+ *   memory. @param size the archive's size (bytes).
+ * @throws Error with yauzl's message when it refuses the archive (the caller maps it to E_ZIP_MALFORMED).
+ */
+export async function secondListing(fd: number, tail: Uint8Array | undefined, tailAt: number, size: number): Promise<SecondListing> {
+  const reader = new FdReader(fd, tail && Buffer.from(tail.buffer, tail.byteOffset, tail.byteLength), tailAt);
+  const z = await openYauzl(reader, size);
+  try {
+    const names: string[] = [];
+    const nums: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      z.on('entry', (e: yauzl.Entry) => {
+        names.push(e.fileName);
+        nums.push(e.compressedSize, e.uncompressedSize, e.relativeOffsetOfLocalHeader, e.compressionMethod, e.crc32);
+        z.readEntry();
+      });
+      z.on('end', () => resolve());
+      z.on('error', reject);
       z.readEntry();
     });
-    z.on('end', () => resolve(out));
-    z.on('error', reject);
-    z.readEntry();
+    return { names, nums: Float64Array.from(nums) };
+  } finally {
+    z.close();
+  }
+}
+
+/**
+ * Work {@link openZip} may hand to another thread (the scan worker) so that it runs beside the
+ * envelope and signature checks; each answers exactly what the inline code would.
+ */
+export interface ZipHelper {
+  /** {@link secondListing} of the archive open as `fd`. */
+  listing(fd: number, tail: Buffer, tailAt: number, size: number): Promise<SecondListing>;
+  /** Lowercase hex SHA-256 of the first `size` bytes read through `fd` ({@link sha256Fd}). */
+  sha256(fd: number, size: number): Promise<string>;
+}
+
+/** Compares the second listing with phase 1's records. @throws AextError E_ZIP_MALFORMED on any disagreement. */
+function compareListing(file: string, records: readonly ZipRecord[], l: SecondListing): void {
+  if (l.names.length !== records.length || l.nums.length !== records.length * LISTING_FIELDS) {
+    throw new AextError('E_ZIP_MALFORMED', `${file}: zip parsers disagree on the entry count`, { file });
+  }
+  records.forEach((r, i) => {
+    const n = l.nums;
+    const at = i * LISTING_FIELDS;
+    if (l.names[i] !== r.name || n[at] !== r.compressedSize || n[at + 1] !== r.uncompressedSize || n[at + 2] !== r.localHeaderOffset || n[at + 3] !== r.method || n[at + 4] !== r.crc32) {
+      throw new AextError('E_ZIP_MALFORMED', `${file}: zip parsers disagree on entry ${showName(r.name)}`, { file, entry: r.name });
+    }
   });
 }
 
 /**
- * Opens an archive and runs every structural check before any data is read.
+ * Opens an archive and runs every structural check before any data is read. With a `helper`,
+ * the second parser's listing and the archive's digest run on its thread: call
+ * {@link ZipArchive.settled} before trusting the archive (openArchive does).
  * @param file path of the `.aext`. @param limits archive limits.
  * @throws AextError E_NOT_FOUND, E_IO, plus every code of {@link readZipLayout};
- *   E_ZIP_MALFORMED when yauzl disagrees with the raw parse.
+ *   E_ZIP_MALFORMED when yauzl disagrees with the raw parse (from settled() with a helper).
  */
-export async function openZip(file: string, limits: Limits): Promise<ZipArchive> {
+export async function openZip(file: string, limits: Limits, helper?: ZipHelper): Promise<ZipArchive> {
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(file, 'r');
   } catch (e) {
     throw toAextError(e, { file });
   }
-  let z: yauzl.ZipFile | undefined;
+  // Work on the descriptor that may still run on the helper's thread: the descriptor is closed only
+  // after it ended (a closed number can be reused by the next open file).
+  const running: Promise<unknown>[] = [];
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    running.push(p.catch(() => undefined));
+    return p;
+  };
+  const release = async () => {
+    await Promise.all(running);
+    await fh.close().catch(() => undefined);
+  };
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new AextError('E_NOT_FOUND', `${file} is not a regular file`, { file });
-    const layout = await readZipLayout(fh, file, limits);
+    // The digest names the bytes read through this descriptor; assertUnchanged() later proves the
+    // file kept the size and mtime it had here.
+    const digest = helper ? track(helper.sha256(fh.fd, st.size)) : undefined;
+    const layout = await readZipLayout(fh, file, limits, { hash: !helper });
     mark('layout');
-    const sha256 = layout.sha256;
-    const listing = new FdReader(fh.fd, layout.tail, layout.cdOffset);
+    const tail = layout.tail!;
     delete layout.tail;
-    try {
-      z = await openYauzl(listing, layout.size);
-    } catch (e) {
-      throw new AextError('E_ZIP_MALFORMED', `${file}: ${(e as Error).message}`, { file }, { cause: e });
-    }
-    let entries: yauzl.Entry[];
-    try {
-      entries = await listYauzl(z);
-    } catch (e) {
-      throw new AextError('E_ZIP_MALFORMED', `${file}: ${(e as Error).message}`, { file }, { cause: e });
-    }
-    listing.dropTail();
-    mark('yauzl');
-    if (entries.length !== layout.records.length) throw new AextError('E_ZIP_MALFORMED', `${file}: zip parsers disagree on the entry count`, { file });
-    layout.records.forEach((r, i) => {
-      const e = entries[i]!;
-      if (
-        e.fileName !== r.name ||
-        e.compressedSize !== r.compressedSize ||
-        e.uncompressedSize !== r.uncompressedSize ||
-        e.relativeOffsetOfLocalHeader !== r.localHeaderOffset ||
-        e.compressionMethod !== r.method ||
-        e.crc32 !== r.crc32
-      ) {
-        throw new AextError('E_ZIP_MALFORMED', `${file}: zip parsers disagree on entry ${showName(r.name)}`, { file, entry: r.name });
+    const malformed = (e: unknown) => (e instanceof AextError ? e : new AextError('E_ZIP_MALFORMED', `${file}: ${(e as Error).message}`, { file }, { cause: e }));
+    let sha256 = layout.sha256;
+    let checks: Promise<void>;
+    if (helper) {
+      const listed = track(helper.listing(fh.fd, tail, layout.cdOffset, layout.size));
+      checks = Promise.all([
+        listed.then((l) => compareListing(file, layout.records, l), (e) => Promise.reject(malformed(e))),
+        digest!.then((d) => void (sha256 = d), (e) => Promise.reject(toAextError(e, { file }))),
+      ]).then(() => undefined);
+      checks.catch(() => undefined); // observed by settled(); never an unhandled rejection
+    } else {
+      let l: SecondListing;
+      try {
+        l = await secondListing(fh.fd, tail, layout.cdOffset, layout.size);
+      } catch (e) {
+        throw malformed(e);
       }
-    });
-    const zip = z;
-    // yauzl's listing is only the second reading (it must agree record by record); entry data is read
-    // from the offsets phase 1 proved, whose local headers it checked against the central directory.
-    entries = [];
+      compareListing(file, layout.records, l);
+      checks = Promise.resolve();
+    }
+    mark('yauzl');
     const reader = new FdReader(fh.fd);
     const rawStream = async (r: ZipRecord): Promise<Readable> => reader._readStreamForRange(r.dataOffset, r.dataOffset + r.compressedSize);
 
@@ -317,11 +384,12 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
       return Buffer.concat(parts);
     };
 
-    const readSmall = (r: ZipRecord) => {
+    let scratch: Buffer | undefined;
+    const readSmall = (r: ZipRecord, transient = false) => {
       const d = { file, entry: r.name };
       const bad = (why: string, cause?: unknown) => new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)}: ${why}`, d, { cause });
       if (r.compressedSize > SMALL_ENTRY_BYTES || r.uncompressedSize > SMALL_ENTRY_BYTES) throw new AextError('E_INTERNAL', `readSmall on a large entry ${r.name}`, d);
-      const raw = Buffer.allocUnsafe(r.compressedSize);
+      const raw = transient ? (scratch ??= Buffer.allocUnsafeSlow(SMALL_ENTRY_BYTES)).subarray(0, r.compressedSize) : Buffer.allocUnsafe(r.compressedSize);
       let got = 0;
       while (got < raw.length) {
         const n = readSync(fh.fd, raw, got, raw.length - got, r.dataOffset + got);
@@ -354,7 +422,11 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
       extractTo,
       readBuffer,
       readSmall,
-      sha256,
+      get sha256(): string {
+        if (sha256 === undefined) throw new AextError('E_INTERNAL', `${file}: the archive digest was read before the archive settled`, { file });
+        return sha256;
+      },
+      settled: () => checks,
       assertUnchanged: async () => {
         const now = await fh.stat();
         // ctime also moves when the path is renamed over (the inode loses a link); that is no write to the bytes read.
@@ -362,14 +434,10 @@ export async function openZip(file: string, limits: Limits): Promise<ZipArchive>
           throw new AextError('E_ARCHIVE_REWRITTEN', `${file} was written to while aext was reading it; nothing was installed`, { file });
         }
       },
-      close: async () => {
-        zip.close();
-        await fh.close().catch(() => undefined);
-      },
+      close: release,
     };
   } catch (e) {
-    z?.close();
-    await fh.close().catch(() => undefined);
+    await release();
     throw e;
   }
 }

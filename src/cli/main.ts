@@ -42,7 +42,7 @@ const COMMANDS: Record<string, () => Promise<{ register: (program: Command, ctx:
  * Never throws; never calls process.exit.
  */
 export async function main(argv: string[]): Promise<number> {
-  performance.mark('aext:main', { detail: process.memoryUsage.rss() });
+  performance.mark('aext:main', { detail: [process.memoryUsage.rss(), process.resourceUsage().minorPageFault] });
   const out: Out = { json: argv.includes('--json'), quiet: argv.includes('--quiet') || argv.includes('-q') };
   let exit: number = 0;
   let current = argv.find((a) => !a.startsWith('-')) ?? 'aext';
@@ -112,8 +112,9 @@ export async function main(argv: string[]): Promise<number> {
 function printMarks(): void {
   const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
   for (const m of performance.getEntriesByType('mark')) {
-    const rss = (m as { detail?: unknown }).detail;
-    if (m.name.startsWith('aext:')) process.stderr.write(`${m.name} ${m.startTime.toFixed(1)} ms${typeof rss === 'number' ? `, RSS ${mb(rss)}` : ''}\n`);
+    const d = (m as { detail?: unknown }).detail;
+    const [rss, faults] = Array.isArray(d) ? (d as number[]) : [];
+    if (m.name.startsWith('aext:')) process.stderr.write(`${m.name} ${m.startTime.toFixed(1)} ms${rss !== undefined ? `, RSS ${mb(rss)}, ${faults} faults` : ''}\n`);
   }
   const u = process.memoryUsage();
   process.stderr.write(`aext:memory peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}; now heap ${mb(u.heapTotal)}, external ${mb(u.external)}, array buffers ${mb(u.arrayBuffers)}\n`);

@@ -16,7 +16,7 @@ import { createReadStream } from 'node:fs';
 import { AextError, toAextError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import type { Manifest } from '../types.js';
-import { openZip, type ZipArchive, type ZipRecord } from '../archive/zip-reader.js';
+import { openZip, type ZipArchive, type ZipHelper, type ZipRecord } from '../archive/zip-reader.js';
 import { ENVELOPE_PATH, parseEnvelope, RESERVED_PREFIX, verifySignatures, type IndexFile, type ParsedEnvelope } from '../trust/signed-index.js';
 import { keyAuthorizes, keyExpired, type TrustedKey } from '../trust/trusted-keys.js';
 import { parseRotation, ROTATION_ENTRY, type ParsedRotation } from '../trust/rotation.js';
@@ -42,6 +42,8 @@ export interface OpenOptions {
   requireSignature?: boolean;
   /** Accept an archive whose envelope has no signatures (never one with bad signatures). */
   allowUnsigned?: boolean;
+  /** Runs the second zip parser and the archive digest on another thread (the scan worker), beside steps 2–4. */
+  helper?: ZipHelper;
 }
 
 /** An archive that passed steps 1–4. Call `close()`. */
@@ -86,7 +88,7 @@ export async function fileSha256(file: string): Promise<string> {
  */
 export async function openArchive(file: string, opts: OpenOptions): Promise<OpenedArchive> {
   const { limits } = opts;
-  const zip = await openZip(file, limits);
+  const zip = await openZip(file, limits, opts.helper);
   try {
     const d = (entry: string) => ({ file, entry });
     let envRecord: ZipRecord | undefined;
@@ -177,9 +179,13 @@ export async function openArchive(file: string, opts: OpenOptions): Promise<Open
         d('aext.json'),
       );
     }
+    // The second parser and the digest (on the helper's thread) must have agreed before anyone uses the archive.
+    await zip.settled();
     return { file, zip, envelope, manifest, manifestBytes, pairs, signers, signerKeys, signaturesChecked: checked, unsigned, rotations, close: () => zip.close() };
   } catch (e) {
+    // A structural refusal comes first, as when both parsers ran before anything else was read.
+    const structural: unknown = await zip.settled().then(() => undefined, (x: unknown) => x);
     await zip.close();
-    throw e;
+    throw structural ?? e;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The scan worker's program (a `worker_threads` thread started by `scan-worker.ts`): keeps one
  * {@link ScanRunner} per open package scan and answers each batch of jobs, in order, with one
- * message. Runs nothing but the scanner over bytes it is sent or staged files it is named.
+ * message. Runs the scanner over bytes it is sent or staged files it is named, and the archive
+ * reader's side tasks (the second zip parser's listing, the archive's digest) on its descriptor.
  */
 import { parentPort } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
@@ -10,8 +11,10 @@ import { setFlagsFromString } from 'node:v8';
 // young generation from growing (bin/aext.js, AEXT_YOUNG_GROWTH=1), so that is restored first.
 if (process.env.AEXT_YOUNG_GROWTH === '1') setFlagsFromString('--semi-space-growth-factor=1');
 import { ScanRunner, type JobResult, type RunnerContext, type ScanJob } from './scan-runner.js';
-import { wireJob, type HostMessage, type WireResult } from './scan-worker.js';
+import { wireJob, type HostMessage, type TaskAnswer, type WireResult } from './scan-worker.js';
 import { scanOne } from '../scan/index.js';
+import { secondListing } from '../archive/zip-reader.js';
+import { sha256Fd } from '../util/hash.js';
 
 const runners = new Map<number, ScanRunner>();
 
@@ -28,8 +31,21 @@ function warmUp(): void {
 }
 warmUp();
 
+/** Runs a side task for the archive reader and answers it (its value, or its error's message). */
+async function runTask(m: Extract<HostMessage, { type: 'task' }>): Promise<void> {
+  let answer: TaskAnswer;
+  try {
+    const value = m.task === 'sha256' ? sha256Fd(m.fd, m.size) : await secondListing(m.fd, m.tail, m.tailAt, m.size);
+    answer = { type: 'task', id: m.id, ok: true, value };
+  } catch (e) {
+    answer = { type: 'task', id: m.id, ok: false, message: (e as Error).message };
+  }
+  parentPort!.postMessage(answer);
+}
+
 parentPort?.on('message', (m: HostMessage) => {
-  if (m.type === 'open') runners.set(m.session, new ScanRunner(m.ctx as RunnerContext));
+  if (m.type === 'task') void runTask(m);
+  else if (m.type === 'open') runners.set(m.session, new ScanRunner(m.ctx as RunnerContext));
   else if (m.type === 'close') runners.delete(m.session);
   else {
     const runner = runners.get(m.session);

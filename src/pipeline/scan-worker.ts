@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 // Types only: this module stays light (no scanner code), so a command can start the worker first thing.
 import type { JobResult, RunnerContext, ScanJob } from './scan-runner.js';
+import type { ZipHelper } from '../archive/zip-reader.js';
 
 /** Bytes a batch collects before it is sent (bytes). */
 export const BATCH_BYTES = 256 * 1024;
@@ -55,11 +56,24 @@ export interface Executor {
 }
 
 
+/**
+ * Side tasks the worker runs for the archive reader while the main thread checks the envelope and
+ * signatures (zip-reader.ts ZipHelper): the second parser's listing and the archive's digest, both
+ * through the main thread's descriptor (a process's descriptors are shared by its threads).
+ */
+export type TaskRequest =
+  | { task: 'listing'; fd: number; tail: Uint8Array; tailAt: number; size: number }
+  | { task: 'sha256'; fd: number; size: number };
+
+/** A side task's answer: its value, or the message of the Error it threw. */
+export type TaskAnswer = { type: 'task'; id: number; ok: true; value: unknown } | { type: 'task'; id: number; ok: false; message: string };
+
 /** Messages from the main thread to the worker. */
 export type HostMessage =
   | { type: 'open'; session: number; ctx: RunnerContext }
   | { type: 'close'; session: number }
-  | ({ type: 'jobs'; session: number } & WireJobs);
+  | ({ type: 'jobs'; session: number } & WireJobs)
+  | ({ type: 'task'; id: number } & TaskRequest);
 
 /**
  * A batch of jobs as sent (compact: a few arrays clone much faster than thousands of objects).
@@ -126,7 +140,7 @@ class ScanWorker {
 
   constructor(entry: URL) {
     this.worker = new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
-    this.worker.on('message', (m: { type: 'done'; results: WireResult[] }) => this.done(m.results));
+    this.worker.on('message', (m: { type: 'done'; results: WireResult[] } | TaskAnswer) => (m.type === 'task' ? this.answered(m) : this.done(m.results)));
     this.worker.on('error', (e) => this.fail(`the scan worker failed: ${e.message}`));
     this.worker.on('exit', (code) => this.fail(`the scan worker exited (status ${code})`));
     // After the listeners: adding a 'message' listener refs the worker's port again, and a ref'd
@@ -140,9 +154,37 @@ class ScanWorker {
     if (this.dead) return;
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
-      if (this.sessions === 0 && !this.sent.length) this.stop({ kind: 'error', code: 'E_INTERNAL', message: 'the scan worker was stopped while idle' });
+      if (this.sessions === 0 && !this.sent.length && !this.tasks.size) this.stop({ kind: 'error', code: 'E_INTERNAL', message: 'the scan worker was stopped while idle' });
     }, IDLE_STOP_MS);
     this.idleTimer.unref();
+  }
+
+  /** Side tasks sent and not answered, by id. */
+  private readonly tasks = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private nextTask = 0;
+
+  /**
+   * Runs a side task on the worker thread.
+   * @throws Error the task's own error (its message), or `the scan worker is not running` when
+   *   the worker is gone or dies before answering (callers then run the task inline).
+   */
+  task(req: TaskRequest): Promise<unknown> {
+    if (this.dead) return Promise.reject(new Error('the scan worker is not running'));
+    const id = ++this.nextTask;
+    return new Promise((resolve, reject) => {
+      this.tasks.set(id, { resolve, reject });
+      this.worker.ref(); // an answer is awaited: keep the process alive
+      this.worker.postMessage({ type: 'task', id, ...req } satisfies HostMessage);
+    });
+  }
+
+  private answered(m: TaskAnswer): void {
+    const t = this.tasks.get(m.id);
+    if (!t) return;
+    this.tasks.delete(m.id);
+    if (!this.sent.length && !this.tasks.size) this.worker.unref();
+    if (m.ok) t.resolve(m.value);
+    else t.reject(new Error(m.message));
   }
 
   post(m: HostMessage, pending?: Pending[]): void {
@@ -180,7 +222,7 @@ class ScanWorker {
       const r = results[i];
       p.resolve(r === 0 ? { kind: 'findings', findings: [] } : (r ?? { kind: 'error', code: 'E_INTERNAL', message: 'the scan worker returned too few results' }));
     });
-    if (!this.sent.length) this.worker.unref();
+    if (!this.sent.length && !this.tasks.size) this.worker.unref();
     this.wake();
     this.arm();
   }
@@ -224,6 +266,8 @@ class ScanWorker {
       void this.worker.terminate();
     }
     clearTimeout(this.timer);
+    for (const t of this.tasks.values()) t.reject(new Error('the scan worker is not running'));
+    this.tasks.clear();
     for (const batch of this.sent.splice(0)) for (const p of batch) p.resolve(result);
     this.inFlight = 0;
     this.wake();
@@ -268,6 +312,27 @@ export function wantsWorker(expectedBytes: number): boolean {
  */
 export function prepareScan(expectedBytes: number): void {
   if (wantsWorker(expectedBytes)) startScanWorker();
+}
+
+/**
+ * A {@link ZipHelper} over the shared scan worker, for an archive of about `expectedBytes` (bytes):
+ * undefined when such a package scans inline (small, one core, no worker program), since starting a
+ * thread for it would cost more than it saves. A task the worker cannot run (it is gone or died)
+ * runs inline instead; a task's own error (yauzl refusing the archive) is passed on.
+ */
+export function zipHelper(expectedBytes: number, entry: URL | undefined = workerEntry()): ZipHelper | undefined {
+  if (!entry || !wantsWorker(expectedBytes)) return undefined;
+  const w = sharedWorker(entry);
+  const orInline = <T>(p: Promise<unknown>, inline: () => T | Promise<T>): Promise<T> =>
+    p.then(
+      (v) => v as T,
+      (e: Error) => (e.message === 'the scan worker is not running' ? inline() : Promise.reject(e)),
+    );
+  return {
+    // The inline fallbacks load their modules only when needed: this module stays light.
+    listing: (fd, tail, tailAt, size) => orInline(w.task({ task: 'listing', fd, tail, tailAt, size }), async () => (await import('../archive/zip-reader.js')).secondListing(fd, tail, tailAt, size)),
+    sha256: (fd, size) => orInline(w.task({ task: 'sha256', fd, size }), async () => (await import('../util/hash.js')).sha256Fd(fd, size)),
+  };
 }
 
 /**

@@ -26,6 +26,8 @@ import { dirFiles } from '../inputs/package-source.js';
 import { validatePackage, type PackageInfo } from '../manifest/validate.js';
 import type { ScanResult } from '../scan/index.js';
 import { dependencyComponents, executablesOf, prepareScan, scanSession, type ScanCache, type ScanSession } from './scan-session.js';
+import { zipHelper } from './scan-worker.js';
+import type { ZipHelper } from '../archive/zip-reader.js';
 import type { IndexFile } from '../trust/signed-index.js';
 import type { Baseline } from '../scan/baseline.js';
 import { checkPolicy, DEFAULT_POLICY, evaluatePolicy, type Policy } from '../policy/policy.js';
@@ -82,10 +84,12 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
   }
   const limits = resolveLimits(policy.limits);
   const trusted = trustedKeys(opts, policy);
-  // A large archive's scan worker boots while the archive is opened and its signatures checked.
-  prepareScan((await fsp.stat(file).catch(() => undefined))?.size ?? 0);
+  // A large archive's scan worker boots while the archive is opened and its signatures checked, and
+  // runs the second zip parser and the archive digest beside them.
+  const size = (await fsp.stat(file).catch(() => undefined))?.size ?? 0;
+  prepareScan(size);
   mark('open');
-  const archive = await openStep(file, limits, trusted, policy, opts);
+  const archive = await openStep(file, limits, trusted, policy, { ...opts, helper: zipHelper(size) });
   mark('opened');
   try {
     await opts.onVerified?.();
@@ -131,8 +135,8 @@ function trustedKeys(opts: VetOptions, policy: Policy): TrustedKey[] {
  * Step 1: opens the archive and verifies container, envelope, signatures and trust.
  * @throws AextError every code of {@link openArchive}.
  */
-export function openStep(file: string, limits: Limits, trusted: TrustedKey[], policy: Policy, opts: Pick<VetOptions, 'requireSignature' | 'allowUnsigned'>): Promise<OpenedArchive> {
-  return openArchive(file, { limits, trusted, threshold: policy.threshold, requireSignature: opts.requireSignature ?? true, allowUnsigned: opts.allowUnsigned });
+export function openStep(file: string, limits: Limits, trusted: TrustedKey[], policy: Policy, opts: Pick<VetOptions, 'requireSignature' | 'allowUnsigned'> & { helper?: ZipHelper }): Promise<OpenedArchive> {
+  return openArchive(file, { limits, trusted, threshold: policy.threshold, requireSignature: opts.requireSignature ?? true, allowUnsigned: opts.allowUnsigned, ...(opts.helper ? { helper: opts.helper } : {}) });
 }
 
 /**

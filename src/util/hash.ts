@@ -2,7 +2,7 @@
  * SHA-256 helpers (FIPS 180-4) over buffers and files; lowercase hex output.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readSync } from 'node:fs';
 
 /** Lowercase hex SHA-256 of `data`. */
 export function sha256Hex(data: Uint8Array | string): string {
@@ -22,4 +22,26 @@ export async function sha256File(file: string): Promise<{ sha256: string; size: 
     size += (chunk as Buffer).length;
   }
   return { sha256: h.digest('hex'), size };
+}
+
+/** Read size of {@link sha256Fd} (bytes). */
+const FD_CHUNK = 1024 * 1024;
+
+/**
+ * SHA-256 of the first `size` bytes of an open descriptor, read with positional reads (the
+ * descriptor's offset is untouched, so it can be shared with other readers and threads).
+ * @param fd open for reading. @param size bytes to hash.
+ * @returns lowercase hex digest.
+ * @throws Error `unexpected end of file` when the file is shorter than `size`; the fs error unwrapped.
+ */
+export function sha256Fd(fd: number, size: number): string {
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(FD_CHUNK, size)));
+  for (let pos = 0; pos < size; ) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
+    if (n === 0) throw new Error('unexpected end of file');
+    h.update(n === buf.length ? buf : buf.subarray(0, n));
+    pos += n;
+  }
+  return h.digest('hex');
 }
