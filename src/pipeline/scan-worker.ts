@@ -124,6 +124,11 @@ export function workerEntry(): URL | undefined {
   return undefined;
 }
 
+/** The error of a side task the worker could not run (gone, or died before answering): marked, so it is never mistaken for the task's own. */
+function notRunning(): Error {
+  return Object.assign(new Error('the scan worker is not running'), { workerGone: true });
+}
+
 /** One worker thread shared by every package scan of this process, started on first use. */
 class ScanWorker {
   private readonly worker: Worker;
@@ -169,7 +174,7 @@ class ScanWorker {
    *   the worker is gone or dies before answering (callers then run the task inline).
    */
   task(req: TaskRequest): Promise<unknown> {
-    if (this.dead) return Promise.reject(new Error('the scan worker is not running'));
+    if (this.dead) return Promise.reject(notRunning());
     const id = ++this.nextTask;
     return new Promise((resolve, reject) => {
       this.tasks.set(id, { resolve, reject });
@@ -266,7 +271,7 @@ class ScanWorker {
       void this.worker.terminate();
     }
     clearTimeout(this.timer);
-    for (const t of this.tasks.values()) t.reject(new Error('the scan worker is not running'));
+    for (const t of this.tasks.values()) t.reject(notRunning());
     this.tasks.clear();
     for (const batch of this.sent.splice(0)) for (const p of batch) p.resolve(result);
     this.inFlight = 0;
@@ -326,7 +331,7 @@ export function zipHelper(expectedBytes: number, entry: URL | undefined = worker
   const orInline = <T>(p: Promise<unknown>, inline: () => T | Promise<T>): Promise<T> =>
     p.then(
       (v) => v as T,
-      (e: Error) => (e.message === 'the scan worker is not running' ? inline() : Promise.reject(e)),
+      (e: Error & { workerGone?: boolean }) => (e.workerGone ? inline() : Promise.reject(e)),
     );
   return {
     // The inline fallbacks load their modules only when needed: this module stays light.

@@ -25,7 +25,7 @@ import { extractVerified } from '../archive/extract.js';
 import { dirFiles } from '../inputs/package-source.js';
 import { validatePackage, type PackageInfo } from '../manifest/validate.js';
 import type { ScanResult } from '../scan/index.js';
-import { dependencyComponents, executablesOf, prepareScan, scanSession, type ScanCache, type ScanSession } from './scan-session.js';
+import { dependencyComponents, executablesOf, scanSession, type ScanCache, type ScanSession } from './scan-session.js';
 import { zipHelper } from './scan-worker.js';
 import type { ZipHelper } from '../archive/zip-reader.js';
 import type { IndexFile } from '../trust/signed-index.js';
@@ -84,10 +84,9 @@ export async function vet(file: string, staging: string, opts: VetOptions): Prom
   }
   const limits = resolveLimits(policy.limits);
   const trusted = trustedKeys(opts, policy);
-  // A large archive's scan worker boots while the archive is opened and its signatures checked, and
-  // runs the second zip parser and the archive digest beside them.
+  // A large archive's scan worker (started here when the CLI has not yet) runs the second zip
+  // parser and the archive digest beside the envelope and signature checks.
   const size = (await fsp.stat(file).catch(() => undefined))?.size ?? 0;
-  prepareScan(size);
   mark('open');
   const archive = await openStep(file, limits, trusted, policy, { ...opts, helper: zipHelper(size) });
   mark('opened');
