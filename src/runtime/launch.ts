@@ -356,9 +356,15 @@ export interface RunOptions extends LaunchOptions {
 
 /** Result of {@link run}. */
 export interface RunResult {
-  /** Exit status of the server (signal → 128 + n). */
+  /**
+   * Exit status of the server (signal → 128 + n). 0 when the client closed the session and
+   * aext itself had to stop the server (SIGTERM or SIGKILL after its stdin closed: the MCP
+   * stdio shutdown), since that status says nothing about the server's work.
+   */
   exitCode: number;
   end: ProxyEnd;
+  /** Set when aext had to signal the server to stop it (after the client closed or the proxy ended). */
+  stopped?: 'sigterm' | 'sigkill';
 }
 
 const toExit = (code: number | null, sig: NodeJS.Signals | null) => code ?? (sig ? 128 + (os.constants.signals[sig] ?? 15) : 1);
@@ -424,15 +430,23 @@ export async function run(name: string, opts: RunOptions): Promise<RunResult> {
   });
   const first = await Promise.race([proxy.done, aborted, exited.then((code) => ({ reason: 'server-closed' as const, code }))]);
   let end: ProxyEnd = 'code' in first ? { reason: 'server-closed' } : first;
+  let stopped: RunResult['stopped'];
   if (end.reason === 'violation') child.kill('SIGKILL');
-  else await stopChild(child);
-  const exitCode = await exited;
+  else {
+    const how = await stopChild(child);
+    if (how !== 'exited') {
+      stopped = how;
+      report(how === 'sigkill' ? 'warn' : 'info', `${p.key}: the server did not exit after its input closed; stopped with ${how === 'sigkill' ? 'SIGKILL (it ignored SIGTERM)' : 'SIGTERM'}`);
+    }
+  }
+  let exitCode = await exited;
+  if (stopped && end.reason === 'client-closed') exitCode = 0;
   // Let the proxy finish the server's last lines (and a pin save) before the caller's output closes.
   await Promise.race([proxy.drained, new Promise((r) => setTimeout(r, 5000).unref())]);
   await s.cleanup();
   if (end.reason === 'violation') throw new AextError('E_MCP_PROTOCOL', `${p.key}: session ended: ${end.message}`, { entry: p.key });
   if (end.reason === 'server-closed') end = { reason: 'server-closed' };
-  return { exitCode, end };
+  return stopped ? { exitCode, end, stopped } : { exitCode, end };
 }
 
 /** Options of {@link exec}. */

@@ -97,19 +97,24 @@ export async function listSurface(child: ChildProcess, timeoutMs: number, label:
   }
 }
 
+/** How {@link stopChild} ended a child: it exited by itself after its stdin closed, or needed SIGTERM, or SIGKILL. */
+export type StopOutcome = 'exited' | 'sigterm' | 'sigkill';
+
 /**
- * Stops a child the way the MCP stdio lifecycle says: close its stdin, wait,
- * then SIGTERM, then SIGKILL.
+ * Stops a child the way the MCP stdio lifecycle says (specification, basic/lifecycle,
+ * "Shutdown", stdio): close its stdin, wait, then SIGTERM, then SIGKILL.
  * @param graceMs wait before each escalation, in ms.
+ * @returns which step ended it ('exited' also when it had already exited).
  */
-export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<StopOutcome> {
+  if (child.exitCode !== null || child.signalCode !== null) return 'exited';
   const gone = new Promise<void>((r) => child.once('exit', () => r()));
   child.stdin?.end();
   const wait = (ms: number) => Promise.race([gone.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
-  if (await wait(graceMs)) return;
+  if (await wait(graceMs)) return 'exited';
   child.kill('SIGTERM');
-  if (await wait(graceMs)) return;
+  if (await wait(graceMs)) return 'sigterm';
   child.kill('SIGKILL');
   await gone;
+  return 'sigkill';
 }

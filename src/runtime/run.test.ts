@@ -265,6 +265,35 @@ describe('aext run: the sandbox holds, checked by effect', () => {
     expect(existsSync(path.join(root3, 'data/tester/probe3/preloaded'))).toBe(false);
   });
 
+  it('end of session: a server that exits by itself passes its status; one that ignores its closed stdin is stopped (SIGTERM) and run exits 0', async () => {
+    const body = (tail: string) => `import readline from 'node:readline';
+const send = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
+const rl = readline.createInterface({ input: process.stdin });
+rl.on('line', (line) => {
+  const m = JSON.parse(line);
+  if (m.method === 'initialize') send({ jsonrpc: '2.0', id: m.id, result: { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 's', version: '1' } } });
+  else if (m.id !== undefined) send({ jsonrpc: '2.0', id: m.id, result: { tools: [] } });
+});
+${tail}
+`;
+    const root5 = path.join(tmpdir(), 'root');
+    const quitter = await installServer(root5, 'quitter', {}, { 'server.mjs': body("rl.on('close', () => process.exit(3));") });
+    const stubborn = await installServer(root5, 'stubborn', {}, { 'server.mjs': body('setInterval(() => undefined, 1000);') });
+    for (const [k, want, stopped] of [[quitter, 3, undefined], [stubborn, 0, 'sigterm']] as const) {
+      const c = new TestClient();
+      const reports: string[] = [];
+      const session = run(k, { root: root5, home, callerEnv, input: c.input, output: c.output, onReport: (_l, m) => reports.push(m) });
+      await c.init();
+      expect((await c.request('tools/list')).result.tools).toEqual([]);
+      c.close();
+      const r = await session;
+      expect(r.end.reason).toBe('client-closed');
+      expect(r.exitCode, k).toBe(want);
+      expect(r.stopped, k).toBe(stopped);
+      expect(reports.some((m) => m.includes('did not exit after its input closed; stopped with SIGTERM')), k).toBe(stopped === 'sigterm');
+    }
+  });
+
   it('exec: a shell command line needs permissions.shell; with it, the declared write path is writable and nothing else', async () => {
     await expectAextError(exec(key1, ['echo hi > x'], { root, home, callerEnv, shell: true, stdio: 'ignore' }), 'E_PERMISSION_NOT_GRANTED');
     await expectAextError(exec(key1, ['sh', '-c', 'true'], { root, home, callerEnv, stdio: 'ignore' }), 'E_PERMISSION_NOT_GRANTED');
