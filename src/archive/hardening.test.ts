@@ -206,6 +206,12 @@ describe('zip structure', () => {
   it('refuses a local header name that differs from the central directory', async () => {
     await refuse(withEntry({ name: 'good.txt', data, local: { name: 'evil.txt' } }), 'E_ZIP_MALFORMED');
   });
+  it('refuses a local header name that is a prefix of the central one (lengths differ)', async () => {
+    await refuse(withEntry({ name: 'good.txt', data, local: { name: 'good.tx' } }), 'E_ZIP_MALFORMED');
+  });
+  it('reads a name that starts with U+FEFF with it (never strips it as a BOM) and refuses it by the name rules', async () => {
+    await refuse(withEntry({ name: '\ufeffSKILL.md', data }), 'E_PATH_INVALID', { entry: '\ufeffSKILL.md' });
+  });
   it('refuses a local header method that differs', async () => {
     await refuse(withEntry({ name: 'a.txt', data, method: 8, local: { method: 0 } }), 'E_ZIP_MALFORMED');
   });

@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { AextError, toAextError } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { checkEntryName, NameSet, showName } from '../util/paths.js';
+import { checkEntryName, NameSet, showName, type SegmentCache } from '../util/paths.js';
 import { prescanTar } from './tar-prescan.js';
 
 /** One regular file read from a tarball. */
@@ -59,10 +59,11 @@ export async function readTarball(file: string, limits: Limits): Promise<TarFile
   const strip = all.length > 0 && all.every((p) => p.startsWith('package/') || p === 'package/' || p === 'package');
   const names = new NameSet(file);
   const out: TarFile[] = [];
+  const okSegments: SegmentCache = new Set();
   for (const f of files) {
     let p = f.path.replace(/^\.\//, '');
     if (strip) p = p.slice('package/'.length);
-    checkEntryName(p, limits, { file });
+    checkEntryName(p, limits, { file }, false, okSegments);
     names.add(p);
     out.push({ path: p, data: f.data, executable: f.executable });
   }

@@ -23,7 +23,7 @@ import { promises as fsp, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { AextError } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { checkEntryName, NameSet, showName } from '../util/paths.js';
+import { checkEntryName, NameSet, showName, type SegmentCache } from '../util/paths.js';
 import { crc32 } from 'node:zlib';
 
 /** One central-directory record after all checks. */
@@ -73,8 +73,11 @@ export interface ZipLayout {
   tail?: Buffer;
 }
 
-/** Strict UTF-8 decoder of entry names (reused). */
-const UTF8_NAME = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Strict UTF-8 decoder of entry names (reused). A leading U+FEFF is kept (`ignoreBOM`), so the
+ * name is exactly what the bytes say and the name rules refuse it.
+ */
+const UTF8_NAME = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const SIG_LFH = 0x04034b50;
 const SIG_CDH = 0x02014b50;
 const SIG_EOCD = 0x06054b50;
@@ -136,6 +139,11 @@ class ForwardReader {
    * @throws Error when `pos` is before an earlier read's offset (a bug: reads only move forward).
    */
   at(pos: number, len: number): Buffer {
+    const from = this.ensure(pos, len);
+    return this.buf.subarray(from, Math.min(from + len, this.filled));
+  }
+  /** Makes `[pos, pos + len)` readable in `buf` (as much as the file has) and returns its offset there. */
+  private ensure(pos: number, len: number): number {
     if (pos < this.start) throw new Error(`ForwardReader: read at ${pos} after ${this.start}`);
     // Skip (read and hash) whole windows before pos; keep from pos on.
     while (pos >= this.start + this.filled && this.start + this.filled < this.size) {
@@ -154,8 +162,23 @@ class ForwardReader {
       this.filled = keep;
       while (this.filled < len && this.more());
     }
-    const from = pos - this.start;
-    return this.buf.subarray(from, Math.min(from + len, this.filled));
+    return pos - this.start;
+  }
+  /**
+   * Like {@link ForwardReader.at} without a Buffer view: makes `[pos, pos + len)` (fewer at the end
+   * of the file) readable in {@link ForwardReader.bytes} and returns its offset there; the bytes
+   * available from it are `available`. Valid until the next call.
+   */
+  view(pos: number, len: number): number {
+    const from = this.ensure(pos, len);
+    this.available = Math.max(0, Math.min(len, this.filled - from));
+    return from;
+  }
+  /** Bytes readable at the offset the last {@link ForwardReader.view} returned. */
+  available = 0;
+  /** The buffer {@link ForwardReader.view} offsets point into. */
+  get bytes(): Buffer {
+    return this.buf;
   }
   /** Reads (and hashes) the rest of the file; returns the hex SHA-256 of all of it (undefined when not hashing). */
   digest(): string | undefined {
@@ -318,7 +341,11 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
   if (cd.length !== cdSize) throw err('E_ZIP_MALFORMED', 'truncated central directory');
 
   const names = new NameSet(file);
+  const okSegments: SegmentCache = new Set();
+  const ctx = { file };
   const records: ZipRecord[] = [];
+  /** Where each record's name sits in `cd` (parallel to `records`), for the local-header comparison. */
+  const nameAts: number[] = [];
   let total = 0;
   let totalCompressed = 0;
   let p = 0;
@@ -340,22 +367,23 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     const extAttr = cd.readUInt32LE(p + 38);
     const lho = cd.readUInt32LE(p + 42);
     if (p + 46 + nLen + xLen + cLen > cd.length) throw err('E_ZIP_MALFORMED', `central directory record ${i} overruns the directory`);
-    const nameRaw = cd.subarray(p + 46, p + 46 + nLen);
-    const extra = cd.subarray(p + 46 + nLen, p + 46 + nLen + xLen);
+    const nameAt = p + 46;
     p += 46 + nLen + xLen + cLen;
 
+    // Names are decoded from the directory's bytes in place; a Buffer view is made only for a non-ASCII name or an extra field.
+    let ascii = true;
+    for (let b = nameAt; b < nameAt + nLen; b++) if (cd[b]! >= 0x80) ascii = false;
     let name: string;
-    if (flags & 0x0800) {
+    if (ascii) name = cd.toString('latin1', nameAt, nameAt + nLen);
+    else if (flags & 0x0800) {
       try {
-        name = UTF8_NAME.decode(nameRaw);
+        name = UTF8_NAME.decode(cd.subarray(nameAt, nameAt + nLen));
       } catch {
-        throw new AextError('E_PATH_INVALID', `${file}: entry ${i} name is not valid UTF-8`, { file, entry: nameRaw.toString('latin1') });
+        throw new AextError('E_PATH_INVALID', `${file}: entry ${i} name is not valid UTF-8`, { file, entry: cd.toString('latin1', nameAt, nameAt + nLen) });
       }
     } else {
-      if (nameRaw.some((b) => b >= 0x80)) {
-        throw new AextError('E_PATH_INVALID', `${file}: entry ${showName(nameRaw.toString('latin1'))} has a non-ASCII name without the UTF-8 flag (CP437/UTF-8 ambiguity)`, { file, entry: nameRaw.toString('latin1') });
-      }
-      name = nameRaw.toString('ascii');
+      const raw = cd.toString('latin1', nameAt, nameAt + nLen);
+      throw new AextError('E_PATH_INVALID', `${file}: entry ${showName(raw)} has a non-ASCII name without the UTF-8 flag (CP437/UTF-8 ambiguity)`, { file, entry: raw });
     }
     const where = () => `entry ${showName(name)}`; // made only for a message
     const eerr = (code: 'E_ZIP_MALFORMED' | 'E_ZIP_UNSUPPORTED' | 'E_LIMIT_EXCEEDED', msg: string, x: object = {}) =>
@@ -367,7 +395,7 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     if (csize === 0xffffffff || usize === 0xffffffff || lho === 0xffffffff) throw eerr('E_ZIP_UNSUPPORTED', 'zip64 sizes or offset (entries and offsets past 4 GiB are not supported)');
     if (diskStart !== 0) throw eerr('E_ZIP_MALFORMED', 'disk-start field is not 0');
     if (cLen !== 0) throw eerr('E_ZIP_MALFORMED', 'entry comments are not allowed');
-    checkExtra(extra, nameRaw, where, (c, m) => eerr(c, m));
+    if (xLen) checkExtra(cd.subarray(nameAt + nLen, nameAt + nLen + xLen), cd.subarray(nameAt, nameAt + nLen), where, (c, m) => eerr(c, m));
     if (method === 0 && csize !== usize) throw eerr('E_ZIP_MALFORMED', `stored entry with compressed size ${csize} ≠ size ${usize}`);
 
     const isDir = name.endsWith('/');
@@ -386,7 +414,7 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
     if (!isDir && extAttr & 0x10) throw eerr('E_ZIP_MALFORMED', 'file entry carries the DOS directory attribute');
     if (isDir && (csize !== 0 || usize !== 0)) throw eerr('E_ZIP_MALFORMED', 'directory entry carries data');
 
-    checkEntryName(name, limits, { file }, isDir);
+    checkEntryName(name, limits, ctx, isDir, okSegments);
     names.add(name, isDir);
 
     if (usize > limits.maxEntryBytes) {
@@ -401,6 +429,7 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
       throw err('E_LIMIT_EXCEEDED', `total uncompressed size exceeds ${limits.maxTotalBytes} bytes`, { limit: 'maxTotalBytes' });
     }
     records.push({ name, isDir, method: method as 0 | 8, flags, crc32: crc, compressedSize: csize, uncompressedSize: usize, localHeaderOffset: lho, dataOffset: -1, mode });
+    nameAts.push(nameAt);
   }
   if (p !== cd.length) throw err('E_ZIP_MALFORMED', 'central directory has bytes beyond the declared entry count (hidden entries)');
   if (total > limits.ratioGraceBytes && total > totalCompressed * limits.maxTotalRatio) {
@@ -408,32 +437,36 @@ export async function readZipLayout(fh: fsp.FileHandle, file: string, limits: Li
   }
 
   // Local headers must agree with the central directory and tile [0, cdOffset).
-  const byOffset = [...records].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  const byOffset = records.map((_, i) => i).sort((a, b) => records[a]!.localHeaderOffset - records[b]!.localHeaderOffset);
   const fwd = new ForwardReader(fh.fd, size, opts.hash !== false);
   let cursor = 0;
-  for (const r of byOffset) {
+  for (const ri of byOffset) {
+    const r = records[ri]!;
     const eerr = (msg: string) => new AextError('E_ZIP_MALFORMED', `${file}: entry ${showName(r.name)}: ${msg}`, { file, entry: r.name });
     if (r.localHeaderOffset !== cursor) {
       throw eerr(r.localHeaderOffset < cursor ? `overlaps the previous entry (local header at ${r.localHeaderOffset} < ${cursor}): overlapping-entry zip bomb` : `gap or prepended data before its local header at ${r.localHeaderOffset} (expected ${cursor})`);
     }
     if (r.localHeaderOffset + 30 > cdOffset) throw eerr('local header runs into the central directory (truncated?)');
-    const h = fwd.at(r.localHeaderOffset, 30);
-    if (h.length < 30 || h.readUInt32LE(0) !== SIG_LFH) throw eerr('no local file header at its offset');
-    const lFlags = h.readUInt16LE(6);
-    const lMethod = h.readUInt16LE(8);
-    const lCrc = h.readUInt32LE(14);
-    const lC = h.readUInt32LE(18);
-    const lU = h.readUInt32LE(22);
-    const lN = h.readUInt16LE(26);
-    const lX = h.readUInt16LE(28);
-    const nx = fwd.at(r.localHeaderOffset + 30, lN + lX);
-    if (nx.length !== lN + lX) throw eerr('truncated local header');
-    const lName = nx.subarray(0, lN);
-    const expectName = Buffer.from(r.name, r.flags & 0x0800 ? 'utf8' : 'ascii');
-    if (!lName.equals(expectName)) throw eerr(`local header name ${showName(lName.toString('utf8'))} differs from the central directory`);
+    let o = fwd.view(r.localHeaderOffset, 30);
+    let b = fwd.bytes;
+    if (fwd.available < 30 || b.readUInt32LE(o) !== SIG_LFH) throw eerr('no local file header at its offset');
+    const lFlags = b.readUInt16LE(o + 6);
+    const lMethod = b.readUInt16LE(o + 8);
+    const lCrc = b.readUInt32LE(o + 14);
+    const lC = b.readUInt32LE(o + 18);
+    const lU = b.readUInt32LE(o + 22);
+    const lN = b.readUInt16LE(o + 26);
+    const lX = b.readUInt16LE(o + 28);
+    o = fwd.view(r.localHeaderOffset + 30, lN + lX);
+    b = fwd.bytes;
+    if (fwd.available !== lN + lX) throw eerr('truncated local header');
+    // The local name must be the central directory's bytes exactly.
+    const at = nameAts[ri]!;
+    const cN = cd.readUInt16LE(at - 18);
+    if (lN !== cN || b.compare(cd, at, at + cN, o, o + lN) !== 0) throw eerr(`local header name ${showName(b.toString('utf8', o, o + lN))} differs from the central directory`);
     if (lFlags !== r.flags) throw eerr('local header flags differ from the central directory');
     if (lMethod !== r.method) throw eerr('local header compression method differs from the central directory');
-    checkExtra(nx.subarray(lN), lName, () => `local header of ${showName(r.name)}`, (_c, m) => eerr(m));
+    if (lX) checkExtra(b.subarray(o + lN, o + lN + lX), b.subarray(o, o + lN), () => `local header of ${showName(r.name)}`, (_c, m) => eerr(m));
     const dd = (r.flags & 0x0008) !== 0;
     // A stored entry's end is known only from the central directory: a streaming reader, which
     // trusts the local header, cannot find it and may read a different entry out of its bytes.

@@ -10,7 +10,7 @@ import path from 'node:path';
 import ignore from 'ignore';
 import { AextError, toAextError } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { checkEntryName, NameSet, showName } from '../util/paths.js';
+import { checkEntryName, NameSet, showName, type SegmentCache } from '../util/paths.js';
 import type { PackageFiles } from '../manifest/validate.js';
 import { RESERVED_PREFIX } from '../archive/format.js';
 import { SECRET_FORMATS, SECRET_PREFILTER } from '../scan/secret-table.js';
@@ -144,8 +144,9 @@ async function walkDir(root: string, limits: Limits): Promise<SourceFile[]> {
       await addFile(p, full, -1);
     }
   };
+  const okSegments: SegmentCache = new Set();
   const addFile = async (p: string, full: string, mode: number) => {
-    checkEntryName(p, limits, { file: root });
+    checkEntryName(p, limits, { file: root }, false, okSegments);
     if (out.length >= limits.maxEntries) throw new AextError('E_LIMIT_EXCEEDED', `${root}: more than ${limits.maxEntries} files`, { file: root, limit: 'maxEntries' });
     const st = statSync(full);
     if (mode < 0) mode = st.mode;

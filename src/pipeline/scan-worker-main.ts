@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 // young generation from growing (bin/aext.js, AEXT_YOUNG_GROWTH=1), so that is restored first.
 if (process.env.AEXT_YOUNG_GROWTH === '1') setFlagsFromString('--semi-space-growth-factor=1');
 import { ScanRunner, type JobResult, type RunnerContext, type ScanJob } from './scan-runner.js';
-import { wireJob, type HostMessage, type TaskAnswer, type WireResult } from './scan-worker.js';
+import { wireJob, type DoneMessage, type HostMessage, type TaskAnswer, type WireResult } from './scan-worker.js';
 import { scanOne } from '../scan/index.js';
 import { secondListing } from '../archive/zip-reader.js';
 import { sha256Fd } from '../util/hash.js';
@@ -55,6 +55,8 @@ parentPort?.on('message', (m: HostMessage) => {
       const r = runner.run(wireJob(m, i, file.get(i)));
       return r.kind === 'findings' && r.findings.length === 0 ? 0 : r;
     });
-    parentPort!.postMessage({ type: 'done', results });
+    // The batch's buffer goes back to the main thread for its next batch (nothing here keeps a view of it).
+    const bytes = m.bytes;
+    parentPort!.postMessage({ type: 'done', results, ...(bytes ? { bytes } : {}) } satisfies DoneMessage, bytes ? [bytes] : []);
   }
 });

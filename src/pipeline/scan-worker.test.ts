@@ -79,6 +79,26 @@ describe('scan worker', () => {
     expect(worker.r.verdict).toBe('block');
   });
 
+  it('reused batch buffers never mix files: 1,200 files (three times the bytes in flight), each payload found in its own file at its own line', async () => {
+    const files = Array.from({ length: 1200 }, (_, i) => {
+      const lines = Array.from({ length: 100 }, (_, k) => `line ${k} of file ${i}: nothing to see in this documentation text.`);
+      if (i % 10 === 3) lines[i % 97] = payload.trim();
+      return [`docs/f${i}.md`, Buffer.from(lines.join('\n') + '\n')] as const;
+    });
+    const run = async (worker: boolean) => {
+      const s = new ScanSession({ ...base, worker });
+      for (const [p, data] of files) await s.addBytes(p, data);
+      const r = await s.finish('high');
+      return { parallel: s.parallel, hits: r.findings.filter((f) => f.rule === 'AEXT-CODE-001').map((f) => `${f.file}:${f.line}`) };
+    };
+    const inline = await run(false);
+    const worker = await run(true);
+    expect(worker.parallel).toBe(true);
+    const want = files.flatMap(([p], i) => (i % 10 === 3 ? [`${p}:${(i % 97) + 1}`] : [])).sort();
+    expect([...inline.hits].sort()).toEqual(want);
+    expect([...worker.hits].sort()).toEqual(want);
+  });
+
   it('charges the byte budget in offer order: the same files are unvetted (AEXT-LIMIT-002) either way', async () => {
     const dir = tmpdir();
     const tight = { ...base, maxTotalBytes: 3 * 1024 * 1024 };

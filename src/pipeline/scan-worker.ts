@@ -5,7 +5,9 @@
  * sends them to one shared `worker_threads` thread (`scan-worker-main.ts`) in batches, so
  * extraction, inflation and hashing on the main thread overlap the rules on the other core.
  * Jobs are answered in the order they were sent. Bytes sent are copied into one transferred
- * buffer per batch (never a pooled or caller-owned buffer), and at most {@link MAX_IN_FLIGHT_BYTES}
+ * buffer per batch (a whole ArrayBuffer of its own, never a slice of Node's Buffer pool or the
+ * caller's memory), which the worker transfers back with its answer for the next batch to reuse
+ * (fresh memory costs a page fault a page), and at most {@link MAX_IN_FLIGHT_BYTES}
  * are in flight: {@link Executor.room} makes the producer wait (memory stays bounded whatever
  * the package's size).
  *
@@ -35,6 +37,8 @@ export const HANG_GRACE_MS = 2000;
  * registry's batch checks) reuses it between packages, but does not keep its memory when idle.
  */
 export const IDLE_STOP_MS = 30_000;
+/** Batch buffers of {@link BATCH_BYTES} kept for reuse once the worker hands them back (a little more than fill {@link MAX_IN_FLIGHT_BYTES}). */
+const POOL_BUFFERS = MAX_IN_FLIGHT_BYTES / BATCH_BYTES + 2;
 /** Young-generation cap of the worker's heap (MiB): keeps install's peak RSS flat (issue 12). */
 const WORKER_YOUNG_MB = 4;
 
@@ -106,6 +110,13 @@ export function wireJob(w: WireJobs, i: number, file: string | undefined): ScanJ
 /** A scan result on the wire: 0 stands for "scanned, no findings" (most files). */
 export type WireResult = JobResult | 0;
 
+/** The worker's answer to one batch: a result per job, in order, and the batch's buffer handed back (transferred) for reuse. */
+export interface DoneMessage {
+  type: 'done';
+  results: WireResult[];
+  bytes?: ArrayBuffer;
+}
+
 interface Pending {
   resolve: (r: ExecResult) => void;
   bytes: number;
@@ -145,7 +156,7 @@ class ScanWorker {
 
   constructor(entry: URL) {
     this.worker = new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
-    this.worker.on('message', (m: { type: 'done'; results: WireResult[] } | TaskAnswer) => (m.type === 'task' ? this.answered(m) : this.done(m.results)));
+    this.worker.on('message', (m: DoneMessage | TaskAnswer) => (m.type === 'task' ? this.answered(m) : this.done(m.results, m.bytes)));
     this.worker.on('error', (e) => this.fail(`the scan worker failed: ${e.message}`));
     this.worker.on('exit', (code) => this.fail(`the scan worker exited (status ${code})`));
     // After the listeners: adding a 'message' listener refs the worker's port again, and a ref'd
@@ -214,12 +225,22 @@ class ScanWorker {
     return this.inFlight;
   }
 
+  /** Batch buffers the worker handed back, for reuse. */
+  private readonly pool: ArrayBuffer[] = [];
+
+  /** A batch buffer of at least `size` bytes (not zero-filled): a returned one when it fits, else fresh. */
+  batchBuffer(size: number): Buffer {
+    const b = size <= BATCH_BYTES ? this.pool.pop() : undefined;
+    return b ? Buffer.from(b) : Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, size));
+  }
+
   /** Resolves when in-flight bytes drop to half the cap (or the worker is gone). */
   drained(): Promise<void> {
     return new Promise((r) => this.waiters.push(r));
   }
 
-  private done(results: WireResult[]): void {
+  private done(results: WireResult[], bytes?: ArrayBuffer): void {
+    if (bytes?.byteLength === BATCH_BYTES && this.pool.length < POOL_BUFFERS) this.pool.push(bytes);
     const batch = this.sent.shift();
     if (!batch) return;
     batch.forEach((p, i) => {
@@ -377,7 +398,7 @@ export function workerExecutor(ctx: RunnerContext, entry: URL | undefined = work
       let at = -1;
       if (data) {
         if (buf && bytes + data.length > buf.length) flush();
-        buf ??= Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, data.length));
+        buf ??= w.batchBuffer(data.length);
         buf.set(data, bytes);
         at = bytes;
         bytes += data.length;

@@ -6,7 +6,7 @@
  */
 import { AextError } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { checkEntryName, compareUtf8 } from '../util/paths.js';
+import { checkEntryName, compareUtf8, type SegmentCache } from '../util/paths.js';
 import { parseStrictJson, StrictJsonError } from '../util/json.js';
 import { sha256Hex } from '../util/hash.js';
 import { signBytes, type PrivateKey, type PublicKey } from './ed25519.js';
@@ -166,6 +166,8 @@ export function parseIndex(bytes: Buffer, limits: Pick<Limits, 'maxPathBytes' | 
   }
   const files: IndexFile[] = [];
   let prev: string | undefined;
+  const okSegments: SegmentCache = new Set();
+  const ctx = { file };
   for (const f of v.files) {
     if (!isPlainObject(f)) throw bad('a files[] item is not an object');
     for (const k in f) {
@@ -175,7 +177,7 @@ export function parseIndex(bytes: Buffer, limits: Pick<Limits, 'maxPathBytes' | 
     if (typeof f.size !== 'number' || !Number.isSafeInteger(f.size) || f.size < 0) throw bad(`size of ${JSON.stringify(f.path)} is not a byte count`);
     if (typeof f.sha256 !== 'string' || !SHA256_HEX.test(f.sha256)) throw bad(`sha256 of ${JSON.stringify(f.path)} is not lowercase hex`);
     if (f.executable !== undefined && f.executable !== true) throw bad(`executable of ${JSON.stringify(f.path)} must be true or absent`);
-    checkEntryName(f.path, limits, { file });
+    checkEntryName(f.path, limits, ctx, false, okSegments);
     if (f.path.startsWith(RESERVED_PREFIX)) throw bad(`reserved path ${JSON.stringify(f.path)} listed`);
     if (prev !== undefined && compareUtf8(prev, f.path) >= 0) throw bad(`files not sorted by UTF-8 path or duplicated at ${JSON.stringify(f.path)}`);
     prev = f.path;

@@ -28,21 +28,28 @@ function isAscii(s: string): boolean {
 }
 
 /**
+ * Segments already accepted by {@link checkEntryName} under one set of limits, so names that
+ * share directories (thousands of entries under `node_modules/x/`) check each segment once.
+ * A segment's verdict depends only on the segment and the limits (see the loop below).
+ */
+export type SegmentCache = Set<string>;
+
+/**
  * Validates one archive entry name (a file path, `/`-separated, no trailing `/`
  * unless `isDir`). Returns the name unchanged when it is acceptable.
  * @param name decoded entry name.
  * @param limits path-length and depth limits.
  * @param ctx `file` for error details.
  * @param isDir true for an explicit directory entry (name ends in `/`).
+ * @param okSegments segments accepted before under the same `limits` (read and extended).
  * @throws AextError E_PATH_TRAVERSAL (`..`, absolute, drive letter, UNC);
  *   E_PATH_INVALID (empty, `.`/empty segment, backslash, control or
  *   Windows-invalid character, reserved device name, trailing dot/space, non-NFC);
  *   E_LIMIT_EXCEEDED (path bytes, segment bytes, depth).
  */
-export function checkEntryName(name: string, limits: NameLimits, ctx: { file?: string } = {}, isDir = false): string {
-  const d = { ...ctx, entry: name };
+export function checkEntryName(name: string, limits: NameLimits, ctx: { file?: string } = {}, isDir = false, okSegments?: SegmentCache): string {
   const bad = (code: 'E_PATH_TRAVERSAL' | 'E_PATH_INVALID' | 'E_LIMIT_EXCEEDED', why: string, extra: object = {}) =>
-    new AextError(code, `entry ${showName(name)}${ctx.file ? ` in ${ctx.file}` : ''}: ${why}`, { ...d, ...extra });
+    new AextError(code, `entry ${showName(name)}${ctx.file ? ` in ${ctx.file}` : ''}: ${why}`, { ...ctx, entry: name, ...extra });
   if (name.length === 0) throw bad('E_PATH_INVALID', 'empty name');
   const body = isDir ? name.replace(/\/$/, '') : name;
   if (body.length === 0) throw bad('E_PATH_INVALID', 'empty directory name');
@@ -62,16 +69,20 @@ export function checkEntryName(name: string, limits: NameLimits, ctx: { file?: s
   }
   if (!ascii && name.normalize('NFC') !== name) throw bad('E_PATH_INVALID', 'name is not in Unicode NFC form');
   for (const seg of segs) {
+    if (okSegments?.has(seg)) continue;
     if (seg === '') throw bad('E_PATH_INVALID', 'empty path segment');
     if (seg === '.') throw bad('E_PATH_INVALID', '"." segment');
     if (FORBIDDEN_CHARS.test(seg)) throw bad('E_PATH_INVALID', 'control, format or Windows-invalid character');
-    const k = ascii ? seg : seg.normalize('NFKC');
+    // NFKC of an ASCII segment is itself: whether the name is ASCII does not change this segment's verdict.
+    const segAscii = isAscii(seg);
+    const k = segAscii ? seg : seg.normalize('NFKC');
     if (k === '.' || k === '..' || /[/\\:]/.test(k)) throw bad('E_PATH_TRAVERSAL', 'segment is a Unicode look-alike of ".", ".." or a separator');
     if (/[. ]$/.test(seg)) throw bad('E_PATH_INVALID', 'segment ends in a dot or space');
     if (WINDOWS_RESERVED.test(seg)) throw bad('E_PATH_INVALID', 'Windows reserved device name');
-    if ((ascii ? seg.length : Buffer.byteLength(seg, 'utf8')) > limits.maxSegmentBytes) {
+    if ((segAscii ? seg.length : Buffer.byteLength(seg, 'utf8')) > limits.maxSegmentBytes) {
       throw bad('E_LIMIT_EXCEEDED', `segment longer than ${limits.maxSegmentBytes} bytes`, { limit: 'maxSegmentBytes', value: limits.maxSegmentBytes });
     }
+    okSegments?.add(seg);
   }
   return name;
 }
@@ -94,6 +105,12 @@ export function collisionKey(name: string): string {
 export class NameSet {
   private readonly exact = new Set<string>();
   private readonly seen = new Map<string, { dir: boolean; raw: string }>();
+  /**
+   * Directory paths (exact spelling) whose every prefix has been recorded as a directory under that
+   * spelling: a later name below one needs only its own last segment checked, since an entry of
+   * `seen` is never changed once set and the prefix checks would pass again.
+   */
+  private readonly dirsDone = new Set<string>();
 
   constructor(private readonly file?: string) {}
 
@@ -104,30 +121,37 @@ export class NameSet {
    */
   add(name: string, isDir = false): void {
     const plain = isDir ? name.replace(/\/$/, '') : name;
-    const d = { file: this.file, entry: name };
     const exactKey = isDir ? plain + '/' : plain;
     if (this.exact.has(exactKey)) {
-      throw new AextError('E_DUPLICATE_ENTRY', `${this.file ? `${this.file}: ` : ''}entry ${showName(name)} appears more than once`, d);
+      throw new AextError('E_DUPLICATE_ENTRY', `${this.file ? `${this.file}: ` : ''}entry ${showName(name)} appears more than once`, { file: this.file, entry: name });
     }
     this.exact.add(exactKey);
-    const clash = (other: string, why: string) =>
-      new AextError('E_PATH_COLLISION', `${this.file ? `${this.file}: ` : ''}entry ${showName(name)} ${why} ${showName(other)}`, { ...d, other });
-    const raw = plain.split('/');
-    // Every parent of the name is implicitly a directory.
-    for (let i = 1; i <= raw.length; i++) {
-      const r = raw.slice(0, i).join('/');
-      const k = collisionKey(r);
-      const last = i === raw.length;
-      const wantDir = !last || isDir;
-      const prev = this.seen.get(k);
-      if (prev) {
-        if (!prev.dir) throw clash(prev.raw, wantDir ? 'uses as a directory the file' : 'collides with');
-        if (!wantDir) throw clash(prev.raw, 'is a file but collides with the directory');
-        if (prev.raw !== r) throw clash(prev.raw, 'collides with the directory');
-      } else {
-        this.seen.set(k, { dir: wantDir, raw: r });
-      }
+    const cut = plain.lastIndexOf('/');
+    const parent = cut > 0 ? plain.slice(0, cut) : '';
+    if (parent && this.dirsDone.has(parent)) {
+      this.record(name, plain, true, isDir);
+      return;
     }
+    // Every parent of the name is implicitly a directory.
+    for (let at = plain.indexOf('/'); at !== -1; at = plain.indexOf('/', at + 1)) this.record(name, plain.slice(0, at), false, true);
+    if (parent) this.dirsDone.add(parent);
+    this.record(name, plain, true, isDir);
+  }
+
+  /** Records one path `r` of `name` (a parent when not `last`), refusing a clash with what was seen. */
+  private record(name: string, r: string, last: boolean, isDir: boolean): void {
+    const k = collisionKey(r);
+    const wantDir = !last || isDir;
+    const prev = this.seen.get(k);
+    if (!prev) {
+      this.seen.set(k, { dir: wantDir, raw: r });
+      return;
+    }
+    const clash = (why: string) =>
+      new AextError('E_PATH_COLLISION', `${this.file ? `${this.file}: ` : ''}entry ${showName(name)} ${why} ${showName(prev.raw)}`, { file: this.file, entry: name, other: prev.raw });
+    if (!prev.dir) throw clash(wantDir ? 'uses as a directory the file' : 'collides with');
+    if (!wantDir) throw clash('is a file but collides with the directory');
+    if (prev.raw !== r) throw clash('collides with the directory');
   }
 }
 

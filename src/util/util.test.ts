@@ -1,7 +1,7 @@
 // Pure helpers: strict JSON, canonical JSON, entry-name rules, containment.
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, parseStrictJson, StrictJsonError } from './json.js';
-import { checkEntryName, ensureWithin, NameSet, compareUtf8 } from './paths.js';
+import { checkEntryName, collisionKey, ensureWithin, NameSet, compareUtf8 } from './paths.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { expectThrowCode } from '../test-helpers/index.js';
 
@@ -64,6 +64,66 @@ describe('entry names', () => {
     expectThrowCode(() => s.add('a/b.txt/x'), 'E_PATH_COLLISION');
     expectThrowCode(() => s.add('a'), 'E_PATH_COLLISION');
     expectThrowCode(() => s.add('a/c.txt'), 'E_DUPLICATE_ENTRY');
+  });
+  // The segment cache and NameSet's parent fast path must never change a verdict: each is compared,
+  // over seeded random sequences of hostile names, with the uncached check and with the
+  // prefix-by-prefix algorithm NameSet used before the fast path (kept here as the reference).
+  const hostileSegments = ['a', 'A', 'b', 'ß', 'ss', 'SS', '.', '..', '', ' ', 'x.', 'con', 'CON.txt', 'lpt1', 'é', 'e\u0301', '\uff0e\uff0e', 'a:b', 'a\u200bb', 'ﬁ', 'fi', 'x'.repeat(300), 'node_modules', 'dist'];
+  const codeOf = (f: () => unknown) => {
+    try {
+      f();
+      return 'ok';
+    } catch (e) {
+      return (e as { code?: string }).code ?? String(e);
+    }
+  };
+  const seededNames = (seed: number, n: number) => {
+    const rnd = (k: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % k);
+    return Array.from({ length: n }, () => Array.from({ length: 1 + rnd(4) }, () => hostileSegments[rnd(hostileSegments.length)]).join('/') + (rnd(8) === 0 ? '/' : ''));
+  };
+  it('checkEntryName gives the same verdict with a shared segment cache as without, over 20,000 seeded hostile names', () => {
+    const cache = new Set<string>();
+    for (const name of seededNames(7, 20_000)) {
+      const isDir = name.endsWith('/');
+      expect(codeOf(() => checkEntryName(name, DEFAULT_LIMITS, {}, isDir, cache)), JSON.stringify(name)).toBe(codeOf(() => checkEntryName(name, DEFAULT_LIMITS, {}, isDir)));
+    }
+    // Only accepted segments are remembered.
+    for (const seg of cache) expect(codeOf(() => checkEntryName(seg, DEFAULT_LIMITS)), JSON.stringify(seg)).toBe('ok');
+  });
+  it('NameSet with its parent fast path refuses exactly what the prefix-by-prefix algorithm refuses, over 300 seeded sequences', () => {
+    /** The algorithm before the fast path: every prefix of every name checked against all seen. */
+    class ReferenceNameSet {
+      private readonly exact = new Set<string>();
+      private readonly seen = new Map<string, { dir: boolean; raw: string }>();
+      add(name: string, isDir = false): void {
+        const plain = isDir ? name.replace(/\/$/, '') : name;
+        const exactKey = isDir ? plain + '/' : plain;
+        if (this.exact.has(exactKey)) throw Object.assign(new Error('dup'), { code: 'E_DUPLICATE_ENTRY' });
+        this.exact.add(exactKey);
+        const raw = plain.split('/');
+        for (let i = 1; i <= raw.length; i++) {
+          const r = raw.slice(0, i).join('/');
+          const k = collisionKey(r);
+          const wantDir = i !== raw.length || isDir;
+          const prev = this.seen.get(k);
+          if (!prev) this.seen.set(k, { dir: wantDir, raw: r });
+          else if (!prev.dir || !wantDir || prev.raw !== r) throw Object.assign(new Error('clash'), { code: 'E_PATH_COLLISION' });
+        }
+      }
+    }
+    const small = ['a', 'A', 'b', 'ß', 'ss', 'x', 'ﬁ', 'fi'];
+    for (let seq = 0; seq < 300; seq++) {
+      let seed = 1000 + seq;
+      const rnd = (k: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % k);
+      const fast = new NameSet();
+      const ref = new ReferenceNameSet();
+      for (let i = 0; i < 40; i++) {
+        const name = Array.from({ length: 1 + rnd(3) }, () => small[rnd(small.length)]).join('/');
+        const isDir = rnd(6) === 0;
+        const n = isDir ? name + '/' : name;
+        expect(codeOf(() => fast.add(n, isDir)), `sequence ${seq}, name ${JSON.stringify(n)}`).toBe(codeOf(() => ref.add(n, isDir)));
+      }
+    }
   });
   it('ensureWithin refuses anything that resolves outside the root', () => {
     expect(ensureWithin('/r', 'a/b')).toBe('/r/a/b');
