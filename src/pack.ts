@@ -16,8 +16,8 @@ import { readAhead } from './util/read-ahead.js';
 import { DEFAULT_POLICY } from './policy/policy.js';
 import { createEnvelope, ENVELOPE_PATH, serializeEnvelope, serializeIndex, type IndexFile } from './trust/signed-index.js';
 import { sha256Hex } from './util/hash.js';
-import { compareUtf8 } from './util/paths.js';
-import { archiveEpoch, writeZip } from './archive/zip-writer.js';
+import { compareUtf8, showName } from './util/paths.js';
+import { archiveEpoch, writeZipStaged } from './archive/zip-writer.js';
 import type { PrivateKey } from './trust/ed25519.js';
 import { fileSha256 } from './pipeline/open.js';
 import { parseRotation } from './trust/rotation.js';
@@ -71,7 +71,8 @@ export interface PackResult {
 
 /**
  * Packs a directory or `.tar`/`.tgz` into a deterministic `.aext`.
- * @throws AextError from source collection, E_SECRET_DETECTED, validation codes, E_IO.
+ * @throws AextError from source collection, E_SECRET_DETECTED, validation codes, E_IO (also when a
+ *   file changes between the hashing pass and the write pass: nothing is written).
  */
 export async function pack(src: string, opts: PackOptions = {}): Promise<PackResult> {
   const limits = resolveLimits(opts.limits);
@@ -161,25 +162,45 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     return bufferFile(`META-AEXT/rotation/${r.rotation.seq}.dsse.json`, b);
   });
   mark('hashed');
-  const [scanned, written] = await Promise.allSettled([scanAll().finally(() => mark('scanned')), writeZip(out, [...files, bufferFile(ENVELOPE_PATH, envBytes), ...rotationFiles], epoch).finally(() => mark('written'))]);
+  // The write pass reads each file again: its bytes must be the ones hashed into the INDEX and
+  // scanned, or the archive would carry unvetted bytes that no installer accepts.
+  const digests = new Map(index.map((f) => [f.path, f.sha256]));
+  const asHashed = files.map((f) => ({
+    ...f,
+    read: async () => {
+      const d = await f.read();
+      if (sha256Hex(d) !== digests.get(f.path)) throw new AextError('E_IO', `${src}: ${showName(f.path)} changed while packing (its bytes differ from the ones hashed and scanned); nothing was written`, { file: src, entry: f.path });
+      return d;
+    },
+  }));
+  const [scanned, written] = await Promise.allSettled([scanAll().finally(() => mark('scanned')), writeZipStaged(out, [...asHashed, bufferFile(ENVELOPE_PATH, envBytes), ...rotationFiles], epoch).finally(() => mark('written'))]);
+  // The archive goes in place only once the scan allows it: a refused pack leaves whatever was at `out` as it was.
   if (written.status === 'rejected') throw written.reason;
+  const staged = written.value;
   if (scanned.status === 'rejected') {
-    await fsp.rm(out, { force: true });
+    await staged.discard();
     throw scanned.reason;
   }
-  const scan = scanned.value;
-  // Review-level findings one by one; the low/info ones (thousands in a real node_modules/) as a count.
-  const quiet = scan.findings.filter((f) => f.severity === 'low' || f.severity === 'info');
-  for (const f of scan.findings) if (!quiet.includes(f)) opts.onReport?.('warn', `scan ${f.severity} ${f.rule} ${f.file}:${f.line}: ${f.message}`);
-  if (quiet.length) opts.onReport?.('warn', `scan: ${quiet.length} low/info finding(s) not shown (aext scan ${out} lists them)`);
-  if (scan.verdict === 'block') {
-    // An archive that install would refuse is no release: refuse it here, unless the publisher insists.
-    if (!opts.allowBlocked) {
-      await fsp.rm(out, { force: true });
-      const top = scan.findings[0]!;
-      throw new AextError('E_SCAN_BLOCKED', `${src}: ${scan.findings.filter((f) => f.severity === top.severity).length} ${top.severity} finding(s) would block install, e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message} (--allow-blocked writes the archive anyway)`, { file: src, entry: top.file, findings: scan.findings });
+  let scan: ScanResult;
+  try {
+    scan = scanned.value;
+    // Review-level findings one by one; the low/info ones (thousands in a real node_modules/) as a count.
+    const quiet = scan.findings.filter((f) => f.severity === 'low' || f.severity === 'info');
+    for (const f of scan.findings) if (!quiet.includes(f)) opts.onReport?.('warn', `scan ${f.severity} ${f.rule} ${f.file}:${f.line}: ${f.message}`);
+    if (quiet.length) opts.onReport?.('warn', `scan: ${quiet.length} low/info finding(s) not shown (aext scan ${out} lists them)`);
+    if (scan.verdict === 'block') {
+      // An archive that install would refuse is no release: refuse it here, unless the publisher insists.
+      if (!opts.allowBlocked) {
+        await staged.discard();
+        const top = scan.findings[0]!;
+        throw new AextError('E_SCAN_BLOCKED', `${src}: ${scan.findings.filter((f) => f.severity === top.severity).length} ${top.severity} finding(s) would block install, e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message} (--allow-blocked writes the archive anyway)`, { file: src, entry: top.file, findings: scan.findings });
+      }
+      opts.onReport?.('warn', `WARNING: --allow-blocked: ${out} has findings that block install with the default policy`);
     }
-    opts.onReport?.('warn', `WARNING: --allow-blocked: ${out} has findings that block install with the default policy`);
+    await staged.commit();
+  } catch (e) {
+    await staged.discard();
+    throw e;
   }
   return {
     file: out,

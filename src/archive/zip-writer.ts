@@ -63,9 +63,27 @@ function localDateForUtc(seconds: number): Date {
 /**
  * Writes a deterministic zip to `outFile` atomically (temp file + rename).
  * @param files entries; sorted here by UTF-8 path. @param epochSeconds timestamp.
- * @throws AextError E_IO / E_NO_SPACE on write failures (the temp file is removed).
+ * @throws AextError E_IO / E_NO_SPACE on write failures (the temp file is removed, `outFile` untouched).
  */
 export async function writeZip(outFile: string, files: ZipInput[], epochSeconds: number): Promise<void> {
+  await (await writeZipStaged(outFile, files, epochSeconds)).commit();
+}
+
+/** A finished archive in a temporary file beside its output path, not yet in place. */
+export interface StagedZip {
+  /** Renames the archive over the output path (atomic). @throws AextError E_IO (the temp file is removed). */
+  commit(): Promise<void>;
+  /** Removes the temporary file; the output path is never touched. */
+  discard(): Promise<void>;
+}
+
+/**
+ * {@link writeZip} up to the rename: the caller decides afterwards whether the archive goes in
+ * place (pack commits only once its scan allows it, so a refused pack leaves an earlier archive
+ * at that path as it was).
+ * @throws AextError E_IO / E_NO_SPACE on write failures (the temp file is removed).
+ */
+export async function writeZipStaged(outFile: string, files: ZipInput[], epochSeconds: number): Promise<StagedZip> {
   const mtime = localDateForUtc(epochSeconds);
   const zip = new yazl.ZipFile();
   const sorted = [...files].sort((a, b) => compareUtf8(a.path, b.path));
@@ -117,6 +135,7 @@ export async function writeZip(outFile: string, files: ZipInput[], epochSeconds:
   z.entries = finished.concat(z.entries);
   zip.end();
   await out.done;
+  return { commit: out.commit, discard: out.discard };
 }
 
 /** Sample size (bytes) from each of the start, middle and end of an entry. */
@@ -162,31 +181,43 @@ const WINDOW_ENTRIES = 64;
 const WINDOW_BYTES = 16 * 1024 * 1024;
 
 /** Pipes yazl's output into a temp file beside `outFile`; `done` renames it into place, `abort` removes it. */
-function writeOut(zip: yazl.ZipFile, outFile: string): { done: Promise<void>; abort: () => Promise<void>; buffered: () => number } {
+function writeOut(zip: yazl.ZipFile, outFile: string): { done: Promise<void>; abort: () => Promise<void>; buffered: () => number; commit: () => Promise<void>; discard: () => Promise<void> } {
   const tmp = path.join(path.dirname(path.resolve(outFile)), `.${path.basename(outFile)}.${randomBytes(6).toString('hex')}.tmp`);
   const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
+  // Set by abort(): the stream then closes without finishing, and the partial file must never be
+  // renamed over the output (a failed pack leaves an earlier archive at that path untouched).
+  let aborted = false;
   const done = (async () => {
     try {
       await new Promise<void>((resolve, reject) => {
         out.on('error', reject);
         zip.outputStream.on('error', reject);
-        out.on('close', resolve);
+        out.on('close', () => (aborted ? reject(new AextError('E_IO', `${outFile}: writing was abandoned`, { file: outFile })) : resolve()));
         zip.outputStream.pipe(out);
       });
-      await fsp.rename(tmp, outFile);
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
       throw toAextError(e, { file: outFile });
     }
   })();
   const abort = async () => {
+    aborted = true;
     zip.outputStream.unpipe(out);
     out.destroy();
     await done.catch(() => undefined);
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
   };
+  const discard = () => fsp.rm(tmp, { force: true }).catch(() => undefined);
+  const commit = async () => {
+    try {
+      await fsp.rename(tmp, outFile);
+    } catch (e) {
+      await discard();
+      throw toAextError(e, { file: outFile });
+    }
+  };
   // yazl pushes stored entries into its output stream without waiting for the file: count
   // what sits in the stream and in the file's write queue, so the writer can wait.
   const buffered = () => (zip.outputStream as Readable).readableLength + out.writableLength;
-  return { done, abort, buffered };
+  return { done, abort, buffered, commit, discard };
 }

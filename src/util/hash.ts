@@ -1,12 +1,12 @@
 /**
  * SHA-256 helpers (FIPS 180-4) over buffers and files; lowercase hex output.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { createReadStream, readSync } from 'node:fs';
 
-/** Lowercase hex SHA-256 of `data`. */
+/** Lowercase hex SHA-256 of `data` (a string is hashed as UTF-8); one-shot, no Hash object. */
 export function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /**
