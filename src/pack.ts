@@ -182,6 +182,7 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     throw scanned.reason;
   }
   let scan: ScanResult;
+  // Anything thrown from here on (a block verdict included) discards the staged archive.
   try {
     scan = scanned.value;
     // Review-level findings one by one; the low/info ones (thousands in a real node_modules/) as a count.
@@ -191,7 +192,6 @@ export async function pack(src: string, opts: PackOptions = {}): Promise<PackRes
     if (scan.verdict === 'block') {
       // An archive that install would refuse is no release: refuse it here, unless the publisher insists.
       if (!opts.allowBlocked) {
-        await staged.discard();
         const top = scan.findings[0]!;
         throw new AextError('E_SCAN_BLOCKED', `${src}: ${scan.findings.filter((f) => f.severity === top.severity).length} ${top.severity} finding(s) would block install, e.g. ${top.rule} in ${top.file}:${top.line}: ${top.message} (--allow-blocked writes the archive anyway)`, { file: src, entry: top.file, findings: scan.findings });
       }

@@ -180,7 +180,7 @@ const WINDOW_ENTRIES = 64;
 /** Uncompressed bytes in the window at once (an entry larger than this is written alone). */
 const WINDOW_BYTES = 16 * 1024 * 1024;
 
-/** Pipes yazl's output into a temp file beside `outFile`; `done` renames it into place, `abort` removes it. */
+/** Pipes yazl's output into a temp file beside `outFile`: `done` settles when the file is complete, `commit` renames it into place, `discard` and `abort` remove it. */
 function writeOut(zip: yazl.ZipFile, outFile: string): { done: Promise<void>; abort: () => Promise<void>; buffered: () => number; commit: () => Promise<void>; discard: () => Promise<void> } {
   const tmp = path.join(path.dirname(path.resolve(outFile)), `.${path.basename(outFile)}.${randomBytes(6).toString('hex')}.tmp`);
   const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
